@@ -1,0 +1,71 @@
+#pragma once
+/// Normalised order state (seed: OrderStatus) and fills as they are detected.
+#include "messages/codec.hpp"
+#include "messages/money.hpp"
+#include "messages/order.hpp"
+#include "messages/time.hpp"
+
+#include <boost/describe/class.hpp>
+#include <boost/describe/enum.hpp>
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+
+namespace oms {
+
+/// The seed's five states, plus `unknown` for a submission whose outcome the broker has not
+/// told us yet (an ambiguous failure): never reported as rejected without the broker saying so.
+BOOST_DEFINE_ENUM_CLASS(OrderState, queued, partially_filled, filled, cancelled, rejected, unknown)
+
+/// True when no further fill or cancel can change the order.
+constexpr bool is_terminal(OrderState s) {
+  return s == OrderState::filled || s == OrderState::cancelled || s == OrderState::rejected;
+}
+
+/// Normalised status of one order (seed: OrderStatus).
+struct OrderStatus {
+  static constexpr const char* message_type = "OrderStatus";
+  std::string order_id;
+  OrderState state = OrderState::unknown;
+  std::string broker_state;  ///< Robinhood's own word: unconfirmed, confirmed, failed, …
+  Quantity filled_quantity;
+  std::optional<Price> average_fill_price;  ///< null until the first fill
+  Quantity pending_quantity;
+  Timestamp updated_at{};
+  boost::json::object raw;  ///< broker payload snapshot for audit
+};
+BOOST_DESCRIBE_STRUCT(OrderStatus, (), (order_id, state, broker_state, filled_quantity,
+                                        average_fill_price, pending_quantity, updated_at, raw))
+
+/// One execution seen at the broker, delivered to fill callbacks (FR-007).
+struct FillEvent {
+  static constexpr const char* message_type = "FillEvent";
+  std::string order_id;
+  std::string execution_id;  ///< de-duplicates fills reported twice
+  std::string symbol;
+  Side side = Side::buy;
+  Quantity quantity;
+  Price price;
+  Timestamp executed_at{};
+  Quantity cumulative_quantity;
+  std::optional<Price> average_price;
+  bool complete = false;  ///< the order is now fully filled
+};
+BOOST_DESCRIBE_STRUCT(FillEvent, (), (order_id, execution_id, symbol, side, quantity, price,
+                                      executed_at, cumulative_quantity, average_price, complete))
+
+/// Ask for the current status of one order (seed: get_order_status).
+struct GetOrderStatus {
+  static constexpr const char* message_type = "GetOrderStatus";
+  std::string order_id;
+};
+BOOST_DESCRIBE_STRUCT(GetOrderStatus, (), (order_id))
+
+/// Refresh every open order now instead of at the next poll tick (seed: synchronize_open_orders).
+struct SynchronizeOpenOrders {
+  static constexpr const char* message_type = "SynchronizeOpenOrders";
+};
+BOOST_DESCRIBE_STRUCT(SynchronizeOpenOrders, (), ())
+
+}  // namespace oms

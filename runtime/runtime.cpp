@@ -1,0 +1,120 @@
+#include "runtime/runtime.hpp"
+
+#include "runtime/actor.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/log/trivial.hpp>
+
+#include <stdexcept>
+
+namespace oms::runtime {
+
+Runtime::Runtime(asio::io_context& ctx, RuntimeOptions options)
+    : ctx_(ctx),
+      clock_(options.clock ? std::move(options.clock) : std::make_shared<RealClock>()),
+      trace_(std::move(options.trace)) {}
+
+Runtime::Runtime(RuntimeOptions options)
+    : owned_(std::make_unique<asio::io_context>()),
+      ctx_(*owned_),
+      clock_(options.clock ? std::move(options.clock) : std::make_shared<RealClock>()),
+      trace_(std::move(options.trace)) {}
+
+Runtime::~Runtime() {
+  stop();
+  join();
+  // Handlers still queued hold actors; destroy them while the runtime's members are alive.
+  owned_.reset();
+}
+
+void Runtime::start(unsigned threads) {
+  if (!owned_) throw std::logic_error("Runtime::start: the embedded runtime runs on the caller's threads");
+  if (!threads_.empty()) throw std::logic_error("Runtime::start called twice");
+  // The work guard keeps the threads alive while actors are idle; stop() releases it.
+  work_.emplace(ctx_.get_executor());
+  for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.emplace_back([this] { ctx_.run(); });
+}
+
+void Runtime::stop() {
+  if (stopping_.exchange(true)) return;
+  std::vector<Task> tasks;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, task] : tasks_) tasks.push_back(task);
+  }
+  // A cancellation signal must be emitted on the executor its operation runs on.
+  for (auto& task : tasks) {
+    asio::post(task.executor, [signal = task.signal] { signal->emit(asio::cancellation_type::terminal); });
+  }
+  work_.reset();
+}
+
+void Runtime::join() {
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+void Runtime::spawn(const asio::any_io_executor& ex, awaitable<void> task, std::string what) {
+  auto signal = std::make_shared<asio::cancellation_signal>();
+  std::uint64_t id;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      BOOST_LOG_TRIVIAL(warning) << "runtime stopping; task not started: " << what;
+      return;
+    }
+    id = next_task_++;
+    tasks_.emplace(id, Task{ex, signal});
+  }
+  asio::co_spawn(ex, std::move(task),
+                 asio::bind_cancellation_slot(signal->slot(), [this, id, what = std::move(what),
+                                                               signal](std::exception_ptr e) {
+                   if (e) {
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       BOOST_LOG_TRIVIAL(error) << "task '" << what << "' failed: " << ex.what();
+                     } catch (...) {
+                       BOOST_LOG_TRIVIAL(error) << "task '" << what << "' failed";
+                     }
+                   }
+                   std::lock_guard lock(mu_);
+                   tasks_.erase(id);
+                 }));
+}
+
+std::size_t Runtime::running_tasks() const {
+  std::lock_guard lock(mu_);
+  return tasks_.size();
+}
+
+bool Runtime::accepting(std::string_view from) const {
+  return !stopping_ || from != kExternal;
+}
+
+ActorBase* Runtime::find_actor(std::string_view name) const {
+  std::lock_guard lock(registry_->mu);
+  auto it = registry_->actors.find(name);
+  return it == registry_->actors.end() ? nullptr : it->second;
+}
+
+}  // namespace oms::runtime
+
+namespace oms::runtime {
+
+ActorBase::ActorBase(Runtime& rt, std::string name)
+    : rt_(rt), registry_(rt.registry()), name_(std::move(name)), strand_(asio::make_strand(rt.context())) {
+  std::lock_guard lock(registry_->mu);
+  if (!registry_->actors.emplace(name_, this).second)
+    throw std::logic_error("two actors named '" + name_ + "'");
+}
+
+ActorBase::~ActorBase() {
+  std::lock_guard lock(registry_->mu);
+  auto it = registry_->actors.find(name_);
+  if (it != registry_->actors.end() && it->second == this) registry_->actors.erase(it);
+}
+
+}  // namespace oms::runtime

@@ -1,0 +1,121 @@
+#pragma once
+/// The runtime: one io_context, the actors on it, their spawned tasks, the clock and the trace.
+/// A bot either lends its own io_context (no thread of ours) or lets the runtime run N threads.
+#include "messages/codec.hpp"
+#include "runtime/asio.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/trace.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace oms::runtime {
+
+class ActorBase;
+
+namespace detail {
+/// Actors by name. Shared with the actors so that one destroyed after its runtime (held by a
+/// handler still queued in the bot's io_context) can unregister safely.
+struct ActorRegistry {
+  std::mutex mu;
+  std::map<std::string, ActorBase*, std::less<>> actors;
+};
+}  // namespace detail
+
+/// What a runtime is built with; empty members get defaults (real clock, no trace).
+struct RuntimeOptions {
+  std::shared_ptr<Clock> clock;
+  std::shared_ptr<TraceSink> trace;
+};
+
+/// Trace name of a message type: its `message_type`, or its body's for a request.
+template <class M>
+constexpr const char* message_name() {
+  if constexpr (requires { M::message_type; }) return M::message_type;
+  else return M::body_type::message_type;
+}
+
+/// Owns the shared parts of an actor system. Thread-safe unless a member says otherwise.
+class Runtime {
+ public:
+  /// Embedded: runs on the caller's io_context; the runtime starts no thread.
+  explicit Runtime(asio::io_context& ctx, RuntimeOptions options = {});
+  /// Owns its io_context; `start(n)` runs it on n threads.
+  explicit Runtime(RuntimeOptions options = {});
+  /// Stops, and joins the runtime's own threads.
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  asio::io_context& context() noexcept { return ctx_; }
+  Clock& clock() noexcept { return *clock_; }
+
+  /// Runs the owned io_context on `threads` threads until stop(). Not for the embedded form.
+  void start(unsigned threads);
+  /// Clean shutdown: external messages are refused, every spawned task (and so every timer and
+  /// request it awaits) is cancelled, queued messages still run. Idempotent, any thread.
+  void stop();
+  /// Waits for the runtime's own threads to finish draining.
+  void join();
+  bool stopping() const noexcept { return stopping_.load(); }
+
+  /// co_spawn tied to stop(): the task is cancelled at shutdown and an escaping exception is
+  /// logged with `what` (a bug), never silently dropped.
+  void spawn(const asio::any_io_executor& ex, awaitable<void> task, std::string what);
+  /// Tasks spawned and not yet finished.
+  std::size_t running_tasks() const;
+
+  /// Whether a message from `from` may enter a mailbox now (after stop, only actor-to-actor
+  /// traffic that drains work already accepted).
+  bool accepting(std::string_view from) const;
+
+  /// Records a message crossing an actor boundary, when tracing.
+  template <class M>
+  void trace(std::string_view from, std::string_view to, const M& message) {
+    if (!trace_) return;
+    trace_->record(TraceRecord{clock_->now(), std::string(from), std::string(to),
+                               message_name<M>(), payload_of(message)});
+  }
+  bool tracing() const noexcept { return trace_ != nullptr; }
+
+  const std::shared_ptr<detail::ActorRegistry>& registry() const noexcept { return registry_; }
+  /// The actor of that name, for replay and diagnostics; null if none.
+  ActorBase* find_actor(std::string_view name) const;
+
+ private:
+  template <class M>
+  static boost::json::value payload_of(const M& m) {
+    if constexpr (requires { m.body; }) return oms::to_json(m.body);
+    else return oms::to_json(m);
+  }
+  struct Task {
+    asio::any_io_executor executor;
+    std::shared_ptr<asio::cancellation_signal> signal;
+  };
+
+  std::unique_ptr<asio::io_context> owned_;
+  asio::io_context& ctx_;
+  std::optional<asio::executor_work_guard<executor_type>> work_;
+  std::vector<std::thread> threads_;
+  std::shared_ptr<Clock> clock_;
+  std::shared_ptr<TraceSink> trace_;
+  std::atomic<bool> stopping_{false};
+
+  mutable std::mutex mu_;
+  std::uint64_t next_task_ = 0;
+  std::map<std::uint64_t, Task> tasks_;
+  std::shared_ptr<detail::ActorRegistry> registry_ = std::make_shared<detail::ActorRegistry>();
+};
+
+}  // namespace oms::runtime

@@ -1,0 +1,84 @@
+#pragma once
+// Small actors used by the runtime tests.
+#include "runtime/actor.hpp"
+
+#include <boost/describe/class.hpp>
+
+#include <atomic>
+#include <vector>
+
+namespace oms::test {
+using namespace oms::runtime;
+
+struct Note {
+  static constexpr const char* message_type = "Note";
+  std::int64_t seq = 0;
+  std::string text;
+};
+BOOST_DESCRIBE_STRUCT(Note, (), (seq, text))
+
+struct Number {
+  static constexpr const char* message_type = "Number";
+  std::int64_t value = 0;
+};
+BOOST_DESCRIBE_STRUCT(Number, (), (value))
+
+struct Start {
+  static constexpr const char* message_type = "Start";
+  std::int64_t ticks = 0;
+};
+BOOST_DESCRIBE_STRUCT(Start, (), (ticks))
+
+/// Keeps every note it receives; flags any overlap of two handlers.
+class Recorder final : public Actor<Recorder, Note> {
+ public:
+  using Actor::Actor;
+  std::vector<Note> notes;        // strand-only state
+  std::atomic<int> overlaps{0};   // written only when the strand guarantee is broken
+
+ private:
+  friend struct runtime::ActorAccess;
+  void on(Note n) {
+    if (busy_.exchange(true)) ++overlaps;
+    notes.push_back(std::move(n));
+    busy_.store(false);
+  }
+  std::atomic<bool> busy_{false};
+};
+
+/// Doubles numbers on request and tells the recorder about each one.
+class Doubler final : public Actor<Doubler, Ask<Number, Number>, Note> {
+ public:
+  Doubler(Runtime& rt, std::string name, std::shared_ptr<Recorder> recorder)
+      : Actor(rt, std::move(name)), recorder_(std::move(recorder)) {}
+
+ private:
+  friend struct runtime::ActorAccess;
+  void on(Ask<Number, Number> m) {
+    tell(recorder_, Note{m.body.value, "doubled"});
+    m.reply_to.send(Number{m.body.value * 2}, name());
+  }
+  void on(Note) {}  // accepted and ignored: never replies (for timeout tests)
+  std::shared_ptr<Recorder> recorder_;
+};
+
+/// Ticks every 15 s of its clock, like the status poller.
+class Ticker final : public Actor<Ticker, Start> {
+ public:
+  Ticker(Runtime& rt, std::string name, std::shared_ptr<Recorder> recorder)
+      : Actor(rt, std::move(name)), recorder_(std::move(recorder)) {}
+
+ private:
+  friend struct runtime::ActorAccess;
+  void on(Start s) { spawn(run(s.ticks), "tick loop"); }
+  awaitable<void> run(std::int64_t ticks) {
+    auto self = shared_from_this();
+    for (std::int64_t i = 1; i <= ticks; ++i) {
+      if (co_await runtime().clock().sleep_for(std::chrono::seconds(15))) co_return;
+      tell(recorder_, Note{i, "tick"});
+    }
+  }
+  std::shared_ptr<Recorder> recorder_;
+};
+
+}  // namespace oms::test

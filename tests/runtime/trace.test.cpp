@@ -1,0 +1,152 @@
+#include "test_actors.hpp"
+
+#include <boost/asio/detached.hpp>
+#include <boost/json.hpp>
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+using namespace oms;
+using namespace oms::test;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+/// The actor set under test and its io_context, on a virtual clock.
+struct System {
+  explicit System(std::shared_ptr<TraceSink> sink)
+      : clock(std::make_shared<VirtualClock>()), rt(ctx, {clock, std::move(sink)}),
+        recorder(std::make_shared<Recorder>(rt, "recorder")),
+        doubler(std::make_shared<Doubler>(rt, "doubler", recorder)),
+        ticker(std::make_shared<Ticker>(rt, "ticker", recorder)) {}
+  void drain() { ctx.restart(); ctx.poll(); }
+  asio::io_context ctx;
+  std::shared_ptr<VirtualClock> clock;
+  Runtime rt;
+  std::shared_ptr<Recorder> recorder;
+  std::shared_ptr<Doubler> doubler;
+  std::shared_ptr<Ticker> ticker;
+};
+
+std::vector<TraceRecord> outputs(const std::vector<TraceRecord>& all) {
+  std::vector<TraceRecord> out;
+  for (auto& r : all)
+    if (r.from != kExternal) out.push_back(r);
+  return out;
+}
+
+std::string temp_path(const char* name) {
+  return (std::filesystem::temp_directory_path() / (std::string(name) + "-" + std::to_string(::getpid()) + ".jsonl")).string();
+}
+
+}  // namespace
+
+TEST_CASE("a recorded trace replayed under the virtual clock produces the same outputs") {
+  auto path = temp_path("oms-trace");
+  std::filesystem::remove(path);
+  auto file_sink = std::make_shared<JsonLinesTraceSink>(path);
+  std::vector<TraceRecord> original;
+  {
+    auto memory = std::make_shared<MemoryTraceSink>();
+    struct Tee final : TraceSink {
+      std::shared_ptr<TraceSink> a, b;
+      void record(TraceRecord r) override { a->record(r); b->record(std::move(r)); }
+    };
+    auto tee = std::make_shared<Tee>();
+    tee->a = memory;
+    tee->b = file_sink;
+    System sys(tee);
+    post(sys.ticker, Start{3});
+    sys.clock->advance(20s, [&] { sys.drain(); });
+    asio::co_spawn(sys.ctx, [&]() -> awaitable<void> {
+      co_await ask<Number>(sys.doubler, Number{21}, 1s);
+    }, asio::detached);
+    sys.drain();
+    sys.clock->advance(5s, [&] { sys.drain(); });
+    post(sys.recorder, Note{7, "direct"});
+    sys.clock->advance(60s, [&] { sys.drain(); });
+    original = memory->records();
+  }
+  REQUIRE(original.size() == 8);  // 3 inputs, 3 ticks, the doubler's note and its reply
+
+  auto file = read_trace_file(path);
+  CHECK(file.problems.empty());
+  REQUIRE(file.records == original);
+
+  // Replay: feed the external inputs at their recorded times to a fresh actor set.
+  auto replayed = std::make_shared<MemoryTraceSink>();
+  System sys(replayed);
+  for (const auto& r : file.records) {
+    if (r.from != kExternal) continue;
+    sys.clock->advance(r.time - sys.clock->now(), [&] { sys.drain(); });
+    ActorBase* target = sys.rt.find_actor(r.to);
+    REQUIRE(target != nullptr);
+    CHECK(target->post_json(r.type, r.payload, r.from));
+    sys.drain();
+  }
+  sys.clock->advance(file.records.back().time - sys.clock->now(), [&] { sys.drain(); });
+  CHECK(outputs(replayed->records()) == outputs(original));
+  CHECK(replayed->records() == original);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("a changed actor makes the replay differ") {
+  // Guards the replay test against comparing two empty lists.
+  auto first = std::make_shared<MemoryTraceSink>();
+  {
+    System sys(first);
+    post(sys.recorder, Note{1, "a"});
+    sys.drain();
+  }
+  auto second = std::make_shared<MemoryTraceSink>();
+  {
+    System sys(second);
+    post(sys.recorder, Note{2, "a"});
+    sys.drain();
+  }
+  CHECK_FALSE(first->records() == second->records());
+}
+
+TEST_CASE("secrets are masked in traced payloads at any depth") {
+  json::value v = json::parse(R"({"username":"alice","nested":{"password":"hunter2","Access_Token":"abc",
+      "list":[{"device_token":"d-1"}],"mfa_code":"123456"},"symbol":"TSLA","refresh_token":null})");
+  mask_secrets(v);
+  auto text = json::serialize(v);
+  CHECK(text.find("alice") == std::string::npos);
+  CHECK(text.find("hunter2") == std::string::npos);
+  CHECK(text.find("abc") == std::string::npos);
+  CHECK(text.find("d-1") == std::string::npos);
+  CHECK(text.find("123456") == std::string::npos);
+  CHECK(text.find("TSLA") != std::string::npos);
+  CHECK(v.at("refresh_token").is_null());
+}
+
+TEST_CASE("the trace file masks secrets and reports a torn last line") {
+  auto path = temp_path("oms-trace-torn");
+  std::filesystem::remove(path);
+  {
+    JsonLinesTraceSink sink(path);
+    sink.record(TraceRecord{VirtualClock::default_start(), "external", "gateway", "Login",
+                            json::parse(R"({"username":"alice","password":"hunter2"})")});
+  }
+  { std::ofstream(path, std::ios::app) << R"({"time":"2026-01-05T14:30:00.000000Z","from":"ext)"; }
+  std::ifstream in(path);
+  std::string all((std::istreambuf_iterator<char>(in)), {});
+  CHECK(all.find("hunter2") == std::string::npos);
+  CHECK(all.find("alice") == std::string::npos);
+  auto file = read_trace_file(path);
+  CHECK(file.records.size() == 1);
+  REQUIRE(file.problems.size() == 1);
+  CHECK(file.problems[0].find(":2:") != std::string::npos);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("replay refuses a type the actor does not accept or a payload that does not decode") {
+  System sys(nullptr);
+  CHECK_FALSE(sys.recorder->post_json("Number", json::parse(R"({"value":1})"), "external"));
+  CHECK_FALSE(sys.recorder->post_json("Note", json::parse(R"({"seq":"x"})"), "external"));
+  CHECK(sys.recorder->post_json("Note", json::parse(R"({"seq":1,"text":"t"})"), "external"));
+}
