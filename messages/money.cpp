@@ -178,6 +178,7 @@ result<Fixed<Tag>> Fixed<Tag>::round_to(Fixed tick, Rounding mode) const noexcep
 
 template class Fixed<PriceTag>;
 template class Fixed<QuantityTag>;
+template class Fixed<DecimalTag>;
 
 result<Price> notional(Price price, Quantity quantity, Rounding mode) noexcept {
   i128 product = static_cast<i128>(price.units()) * quantity.units();
@@ -201,6 +202,7 @@ result<Fixed<Tag>> fixed_from_json(const boost::json::value& v, Sign sign) {
 }
 template result<Price> fixed_from_json<PriceTag>(const boost::json::value&, Sign);
 template result<Quantity> fixed_from_json<QuantityTag>(const boost::json::value&, Sign);
+template result<Decimal> fixed_from_json<DecimalTag>(const boost::json::value&, Sign);
 
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& v, Price p) {
   v = p.to_string(2);

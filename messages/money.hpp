@@ -81,13 +81,17 @@ class Fixed {
 
 struct PriceTag {};
 struct QuantityTag {};
+struct DecimalTag {};
 /// A price in dollars per share.
 using Price = Fixed<PriceTag>;
 /// A number of shares (whole for equities; the broker prints 8 decimals).
 using Quantity = Fixed<QuantityTag>;
+/// A plain exact ratio or amount: basis points, percentages, offsets in configuration.
+using Decimal = Fixed<DecimalTag>;
 
 extern template class Fixed<PriceTag>;
 extern template class Fixed<QuantityTag>;
+extern template class Fixed<DecimalTag>;
 
 /// price × quantity in dollars (8 decimals, rounded as asked).
 result<Price> notional(Price price, Quantity quantity, Rounding mode = Rounding::half_up) noexcept;

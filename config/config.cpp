@@ -1,0 +1,264 @@
+#include "config/config.hpp"
+
+#include "config/exact_json.hpp"
+
+#include <boost/describe/enum_from_string.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <vector>
+
+namespace oms::config {
+namespace {
+
+namespace json = boost::json;
+using Error = std::optional<FieldError>;
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// Reads the fields of one JSON object, remembering which keys were known.
+class Fields {
+ public:
+  Fields(const json::object& obj, std::string path) : obj_(obj), path_(std::move(path)) {}
+
+  std::string field(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+  const json::value* find(std::string_view key) {
+    known_.insert(std::string(key));
+    return obj_.if_contains(key);
+  }
+
+  Error decimal(std::string_view key, Decimal& out, const char* rule_if_negative = "must not be negative") {
+    const auto* v = find(key);
+    if (!v) return {};
+    auto d = fixed_from_json<DecimalTag>(*v, Sign::any);
+    if (!d) return FieldError{field(key), "must be a decimal number such as 15 or \"0.04\" (" + d.error().message() + ")"};
+    if (d->is_negative()) return FieldError{field(key), rule_if_negative};
+    out = *d;
+    return {};
+  }
+  Error optional_decimal(std::string_view key, std::optional<Decimal>& out) {
+    if (!obj_.contains(key)) return (void)find(key), Error{};
+    Decimal d;
+    if (auto e = decimal(key, d)) return e;
+    out = d;
+    return {};
+  }
+  Error integer(std::string_view key, int& out, int min, int max) {
+    const auto* v = find(key);
+    if (!v) return {};
+    if (!v->is_int64() || v->get_int64() < min || v->get_int64() > max)
+      return FieldError{field(key), "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max)};
+    out = static_cast<int>(v->get_int64());
+    return {};
+  }
+  Error text(std::string_view key, std::string& out, bool allow_empty) {
+    const auto* v = find(key);
+    if (!v) return {};
+    if (!v->is_string() || (!allow_empty && v->get_string().empty()))
+      return FieldError{field(key), allow_empty ? "must be a string" : "must be a non-empty string"};
+    out = std::string(v->get_string());
+    return {};
+  }
+  template <class E>
+  Error enumeration(std::string_view key, E& out, const char* allowed) {
+    const auto* v = find(key);
+    if (!v) return {};
+    if (!v->is_string() || !boost::describe::enum_from_string(v->get_string().c_str(), out))
+      return FieldError{field(key), std::string("must be one of ") + allowed};
+    return {};
+  }
+  template <class E>
+  Error optional_enumeration(std::string_view key, std::optional<E>& out, const char* allowed) {
+    if (!obj_.contains(key)) return (void)find(key), Error{};
+    E e{};
+    if (auto err = enumeration(key, e, allowed)) return err;
+    out = e;
+    return {};
+  }
+  // Null when the key is absent; an error when present but not an object.
+  Error object(std::string_view key, const json::object*& out) {
+    out = nullptr;
+    const auto* v = find(key);
+    if (!v) return {};
+    if (!v->is_object()) return FieldError{field(key), "must be an object"};
+    out = &v->get_object();
+    return {};
+  }
+  // Any key not read is a typo or an unsupported setting.
+  Error unknown_keys() const {
+    for (const auto& [key, value] : obj_) {
+      if (known_.count(std::string(key))) continue;
+      std::string rule = "is not a known setting";
+      std::string best;
+      std::size_t best_distance = 3;
+      for (const auto& k : known_) {
+        std::size_t d = edit_distance(key, k);
+        if (d < best_distance) best_distance = d, best = k;
+      }
+      if (!best.empty()) rule += " (did you mean \"" + best + "\"?)";
+      return FieldError{field(key), rule};
+    }
+    return {};
+  }
+
+ private:
+  const json::object& obj_;
+  std::string path_;
+  std::set<std::string> known_;
+};
+
+constexpr const char* kOffsetModes = "\"bps\" or \"absolute\"";
+
+Error check_slippage(const std::string& field, const Decimal& pct) {
+  if (pct.is_zero() || pct >= Decimal::from_units(100 * Decimal::kOne))
+    return FieldError{field, "must be greater than 0 and less than 100 (a percentage)"};
+  return {};
+}
+
+Error read_override(const json::value& v, const std::string& path, StrategyOverride& out) {
+  if (!v.is_object()) return FieldError{path, "must be an object"};
+  Fields f(v.get_object(), path);
+  if (auto e = f.optional_enumeration("offset_mode", out.offset_mode, kOffsetModes)) return e;
+  if (auto e = f.optional_decimal("buy_offset", out.buy_offset)) return e;
+  if (auto e = f.optional_decimal("sell_offset", out.sell_offset)) return e;
+  if (auto e = f.optional_decimal("max_slippage_pct", out.max_slippage_pct)) return e;
+  if (out.max_slippage_pct)
+    if (auto e = check_slippage(f.field("max_slippage_pct"), *out.max_slippage_pct)) return e;
+  return f.unknown_keys();
+}
+
+Error read_retry(Fields& parent, RetryConfig& out) {
+  const json::object* obj;
+  if (auto e = parent.object("retry", obj); e || !obj) return e;
+  Fields f(*obj, parent.field("retry"));
+  if (auto e = f.integer("max_attempts", out.max_attempts, 1, 10)) return e;
+  if (auto e = f.integer("base_delay_ms", out.base_delay_ms, 1, 60'000)) return e;
+  if (auto e = f.integer("max_delay_ms", out.max_delay_ms, 1, 300'000)) return e;
+  if (auto e = f.integer("jitter_pct", out.jitter_pct, 0, 100)) return e;
+  if (out.max_delay_ms < out.base_delay_ms)
+    return FieldError{f.field("max_delay_ms"), "must be at least base_delay_ms"};
+  return f.unknown_keys();
+}
+
+Error read_rate_limit(Fields& parent, RateLimitConfig& out) {
+  const json::object* obj;
+  if (auto e = parent.object("rate_limit", obj); e || !obj) return e;
+  Fields f(*obj, parent.field("rate_limit"));
+  if (auto e = f.integer("burst", out.burst, 1, 1000)) return e;
+  if (auto e = f.integer("per_second", out.per_second, 1, 1000)) return e;
+  return f.unknown_keys();
+}
+
+Error read_timeouts(Fields& parent, TimeoutConfig& out) {
+  const json::object* obj;
+  if (auto e = parent.object("timeouts", obj); e || !obj) return e;
+  Fields f(*obj, parent.field("timeouts"));
+  if (auto e = f.integer("connect_ms", out.connect_ms, 1, 120'000)) return e;
+  if (auto e = f.integer("request_ms", out.request_ms, 1, 300'000)) return e;
+  return f.unknown_keys();
+}
+
+Error read_offsets(Fields& f, PriceOffsetConfig& out) {
+  if (auto e = f.enumeration("offset_mode", out.offset_mode, kOffsetModes)) return e;
+  if (auto e = f.decimal("buy_offset", out.buy_offset)) return e;
+  if (auto e = f.decimal("sell_offset", out.sell_offset)) return e;
+  if (auto e = f.decimal("max_slippage_pct", out.max_slippage_pct)) return e;
+  return check_slippage(f.field("max_slippage_pct"), out.max_slippage_pct);
+}
+
+Error read_order_management(Fields& root, OrderManagementConfig& out) {
+  const json::object* obj;
+  if (auto e = root.object("order_management", obj); e || !obj) return e;
+  Fields f(*obj, "order_management");
+  if (auto e = read_offsets(f, out.offsets)) return e;
+  const json::object* overrides;
+  if (auto e = f.object("strategy_overrides", overrides)) return e;
+  if (overrides) {
+    for (const auto& [name, value] : *overrides) {
+      std::string path = f.field("strategy_overrides") + "." + std::string(name);
+      if (name.empty()) return FieldError{path, "strategy names must not be empty"};
+      if (auto e = read_override(value, path, out.strategy_overrides[std::string(name)])) return e;
+    }
+  }
+  if (auto e = f.decimal("price_collar_pct", out.price_collar_pct)) return e;
+  if (auto e = read_retry(f, out.retry)) return e;
+  if (auto e = f.integer("poll_interval_s", out.poll_interval_s, 1, 3600)) return e;
+  if (auto e = f.text("journal_path", out.journal_path, false)) return e;
+  if (auto e = read_rate_limit(f, out.rate_limit)) return e;
+  if (auto e = read_timeouts(f, out.timeouts)) return e;
+  if (auto e = f.integer("pool_size", out.pool_size, 1, 64)) return e;
+  if (auto e = f.integer("account_cache_ttl_s", out.account_cache_ttl_s, 0, 86'400)) return e;
+  if (auto e = f.integer("breaker_consecutive_failures", out.breaker_consecutive_failures, 1, 1000)) return e;
+  return f.unknown_keys();
+}
+
+Error read_broker(Fields& root, BrokerConfig& out) {
+  const json::object* obj;
+  if (auto e = root.object("broker", obj); e || !obj) return e;
+  Fields f(*obj, "broker");
+  if (auto e = f.text("base_url", out.base_url, false)) return e;
+  if (out.base_url.rfind("https://", 0) != 0 && out.base_url.rfind("http://", 0) != 0)
+    return FieldError{f.field("base_url"), "must start with https:// (or http:// for a local simulator)"};
+  if (auto e = f.text("ca_file", out.ca_file, true)) return e;
+  if (auto e = f.text("api_version", out.api_version, false)) return e;
+  if (auto e = f.text("token_path", out.token_path, false)) return e;
+  return f.unknown_keys();
+}
+
+}  // namespace
+
+PriceOffsetConfig OrderManagementConfig::offsets_for(std::string_view strategy) const {
+  PriceOffsetConfig out = offsets;
+  auto it = strategy_overrides.find(strategy);
+  if (it == strategy_overrides.end()) return out;
+  const StrategyOverride& o = it->second;
+  if (o.offset_mode) out.offset_mode = *o.offset_mode;
+  if (o.buy_offset) out.buy_offset = *o.buy_offset;
+  if (o.sell_offset) out.sell_offset = *o.sell_offset;
+  if (o.max_slippage_pct) out.max_slippage_pct = *o.max_slippage_pct;
+  return out;
+}
+
+checked<Config> parse_config(std::string_view text) {
+  std::string where;
+  auto parsed = parse_exact_json(text, &where);
+  if (!parsed) return FieldError{"", "config is not valid JSON at " + where + " (" + parsed.error().message() + ")"};
+  if (!parsed->is_object()) return FieldError{"", "config must be a JSON object"};
+  Config config;
+  Fields root(parsed->get_object(), "");
+  if (auto e = root.enumeration("mode", config.mode, "\"paper\" or \"live\"")) return *e;
+  if (auto e = read_broker(root, config.broker)) return *e;
+  if (auto e = read_order_management(root, config.order_management)) return *e;
+  if (auto e = root.unknown_keys()) return *e;
+  return checked<Config>(boost::system::in_place_value, std::move(config));
+}
+
+checked<Config> load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return FieldError{"", "cannot read config file " + path};
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  auto config = parse_config(buffer.str());
+  if (!config) return FieldError{config.error().field, config.error().rule + " (in " + path + ")"};
+  return config;
+}
+
+}  // namespace oms::config

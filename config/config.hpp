@@ -1,0 +1,94 @@
+#pragma once
+/// config.json: the broker connection and the `order_management` block (seed FR-003). Every
+/// value is validated with an error that names the field and the rule; unknown keys are errors,
+/// so a typo never falls back to a default silently. Money-like values are parsed exactly.
+#include "messages/codec.hpp"
+#include "messages/money.hpp"
+#include "messages/order.hpp"
+
+#include <boost/describe/enum.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace oms::config {
+
+BOOST_DEFINE_ENUM_CLASS(OffsetMode, bps, absolute)
+
+/// How far from the reference price limits are placed (seed: PriceOffsetConfig).
+struct PriceOffsetConfig {
+  OffsetMode offset_mode = OffsetMode::bps;
+  Decimal buy_offset = Decimal::from_units(15 * Decimal::kOne);   ///< bps, or dollars when absolute
+  Decimal sell_offset = Decimal::from_units(10 * Decimal::kOne);
+  Decimal max_slippage_pct = Decimal::from_units(Decimal::kOne / 2);  ///< 0.5 %
+};
+
+/// A strategy's overrides; each absent field falls back to the global value.
+struct StrategyOverride {
+  std::optional<OffsetMode> offset_mode;
+  std::optional<Decimal> buy_offset;
+  std::optional<Decimal> sell_offset;
+  std::optional<Decimal> max_slippage_pct;
+};
+
+/// Broker-call retries (FR-008, NFR-006).
+struct RetryConfig {
+  int max_attempts = 3;
+  int base_delay_ms = 250;
+  int max_delay_ms = 5000;
+  int jitter_pct = 20;  ///< each delay varies by up to ± this share
+};
+
+/// Client-side token bucket that keeps the bot under the broker's request budget.
+struct RateLimitConfig {
+  int burst = 8;          ///< requests allowed at once (Robinhood throttles after about 8 order POSTs)
+  int per_second = 4;     ///< sustained rate
+};
+
+/// Socket deadlines for broker requests.
+struct TimeoutConfig {
+  int connect_ms = 3000;
+  int request_ms = 10000;
+};
+
+/// Everything under "order_management".
+struct OrderManagementConfig {
+  PriceOffsetConfig offsets;
+  std::map<std::string, StrategyOverride, std::less<>> strategy_overrides;
+  Decimal price_collar_pct = Decimal::from_units(5 * Decimal::kOne);  ///< fat-finger guard vs the quote
+  RetryConfig retry;
+  int poll_interval_s = 15;
+  std::string journal_path = "logs/orders.jsonl";
+  RateLimitConfig rate_limit;
+  TimeoutConfig timeouts;
+  int pool_size = 4;
+  int account_cache_ttl_s = 30;
+  int breaker_consecutive_failures = 5;  ///< broker failures in a row that trip the breaker
+
+  /// The offsets a strategy uses: its overrides field by field, else the global values.
+  PriceOffsetConfig offsets_for(std::string_view strategy) const;
+};
+
+/// Where the broker is.
+struct BrokerConfig {
+  std::string base_url = "https://api.robinhood.com";
+  std::string ca_file;  ///< extra CA bundle (e.g. the simulator's certificate); system store otherwise
+  std::string api_version = "1.431.4";
+  std::string token_path = "~/.config/oms/token.json";
+};
+
+/// The whole config.json.
+struct Config {
+  ExecutionMode mode = ExecutionMode::paper;
+  BrokerConfig broker;
+  OrderManagementConfig order_management;
+};
+
+/// Parses config.json text. Errors name the field ("order_management.buy_offset") and the rule.
+checked<Config> parse_config(std::string_view json_text);
+/// Reads and parses a file; a missing or unreadable file is an error naming the path.
+checked<Config> load_config(const std::string& path);
+
+}  // namespace oms::config

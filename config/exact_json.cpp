@@ -1,0 +1,76 @@
+#include "config/exact_json.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/value_stack.hpp>
+
+#include <string>
+
+namespace oms::config {
+namespace {
+
+namespace json = boost::json;
+using ec_t = boost::system::error_code;
+
+// basic_parser handler that builds a value like json::parser does, except for doubles.
+struct ExactHandler {
+  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+
+  json::value_stack stack;
+  std::string number;  // digits of a number split across input buffers
+
+  bool on_document_begin(ec_t&) { stack.reset(); return true; }
+  bool on_document_end(ec_t&) { return true; }
+  bool on_array_begin(ec_t&) { return true; }
+  bool on_array_end(std::size_t n, ec_t&) { stack.push_array(n); return true; }
+  bool on_object_begin(ec_t&) { return true; }
+  bool on_object_end(std::size_t n, ec_t&) { stack.push_object(n); return true; }
+  bool on_string_part(json::string_view s, std::size_t, ec_t&) { stack.push_chars(s); return true; }
+  bool on_string(json::string_view s, std::size_t, ec_t&) { stack.push_string(s); return true; }
+  bool on_key_part(json::string_view s, std::size_t, ec_t&) { stack.push_chars(s); return true; }
+  bool on_key(json::string_view s, std::size_t, ec_t&) { stack.push_key(s); return true; }
+  bool on_number_part(json::string_view s, ec_t&) { number.append(s.data(), s.size()); return true; }
+  bool on_int64(std::int64_t i, json::string_view, ec_t&) { number.clear(); stack.push_int64(i); return true; }
+  bool on_uint64(std::uint64_t u, json::string_view, ec_t&) { number.clear(); stack.push_uint64(u); return true; }
+  bool on_double(double, json::string_view s, ec_t&) {
+    number.append(s.data(), s.size());
+    stack.push_string(number);
+    number.clear();
+    return true;
+  }
+  bool on_bool(bool b, ec_t&) { stack.push_bool(b); return true; }
+  bool on_null(ec_t&) { stack.push_null(); return true; }
+  bool on_comment_part(json::string_view, ec_t&) { return true; }
+  bool on_comment(json::string_view, ec_t&) { return true; }
+};
+
+std::string position(std::string_view text, std::size_t offset) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+}  // namespace
+
+boost::system::result<json::value> parse_exact_json(std::string_view text, std::string* where) {
+  json::basic_parser<ExactHandler> parser(json::parse_options{});
+  ec_t ec;
+  std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
+  if (!ec && used < text.size()) ec = make_error_code(json::error::extra_data);
+  if (ec) {
+    if (where) *where = position(text, used);
+    return ec;
+  }
+  return parser.handler().stack.release();
+}
+
+}  // namespace oms::config
