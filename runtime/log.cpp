@@ -1,0 +1,136 @@
+#include "runtime/log.hpp"
+
+#include "messages/time.hpp"
+#include "runtime/trace.hpp"
+
+#include <boost/json.hpp>
+#include <boost/log/core.hpp>
+#include <boost/log/expressions.hpp>
+#include <boost/log/sinks/sync_frontend.hpp>
+#include <boost/log/sinks/text_ostream_backend.hpp>
+#include <boost/log/sources/record_ostream.hpp>
+#include <boost/log/sources/severity_logger.hpp>
+#include <boost/log/trivial.hpp>
+#include <boost/log/utility/setup/file.hpp>
+#include <boost/core/null_deleter.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <vector>
+
+namespace oms::log {
+namespace bl = boost::log;
+namespace json = boost::json;
+using Sink = bl::sinks::synchronous_sink<bl::sinks::text_ostream_backend>;
+
+namespace {
+
+struct State {
+  std::mutex mu;
+  std::string session_id;
+  std::vector<boost::shared_ptr<Sink>> files;
+  boost::shared_ptr<Sink> console;
+  bool console_enabled = true;
+  Level console_min = Level::warning;
+};
+State& state() {
+  static State s;
+  return s;
+}
+
+BOOST_LOG_ATTRIBUTE_KEYWORD(severity, "Severity", Level)
+
+const char* name(Level l) {
+  switch (l) {
+    case Level::debug: return "debug";
+    case Level::info: return "info";
+    case Level::warning: return "warning";
+    case Level::error: return "error";
+  }
+  return "info";
+}
+
+bl::sources::severity_logger_mt<Level>& logger() {
+  static bl::sources::severity_logger_mt<Level> lg;
+  return lg;
+}
+
+void ensure_console_locked(State& s) {
+  if (s.console) bl::core::get()->remove_sink(s.console);
+  s.console.reset();
+  if (!s.console_enabled) return;
+  auto backend = boost::make_shared<bl::sinks::text_ostream_backend>();
+  backend->add_stream(boost::shared_ptr<std::ostream>(&std::clog, boost::null_deleter()));
+  s.console = boost::make_shared<Sink>(backend);
+  s.console->set_filter(severity >= s.console_min);
+  bl::core::get()->add_sink(s.console);
+}
+
+}  // namespace
+
+bool add_json_file(const std::string& path, Level min) {
+  std::error_code ec;
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  auto stream = boost::make_shared<std::ofstream>(path, std::ios::app);
+  if (!*stream) return false;
+  auto backend = boost::make_shared<bl::sinks::text_ostream_backend>();
+  backend->add_stream(stream);
+  backend->auto_flush(true);
+  auto sink = boost::make_shared<Sink>(backend);
+  sink->set_filter(severity >= min);
+  bl::core::get()->add_sink(sink);
+  std::lock_guard lock(state().mu);
+  state().files.push_back(sink);
+  return true;
+}
+
+void set_console(bool enabled, Level min) {
+  std::lock_guard lock(state().mu);
+  state().console_enabled = enabled;
+  state().console_min = min;
+  ensure_console_locked(state());
+}
+
+void set_session_id(std::string id) {
+  std::lock_guard lock(state().mu);
+  state().session_id = std::move(id);
+}
+
+const std::string& session_id() { return state().session_id; }
+
+void reset_files() {
+  std::lock_guard lock(state().mu);
+  for (auto& sink : state().files) {
+    bl::core::get()->remove_sink(sink);
+    sink->flush();
+  }
+  state().files.clear();
+}
+
+void write(Level level, std::string_view event, json::object fields) {
+  static std::once_flag console_once;
+  std::call_once(console_once, [] {
+    std::lock_guard lock(state().mu);
+    if (!state().console) ensure_console_locked(state());
+  });
+  json::value record = json::object{};
+  auto& obj = record.as_object();
+  obj["ts"] = format_iso8601(std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now()));
+  obj["level"] = name(level);
+  obj["event"] = event;
+  obj["session_id"] = session_id();
+  for (auto& [k, v] : fields) obj[k] = std::move(v);
+  runtime::mask_secrets(record);
+  BOOST_LOG_SEV(logger(), level) << json::serialize(record);
+}
+
+std::string mask_identifier(std::string_view value) {
+  if (value.size() <= 2) return "***";
+  return std::string(value.substr(0, 2)) + "***";
+}
+
+}  // namespace oms::log

@@ -1,0 +1,33 @@
+#pragma once
+/// Structured logs: one JSON object per line ({ts, level, event, session_id, …fields}) through
+/// Boost.Log, with every secret-named field masked before it is formatted (FR-010, NFR-003).
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace oms::log {
+
+enum class Level { debug, info, warning, error };
+
+/// Adds a sink that appends JSON lines to `path` (directories created), flushed per record.
+/// Returns false when the file cannot be opened.
+bool add_json_file(const std::string& path, Level min = Level::info);
+/// Human-readable warnings and errors on stderr (on by default; off for --json CLIs).
+void set_console(bool enabled, Level min = Level::warning);
+/// Correlation id stamped on every record of this process (seed FR-010: session id + order id).
+void set_session_id(std::string id);
+const std::string& session_id();
+/// Removes every sink added by add_json_file (tests, and CLI runs that change folders).
+void reset_files();
+
+/// Writes one record. `fields` may hold anything; secret-named keys are masked.
+void write(Level level, std::string_view event, boost::json::object fields = {});
+inline void info(std::string_view event, boost::json::object fields = {}) { write(Level::info, event, std::move(fields)); }
+inline void warn(std::string_view event, boost::json::object fields = {}) { write(Level::warning, event, std::move(fields)); }
+inline void error(std::string_view event, boost::json::object fields = {}) { write(Level::error, event, std::move(fields)); }
+
+/// "al***" — enough to tell accounts apart in a log, never the whole name (seed: masked usernames).
+std::string mask_identifier(std::string_view value);
+
+}  // namespace oms::log

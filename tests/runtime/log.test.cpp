@@ -1,0 +1,35 @@
+#include "runtime/log.hpp"
+
+#include <boost/json.hpp>
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+TEST_CASE("log records are JSON lines with the session id and masked secrets") {
+  auto dir = std::filesystem::temp_directory_path() / ("oms-log-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto path = (dir / "oms.jsonl").string();
+  oms::log::set_console(false);
+  REQUIRE(oms::log::add_json_file(path, oms::log::Level::info));
+  oms::log::set_session_id("s-42");
+  oms::log::info("order.submitted", {{"order_id", "o-1"}, {"limit_price", "249.93"}, {"password", "hunter2"},
+                                     {"nested", boost::json::object{{"access_token", "tok-secret"}}}});
+  oms::log::write(oms::log::Level::debug, "below.threshold");
+  oms::log::reset_files();
+
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  REQUIRE(lines.size() == 1);
+  auto v = boost::json::parse(lines[0]);
+  CHECK(v.at("event").as_string() == "order.submitted");
+  CHECK(v.at("session_id").as_string() == "s-42");
+  CHECK(v.at("order_id").as_string() == "o-1");
+  CHECK(v.at("level").as_string() == "info");
+  CHECK(lines[0].find("hunter2") == std::string::npos);
+  CHECK(lines[0].find("tok-secret") == std::string::npos);
+  CHECK(oms::log::mask_identifier("alice@example.com") == "al***");
+  std::filesystem::remove_all(dir);
+}
