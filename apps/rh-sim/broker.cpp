@@ -1,0 +1,308 @@
+// The Broker's front door: request routing, faults, authentication, throttling, the request
+// log, and the passage of time.
+#include "apps/rh-sim/broker.hpp"
+
+#include "apps/rh-sim/replies.hpp"
+#include "gateway/totp.hpp"
+
+#include <boost/json.hpp>
+
+namespace rhsim {
+namespace json = boost::json;
+using namespace detail;
+using oms::Price;
+using oms::Quantity;
+using oms::Timestamp;
+
+namespace {
+
+constexpr std::size_t kMaxLoggedRequests = 100'000;
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+// "/orders/1b2c…/cancel/" → "/orders/{id}/cancel/" so tests can count round trips per route.
+std::string route_of(std::string_view path) {
+  std::string out;
+  while (!path.empty()) {
+    std::size_t slash = path.find('/', 1);
+    std::string_view segment = path.substr(0, slash);
+    out += is_uuid(segment.substr(1)) ? std::string("/{id}") : std::string(segment);
+    path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash);
+  }
+  return out;
+}
+
+}  // namespace
+
+Broker::Broker(Options options, Timestamp now) : options_(std::move(options)), rng_(options_.seed) {
+  if (options_.symbols.empty()) options_.symbols = default_universe();
+  if (!options_.mfa_secret.empty()) {
+    auto key = oms::gateway::base32_decode(options_.mfa_secret);
+    if (key) mfa_key_ = *key;
+  }
+  reset(now);
+}
+
+void Broker::reset(Timestamp now) {
+  rng_ = Rng(options_.seed);
+  market_.reset(options_.symbols, now);
+  account_ = Account{};
+  account_.cash = or_value(Price::parse(options_.buying_power), Price{});
+  account_.updated_at = now;
+  orders_.clear();
+  order_index_.clear();
+  ref_ids_.clear();
+  faults_.clear();
+  budgets_.clear();
+  request_log_.clear();
+  request_counts_.clear();
+  order_seq_ = 0;
+  random_walk_ = auto_fill_ = options_.auto_market;
+  market_open_ = true;
+  last_walk_ = now;
+  lot_size_ = or_value(Quantity::parse(options_.lot_size), Quantity{});
+}
+
+std::chrono::milliseconds Broker::tick_interval() const {
+  return std::chrono::milliseconds(options_.tick_ms > 0 ? options_.tick_ms : 10);
+}
+
+void Broker::log(const std::string& line) const {
+  if (log_ && options_.log) log_(line);
+}
+
+void Broker::record(const SimRequest& request, const std::string& path, unsigned status,
+                    const std::string& fault, Timestamp now) {
+  std::string line = "rh-sim " + oms::format_iso8601(now) + " " + request.method + " " + path +
+                     " -> " + std::to_string(status);
+  if (!fault.empty()) line += " [fault " + fault + "]";
+  log(line);
+  if (starts_with(path, "/_sim/")) return;
+  request_log_.push_back({++request_seq_, now, request.method, path, status, fault});
+  if (request_log_.size() > kMaxLoggedRequests) request_log_.pop_front();
+  ++request_counts_[request.method + " " + route_of(path)];
+}
+
+SimReply Broker::handle(const SimRequest& request, Timestamp now) {
+  auto [path, query] = split_target(request.target);
+  if (starts_with(path, "/_sim/")) {
+    Reply reply = dispatch_admin(request, path, now);
+    record(request, path, reply.status, "", now);
+    return reply;
+  }
+  Reply reply;
+  std::string fault_kind;
+  if (auto fault = take_fault(request.method, path)) {
+    fault_kind = fault->kind;
+    reply = apply_fault(*fault, request, path, query, now);
+  } else {
+    reply = dispatch_api(request, path, query, now);
+  }
+  reply.hold_ms += options_.latency_ms;
+  record(request, path, reply.transport == Transport::respond ? reply.status : 0, fault_kind, now);
+  return reply;
+}
+
+SimReply Broker::dispatch_api(const SimRequest& request, const std::string& path,
+                              const Params& query, Timestamp now) {
+  const std::string& m = request.method;
+  if (path == "/oauth2/token/" || path == "/oauth2/token") {
+    if (m != "POST") return detail_reply(405, "Method \"" + m + "\" not allowed.");
+    Params form = body_params(request);
+    auto grant = form.find("grant_type");
+    if (grant != form.end() && grant->second == "refresh_token") return refresh(form, now);
+    if (grant != form.end() && grant->second == "password") return login(form, now);
+    return json_reply(400, json::object{{"error", "unsupported_grant_type"}});
+  }
+  std::string token;
+  if (auto denied = authenticate(request, now, token)) return *denied;
+  if (auto throttled = throttle(token, now)) return *throttled;
+
+  if (starts_with(path, "/accounts/") && m == "GET") return get_accounts(path);
+  if (path == "/positions/" && m == "GET") return get_positions(query);
+  if (starts_with(path, "/instruments/") && m == "GET") return get_instruments(path, query);
+  if (starts_with(path, "/quotes/") && m == "GET") return get_quotes(path, query);
+  if (path == "/orders/") {
+    if (m == "POST") return place_order(body_params(request), now);
+    if (m == "GET") return list_orders(query);
+    return detail_reply(405, "Method \"" + m + "\" not allowed.");
+  }
+  if (starts_with(path, "/orders/")) {
+    std::string_view rest = std::string_view(path).substr(8);
+    std::size_t slash = rest.find('/');
+    std::string_view id = rest.substr(0, slash);
+    std::string_view tail = slash == std::string_view::npos ? "" : rest.substr(slash);
+    if ((tail == "/" || tail.empty()) && m == "GET") return get_order(id);
+    if (tail == "/cancel/" && m == "POST") return cancel_order(id, now);
+  }
+  return not_found();
+}
+
+std::optional<Fault> Broker::take_fault(const std::string& method, const std::string& path) {
+  for (auto it = faults_.begin(); it != faults_.end(); ++it) {
+    if (it->method != method || !starts_with(path, it->path)) continue;
+    // A cancel race only makes sense on a cancel; don't let it eat an order POST.
+    bool is_cancel = path.size() >= 8 && path.ends_with("/cancel/");
+    if (it->kind == "fill_during_cancel" && !is_cancel) continue;
+    Fault fault = *it;
+    if (--it->count <= 0) faults_.erase(it);
+    return fault;
+  }
+  return std::nullopt;
+}
+
+SimReply Broker::apply_fault(const Fault& fault, const SimRequest& request, const std::string& path,
+                             const Params& query, Timestamp now) {
+  const std::string& k = fault.kind;
+  Reply reply;
+  if (k == "delay" || k == "drop_after_accept") {
+    reply = dispatch_api(request, path, query, now);
+    if (k == "delay") reply.hold_ms += fault.delay_ms;
+    else reply.transport = Transport::drop;
+  } else if (k == "fill_during_cancel") {
+    // The fill races ahead of the cancel: the order completes at its limit (or the touch)
+    // before the cancel is looked at, so the cancel finds nothing left to cancel.
+    std::string_view rest = std::string_view(path).substr(std::min<std::size_t>(8, path.size()));
+    if (Order* order = find_order_mut(rest.substr(0, rest.find('/')))) {
+      Price price;
+      if (!marketable(*order, price)) price = or_value(order->price, price);
+      if (order->open() && !price.is_zero()) fill(*order, order->remaining(), price, now);
+    }
+    reply = dispatch_api(request, path, query, now);
+  } else if (k == "timeout") {
+    reply.transport = Transport::timeout;
+  } else if (k == "reset") {
+    reply.transport = Transport::reset;
+  } else if (k == "http_429") {
+    reply = detail_reply(429, "Request was throttled. Expected available in " +
+                                  std::to_string(fault.retry_after_s) + " seconds.");
+    reply.headers.emplace_back("Retry-After", std::to_string(fault.retry_after_s));
+  } else if (k == "http_500") {
+    reply = detail_reply(500, "A server error occurred.");
+  } else {
+    // Gateways in front of the API answer 502/503 with HTML, not JSON.
+    unsigned status = k == "http_502" ? 502 : 503;
+    reply.status = status;
+    reply.content_type = "text/html";
+    reply.body = "<html><body><h1>" + std::to_string(status) +
+                 (status == 502 ? " Bad Gateway" : " Service Unavailable") + "</h1></body></html>";
+  }
+  return reply;
+}
+
+std::optional<SimReply> Broker::authenticate(const SimRequest& request, Timestamp now,
+                                             std::string& token) {
+  std::string_view header = request.authorization;
+  if (header.empty()) {
+    Reply reply = detail_reply(401, "Authentication credentials were not provided.");
+    reply.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"api\"");
+    return reply;
+  }
+  std::size_t space = header.find(' ');
+  token = space == std::string_view::npos ? std::string{} : std::string(header.substr(space + 1));
+  auto it = access_tokens_.find(token);
+  if (header.substr(0, space) == "Bearer" && it != access_tokens_.end() && now < it->second)
+    return std::nullopt;
+  Reply reply = detail_reply(401, "Incorrect authentication credentials.");
+  reply.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"api\"");
+  return reply;
+}
+
+std::optional<SimReply> Broker::throttle(const std::string& token, Timestamp now) {
+  Budget& budget = budgets_[token];
+  auto window = std::chrono::seconds(options_.throttle_window_s > 0 ? options_.throttle_window_s : 1);
+  if (budget.used == 0 || now >= budget.window_start + window) {
+    budget.window_start = now;
+    budget.used = 0;
+  }
+  if (budget.used < options_.throttle_requests) {
+    ++budget.used;
+    return std::nullopt;
+  }
+  auto wait = std::chrono::ceil<std::chrono::seconds>(budget.window_start + window - now).count();
+  if (wait < 1) wait = 1;
+  Reply reply = detail_reply(
+      429, "Request was throttled. Expected available in " + std::to_string(wait) + " seconds.");
+  reply.headers.emplace_back("Retry-After", std::to_string(wait));
+  return reply;
+}
+
+SimReply Broker::login(const Params& form, Timestamp now) {
+  auto get = [&](const char* key) {
+    auto it = form.find(key);
+    return it == form.end() ? std::string{} : it->second;
+  };
+  if (get("device_token").empty()) return field_error("device_token", "This field is required.");
+  if (get("username") != options_.user || get("password") != options_.password)
+    return detail_reply(400, "Unable to log in with provided credentials.");
+  if (!mfa_key_.empty() || !options_.mfa_secret.empty()) {
+    std::string code = get("mfa_code");
+    if (code.empty())
+      return json_reply(400, json::object{{"mfa_required", true}, {"mfa_type", "app"}});
+    if (!mfa_code_ok(code, now)) return detail_reply(400, "Please enter a valid code.");
+  }
+  return issue_tokens(now);
+}
+
+bool Broker::mfa_code_ok(std::string_view code, Timestamp now) const {
+  if (mfa_key_.empty()) return false;
+  auto unix = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
+  for (int step = -1; step <= 1; ++step)
+    if (oms::gateway::totp(mfa_key_, unix + std::chrono::seconds(30 * step)) == code) return true;
+  return false;
+}
+
+SimReply Broker::refresh(const Params& form, Timestamp now) {
+  auto it = form.find("refresh_token");
+  if (it == form.end() || !refresh_tokens_.contains(it->second))
+    return json_reply(400, json::object{{"error", "invalid_grant"}});
+  refresh_tokens_.erase(it->second);  // refresh tokens rotate: each is good once
+  return issue_tokens(now);
+}
+
+SimReply Broker::issue_tokens(Timestamp now) {
+  std::string access = rng_.hex(40);
+  std::string refresh = rng_.hex(40);
+  access_tokens_[access] = now + std::chrono::seconds(options_.token_lifetime_s);
+  refresh_tokens_.insert(refresh);
+  return json_reply(200, json::object{{"access_token", access},
+                                      {"expires_in", options_.token_lifetime_s},
+                                      {"token_type", "Bearer"},
+                                      {"scope", "internal"},
+                                      {"refresh_token", refresh},
+                                      {"mfa_code", nullptr},
+                                      {"backup_code", nullptr}});
+}
+
+void Broker::advance(Timestamp now) {
+  if (random_walk_ && options_.walk_interval_ms > 0 &&
+      now - last_walk_ >= std::chrono::milliseconds(options_.walk_interval_ms)) {
+    market_.walk(rng_, now);
+    last_walk_ = now;
+  }
+  for (Order& order : orders_) {
+    if (!order.open()) continue;
+    if (order.state == OrderState::unconfirmed && order.confirm_at && now >= *order.confirm_at) {
+      order.state = market_open_ ? OrderState::confirmed : OrderState::queued;
+      order.updated_at = now;
+    } else if (order.state == OrderState::queued && market_open_) {
+      order.state = OrderState::confirmed;
+      order.updated_at = now;
+    }
+    if (auto_fill_ && (order.state == OrderState::confirmed || order.state == OrderState::partially_filled))
+      auto_fill(order, now);
+    if (order.open() && order.cancel_at && now >= *order.cancel_at) close(order, OrderState::cancelled, now);
+  }
+}
+
+Order* Broker::find_order_mut(std::string_view id) {
+  auto it = order_index_.find(id);
+  return it == order_index_.end() ? nullptr : &orders_[it->second];
+}
+
+const Order* Broker::find_order(std::string_view id) const {
+  auto it = order_index_.find(id);
+  return it == order_index_.end() ? nullptr : &orders_[it->second];
+}
+
+}  // namespace rhsim
