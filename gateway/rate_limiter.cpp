@@ -1,0 +1,113 @@
+#include "gateway/rate_limiter.hpp"
+
+#include <algorithm>
+
+namespace oms::gateway {
+using std::chrono::microseconds;
+
+namespace {
+
+RateLimit sanitise(RateLimit l) {
+  l.capacity = std::clamp<std::int64_t>(l.capacity, 1, 1'000'000);
+  l.refill_tokens = std::clamp<std::int64_t>(l.refill_tokens, 1, 1'000'000);
+  l.refill_period = std::clamp(l.refill_period, microseconds(1), microseconds(std::chrono::hours(24)));
+  return l;
+}
+
+}  // namespace
+
+TokenBucket::TokenBucket(RateLimit limit, Timestamp now)
+    : limit_(sanitise(limit)), credit_(limit_.capacity * limit_.refill_period.count()), last_(now) {}
+
+TokenBucket TokenBucket::per_second(std::int64_t capacity, std::int64_t per_second, Timestamp now) {
+  return TokenBucket(RateLimit{capacity, per_second, std::chrono::seconds(1)}, now);
+}
+
+std::int64_t TokenBucket::credit_at(Timestamp now) const {
+  const std::int64_t full = limit_.capacity * limit_.refill_period.count();
+  if (now <= last_) return credit_;
+  // Clamp the elapsed time to what fills the bucket, so the product cannot overflow.
+  const std::int64_t to_fill = (full - credit_ + limit_.refill_tokens - 1) / limit_.refill_tokens;
+  const std::int64_t elapsed = std::min<std::int64_t>((now - last_).count(), std::max<std::int64_t>(to_fill, 0));
+  return std::min(full, credit_ + elapsed * limit_.refill_tokens);
+}
+
+void TokenBucket::refill(Timestamp now) {
+  if (now <= last_) return;
+  credit_ = credit_at(now);
+  last_ = now;
+}
+
+microseconds TokenBucket::wait_for(Timestamp now, std::int64_t n) const {
+  n = std::clamp<std::int64_t>(n, 1, limit_.capacity);
+  const std::int64_t need = n * limit_.refill_period.count();
+  const std::int64_t have = credit_at(now);
+  // A pause leaves the clock ahead of `now`: the wait counts from the end of the pause.
+  const microseconds paused = now < last_ ? (last_ - now) : microseconds(0);
+  if (have >= need) return paused;
+  const std::int64_t short_by = need - have;
+  return paused + microseconds((short_by + limit_.refill_tokens - 1) / limit_.refill_tokens);
+}
+
+microseconds TokenBucket::try_acquire(Timestamp now, std::int64_t n) {
+  auto wait = wait_for(now, n);
+  if (wait.count() > 0) return wait;
+  refill(now);
+  credit_ -= std::clamp<std::int64_t>(n, 1, limit_.capacity) * limit_.refill_period.count();
+  return microseconds(0);
+}
+
+std::int64_t TokenBucket::available(Timestamp now) const {
+  if (now < last_) return 0;
+  return credit_at(now) / limit_.refill_period.count();
+}
+
+void TokenBucket::pause_until(Timestamp until) {
+  if (until <= last_ && credit_ == 0) return;
+  credit_ = 0;
+  last_ = std::max(last_, until);
+}
+
+Scheduler::Scheduler(TokenBucket bucket, std::int64_t reserved_for_cancels)
+    : bucket_(bucket),
+      reserve_(std::clamp<std::int64_t>(reserved_for_cancels, 0, bucket.limit().capacity - 1)) {}
+
+void Scheduler::enqueue(std::uint64_t id, Priority priority) {
+  queues_[static_cast<std::size_t>(priority)].push_back(id);
+}
+
+bool Scheduler::remove(std::uint64_t id) {
+  for (auto& q : queues_) {
+    auto it = std::find(q.begin(), q.end(), id);
+    if (it != q.end()) {
+      q.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+ScheduleDecision Scheduler::next(Timestamp now) {
+  for (std::size_t p = 0; p < queues_.size(); ++p) {
+    auto& q = queues_[p];
+    if (q.empty()) continue;
+    const auto priority = static_cast<Priority>(p);
+    // A submission or poll needs the reserve to stay in the bucket after it takes its token.
+    const std::int64_t needed = priority == Priority::cancel ? 1 : 1 + reserve_;
+    auto wait = bucket_.wait_for(now, needed);
+    if (wait.count() > 0) return WaitUntil{now + wait};
+    bucket_.try_acquire(now, 1);
+    Dispatch d{q.front(), priority};
+    q.pop_front();
+    return d;
+  }
+  return Idle{};
+}
+
+std::size_t Scheduler::waiting() const noexcept {
+  std::size_t n = 0;
+  for (const auto& q : queues_) n += q.size();
+  return n;
+}
+
+}  // namespace oms::gateway

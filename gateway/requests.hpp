@@ -1,0 +1,125 @@
+#pragma once
+/// Every request the gateway sends to the broker, built as plain data: method, target, headers,
+/// body. The I/O shell adds `Authorization` (see authorization_header) and sends it as is.
+/// Form fields and their order follow robin_stocks, the client the broker is used to.
+#include "gateway/url.hpp"
+#include "messages/codec.hpp"
+#include "messages/money.hpp"
+#include "messages/order.hpp"
+#include "messages/time.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oms::gateway {
+
+/// The public OAuth client id of Robinhood's web app, which robin_stocks also uses.
+inline constexpr std::string_view kClientId = "c82SH0WZOsabOXGP2sxqcj34FxkvfnWRZBKlBjFS";
+/// Content type of every POST body the broker accepts from robin_stocks.
+inline constexpr std::string_view kFormContentType =
+    "application/x-www-form-urlencoded; charset=utf-8";
+
+/// Which broker operation a request performs; drives classification and rate-limit priority.
+enum class RequestKind {
+  login,
+  refresh,
+  account,
+  instrument,
+  quotes,
+  place_order,
+  get_order,
+  list_orders,
+  cancel_order,
+  positions,
+};
+/// "place_order", … for logs and metrics.
+std::string_view to_string(RequestKind kind) noexcept;
+
+/// One HTTP request, ready for the transport.
+struct HttpRequestSpec {
+  std::string method = "GET";  ///< GET or POST
+  std::string target;          ///< path and query, base path included
+  Params headers;              ///< without Host, Content-Type, Content-Length and Authorization
+  std::string body;
+  std::string content_type;  ///< empty for GET
+  /// Safe to send again after a lost response; false only for POST /orders/.
+  bool idempotent = true;
+  /// Needs `Authorization: Bearer …`; false for the token requests themselves.
+  bool authenticated = true;
+  RequestKind kind = RequestKind::account;
+  /// "POST /orders/ [place_order] account=…&password=***": secrets replaced, safe to log.
+  std::string redacted() const;
+};
+
+/// Settings shared by every request.
+struct RequestOptions {
+  BaseUrl base;
+  /// Robinhood refuses outdated clients by this header; configurable for when it moves on.
+  std::string api_version = "1.431.4";
+  std::string client_id = std::string(kClientId);
+  int order_form_version = 4;
+};
+
+/// `Authorization: <token_type> <access_token>` for the shell to append.
+std::pair<std::string, std::string> authorization_header(std::string_view token_type,
+                                                         std::string_view access_token);
+
+/// Credentials for the password grant. Never logged: HttpRequestSpec::redacted hides them.
+struct LoginParams {
+  std::string username;
+  std::string password;
+  std::string device_token;           ///< UUID generated once per installation and kept
+  std::optional<std::string> mfa_code;  ///< TOTP code when the account uses an authenticator app
+  std::string request_id;             ///< fresh UUID per attempt; omitted when empty
+  int expires_in = 86400;
+  std::string scope = "internal";
+  std::string challenge_type = "sms";
+};
+
+/// A limit order as the broker's order form takes it.
+struct PlaceOrderParams {
+  std::string account_url;     ///< Account::url, ends in '/'
+  std::string instrument_url;  ///< Instrument::url
+  std::string symbol;
+  Price price;
+  Quantity quantity;
+  std::string ref_id;  ///< idempotency key: the same UUID on every retry of this order
+  Side side = Side::buy;
+  TimeInForce time_in_force = TimeInForce::gfd;
+  bool extended_hours = false;
+  std::string market_hours = "regular_hours";
+  /// The quote the price came from, sent by robin_stocks and the web app; omitted when absent.
+  std::optional<Price> ask_price;
+  std::optional<Price> bid_price;
+  std::optional<Timestamp> bid_ask_timestamp;
+};
+
+/// POST /oauth2/token/ with grant_type=password.
+HttpRequestSpec login_request(const RequestOptions& o, const LoginParams& p);
+/// POST /oauth2/token/ with grant_type=refresh_token.
+HttpRequestSpec refresh_request(const RequestOptions& o, std::string_view refresh_token,
+                                std::string_view device_token = {});
+/// GET /accounts/?default_to_all_accounts=true.
+HttpRequestSpec accounts_request(const RequestOptions& o);
+/// GET /instruments/?symbol=SYM.
+HttpRequestSpec instrument_request(const RequestOptions& o, std::string_view symbol);
+/// GET /quotes/?symbols=A,B (the comma is sent as %2C, as requests does).
+HttpRequestSpec quotes_request(const RequestOptions& o, const std::vector<std::string>& symbols);
+/// POST /orders/: a limit order. Refuses a non-UUID ref_id, a zero price or quantity, a bad symbol.
+checked<HttpRequestSpec> place_order_request(const RequestOptions& o, const PlaceOrderParams& p);
+/// GET /orders/{id}/.
+checked<HttpRequestSpec> get_order_request(const RequestOptions& o, std::string_view order_id);
+/// GET /orders/, only orders updated at or after `updated_since` when given.
+HttpRequestSpec list_orders_request(const RequestOptions& o,
+                                    std::optional<Timestamp> updated_since = std::nullopt);
+/// POST /orders/{id}/cancel/ with an empty body.
+checked<HttpRequestSpec> cancel_order_request(const RequestOptions& o, std::string_view order_id);
+/// GET /positions/?nonzero=true.
+HttpRequestSpec positions_request(const RequestOptions& o);
+/// GET of a page link (`next`) from a list response, refused when it points to another host.
+checked<HttpRequestSpec> next_page_request(const RequestOptions& o, RequestKind kind,
+                                           std::string_view next_url);
+
+}  // namespace oms::gateway
