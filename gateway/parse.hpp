@@ -129,6 +129,8 @@ checked<boost::json::value> parse_json(std::string_view body);
 /// One order object (GET /orders/{id}/, the 201 of POST /orders/).
 checked<BrokerOrder> parse_order(const boost::json::value& v);
 checked<BrokerOrder> parse_order(std::string_view body);
+/// Resolves parse_order("…") to the body overload rather than a JSON string value.
+inline checked<BrokerOrder> parse_order(const char* body) { return parse_order(std::string_view(body)); }
 /// GET /orders/ pages.
 checked<Page<BrokerOrder>> parse_order_page(std::string_view body);
 /// GET /accounts/.
