@@ -119,7 +119,7 @@ TEST_CASE("5xx on a read is transient") {
   CHECK(http(500, "", kCancel).cls == FailureClass::transient);
 }
 
-TEST_CASE("503 on the order POST is transient; 500, 502 and 504 may have placed it, so ambiguous") {
+TEST_CASE("503 on the order POST is transient but 500, 502 and 504 may have placed it, so ambiguous") {
   CHECK(http(503, "", kPost).cls == FailureClass::transient);
   CHECK(http(500, "", kPost).cls == FailureClass::ambiguous);
   CHECK(http(502, "", kPost).cls == FailureClass::ambiguous);
@@ -182,7 +182,7 @@ TEST_CASE("403 and 404 are permanent") {
   CHECK(missing.message == "Not found.");
 }
 
-TEST_CASE("other statuses are permanent and unexpected; 408 is transient") {
+TEST_CASE("other statuses are permanent and unexpected, except 408 which is transient") {
   CHECK(http(302, "", kGet).reason == FailureReason::unexpected_status);
   CHECK(http(302, "", kGet).cls == FailureClass::permanent);
   CHECK(http(409, "", kGet).cls == FailureClass::permanent);
