@@ -25,6 +25,8 @@ boost::json::value Response::json() const {
   return ec ? boost::json::value(nullptr) : v;
 }
 
+bool Response::timed_out() const { return error == beast::error::timeout; }
+
 std::string Response::header(std::string_view name) const {
   for (const auto& [key, value] : headers)
     if (beast::iequals(key, name)) return value;

@@ -22,6 +22,8 @@ struct Response {
   boost::system::error_code error;
 
   boost::json::value json() const;
+  /// The deadline passed before the reply came.
+  bool timed_out() const;
   std::string header(std::string_view name) const;
 };
 

@@ -1,0 +1,58 @@
+// HTTPS with the self-signed certificate, and many concurrent keep-alive connections.
+#include "tests/sim/sim_fixture.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sys/resource.h>
+
+using namespace simtest;
+
+TEST_CASE("with TLS and no files the simulator serves HTTPS with a self-signed certificate") {
+  rhsim::Options o = frozen_options();
+  o.tls = true;
+  SimFixture sim(o);
+  CHECK(sim.base().rfind("https://127.0.0.1:", 0) == 0);
+  CHECK(sim.sim().certificate_pem().find("BEGIN CERTIFICATE") != std::string::npos);
+  HttpClient c = sim.login();  // trusts exactly that certificate and checks the host name
+  auto r = c.get("/accounts/");
+  CHECK(r.error.message() == boost::system::error_code{}.message());
+  CHECK(r.status == 200);
+  CHECK(str(r.json().at("results").at(0), "url").rfind("https://", 0) == 0);
+}
+
+TEST_CASE("a TLS client that does not trust the certificate cannot connect") {
+  rhsim::Options o = frozen_options();
+  o.tls = true;
+  SimFixture sim(o);
+  rhsim::Options other = frozen_options();
+  other.tls = true;
+  boost::asio::io_context unused;
+  rhsim::Simulator stranger(unused, other);
+  stranger.start();
+  HttpClient c(sim.port(), stranger.certificate_pem());
+  CHECK(c.get("/accounts/").error);
+}
+
+TEST_CASE("a thousand keep-alive connections are served at once") {
+  // Both ends live in this process: 2,000 descriptors plus a margin.
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur < 2600 && limit.rlim_max >= 2600) {
+    limit.rlim_cur = 2600;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  SimFixture sim;
+  std::vector<HttpClient> clients;
+  clients.reserve(1000);
+  for (int i = 0; i < 1000; ++i) {
+    clients.emplace_back(sim.port());
+    REQUIRE(clients.back().connect());
+  }
+  int ok = 0;
+  for (int round = 0; round < 2; ++round)
+    for (auto& c : clients) ok += c.get("/oauth2/token/").status == 405 ? 1 : 0;
+  CHECK(ok == 2000);
+  int reconnects = 0;
+  for (auto& c : clients) reconnects += c.connects() - 1;
+  CHECK(reconnects == 0);
+}
