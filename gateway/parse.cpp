@@ -361,6 +361,13 @@ OrderStatus to_order_status(const BrokerOrder& order) {
   return s;
 }
 
+const BrokerOrder* find_by_ref_id(const std::vector<BrokerOrder>& orders, std::string_view ref_id) {
+  if (ref_id.empty()) return nullptr;
+  for (const auto& o : orders)
+    if (o.ref_id && *o.ref_id == ref_id) return &o;
+  return nullptr;
+}
+
 bool is_open(const BrokerOrder& order) {
   return order.cancel_url.has_value() || !is_terminal(normalise(order.state));
 }

@@ -151,6 +151,8 @@ checked<LoginReply> parse_login_reply(std::string_view body);
 /// Normalised status: unconfirmed/queued/confirmed → queued, partially_filled, filled,
 /// cancelled (executions kept in filled_quantity), rejected/failed → rejected, else unknown.
 OrderStatus to_order_status(const BrokerOrder& order);
+/// The order carrying `ref_id` (how a lost or duplicate submission is found), or null.
+const BrokerOrder* find_by_ref_id(const std::vector<BrokerOrder>& orders, std::string_view ref_id);
 /// True while the order can still fill or be cancelled: a cancel link, or a non-terminal state.
 bool is_open(const BrokerOrder& order);
 

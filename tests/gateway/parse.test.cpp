@@ -375,6 +375,21 @@ TEST_CASE("an order is open while it has a cancel link or a non-terminal state")
   CHECK(is_open(odd));
 }
 
+TEST_CASE("a submitted order is found in a page by its ref_id") {
+  auto a = order_in("queued");
+  auto b = order_in("filled");
+  b.id = "b";
+  b.ref_id = "11111111-2222-4333-8444-555555555555";
+  auto c = order_in("filled");
+  c.ref_id.reset();
+  std::vector<BrokerOrder> orders{c, a, b};
+  REQUIRE(find_by_ref_id(orders, "11111111-2222-4333-8444-555555555555") != nullptr);
+  CHECK(find_by_ref_id(orders, "11111111-2222-4333-8444-555555555555")->id == "b");
+  CHECK(find_by_ref_id(orders, "026dbdfe-0564-4942-9ced-74edf7d3ab54")->state == "queued");
+  CHECK(find_by_ref_id(orders, "ffffffff-2222-4333-8444-555555555555") == nullptr);
+  CHECK(find_by_ref_id(orders, "") == nullptr);
+}
+
 TEST_CASE("arbitrary bytes never crash the parsers") {
   // A small deterministic fuzz: truncations and byte flips of a valid payload.
   const std::string valid = body(order_json());
