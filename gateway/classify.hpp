@@ -87,12 +87,12 @@ RequestContext context_of(const HttpRequestSpec& request, bool after_refresh = f
 Failure classify_transport(const TransportFault& fault, const RequestContext& request);
 
 /// Classifies an HTTP response; nullopt for a 2xx (success: parse the body instead).
-/// `retry_after_header` is the raw Retry-After value, empty when absent; `now` resolves its
-/// HTTP-date form.
+/// `retry_after_header` is the raw Retry-After value, empty when absent; `now` (wall clock)
+/// resolves its HTTP-date form.
 std::optional<Failure> classify_http(int status, std::string_view body,
                                      std::string_view retry_after_header,
                                      const RequestContext& request,
-                                     std::chrono::system_clock::time_point now = {});
+                                     std::chrono::system_clock::time_point now);
 
 /// The broker's human text from an error body: "detail", else "field: message" pairs joined with
 /// "; " (non_field_errors without the prefix). A non-JSON body gives its first line, shortened.

@@ -63,6 +63,16 @@ bool write_all(int fd, std::string_view data) {
   return true;
 }
 
+// Makes the rename itself durable. Best effort: the file is already complete under either name,
+// so a failure here cannot leave a torn session behind.
+void sync_directory(const std::filesystem::path& file) {
+  auto dir = file.parent_path();
+  int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
 std::string mode_text(mode_t mode) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
@@ -159,6 +169,7 @@ store_result<void> save_session(const std::filesystem::path& path, const StoredS
   if (!tmp.close()) return io_failure("cannot close", tmp.path(), errno);
   if (::rename(tmp.path().c_str(), path.c_str()) != 0) return io_failure("cannot rename onto", path, errno);
   tmp.commit();
+  sync_directory(path);
   return {};
 }
 

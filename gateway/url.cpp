@@ -1,6 +1,8 @@
 #include "gateway/url.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <optional>
 
 namespace oms::gateway {
 namespace {
@@ -59,6 +61,15 @@ int hex_value(char c) {
   return -1;
 }
 
+std::optional<std::uint16_t> parse_port(std::string_view digits) {
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || value == 0 ||
+      value > 65535)
+    return std::nullopt;
+  return static_cast<std::uint16_t>(value);
+}
+
 struct Authority {
   bool tls;
   std::string host;
@@ -83,17 +94,22 @@ boost::system::result<Authority> split(std::string_view url) {
   a.rest = slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
   if (authority.find('@') != std::string_view::npos) return make_error_code(url_errc::bad_character);
   a.port = a.tls ? 443 : 80;
-  auto colon = authority.rfind(':');
-  if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
-    auto digits = authority.substr(colon + 1);
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || value == 0 ||
-        value > 65535)
-      return make_error_code(url_errc::bad_port);
-    a.port = static_cast<std::uint16_t>(value);
-    authority = authority.substr(0, colon);
+  // An IPv6 literal carries colons of its own: the port can only follow its closing bracket.
+  std::size_t host_end = authority.size();
+  if (authority.starts_with('[')) {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return make_error_code(url_errc::no_host);
+    host_end = close + 1;
+    if (host_end < authority.size() && authority[host_end] != ':') return make_error_code(url_errc::bad_port);
+  } else {
+    host_end = std::min(authority.find(':'), authority.size());
   }
+  if (host_end < authority.size()) {
+    auto port = parse_port(authority.substr(host_end + 1));
+    if (!port) return make_error_code(url_errc::bad_port);
+    a.port = *port;
+  }
+  authority = authority.substr(0, host_end);
   if (authority.empty()) return make_error_code(url_errc::no_host);
   a.host.reserve(authority.size());
   for (char c : authority) a.host += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;

@@ -17,7 +17,7 @@ Failure transport(TransportError e, bool written, const RequestContext& c) {
 
 Failure http(int status, std::string_view body, const RequestContext& c = kPost,
              std::string_view retry_after = {}) {
-  auto f = classify_http(status, body, retry_after, c);
+  auto f = classify_http(status, body, retry_after, c, std::chrono::system_clock::now());
   REQUIRE(f.has_value());
   return *f;
 }
@@ -25,9 +25,10 @@ Failure http(int status, std::string_view body, const RequestContext& c = kPost,
 }  // namespace
 
 TEST_CASE("a 2xx response is not a failure") {
-  CHECK_FALSE(classify_http(200, "{}", "", kGet).has_value());
-  CHECK_FALSE(classify_http(201, "{}", "", kPost).has_value());
-  CHECK_FALSE(classify_http(204, "", "", kCancel).has_value());
+  auto now = std::chrono::system_clock::now();
+  CHECK_FALSE(classify_http(200, "{}", "", kGet, now).has_value());
+  CHECK_FALSE(classify_http(201, "{}", "", kPost, now).has_value());
+  CHECK_FALSE(classify_http(204, "", "", kCancel, now).has_value());
 }
 
 TEST_CASE("a refused connection is transient whatever the request") {

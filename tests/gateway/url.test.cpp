@@ -31,6 +31,18 @@ TEST_CASE("a base URL keeps an explicit port and a path prefix without its trail
   CHECK(make_target(prefixed, "/orders/") == "/rh/orders/");
 }
 
+TEST_CASE("an IPv6 literal keeps its colons apart from the port") {
+  auto v6 = parse_base_url("http://[::1]:8080").value();
+  CHECK(v6.host == "[::1]");
+  CHECK(v6.port == 8080);
+  CHECK(v6.host_header() == "[::1]:8080");
+  CHECK(parse_base_url("https://[::1]").value().port == 443);
+  CHECK(parse_base_url("https://[::1").error() == url_errc::no_host);
+  CHECK(parse_base_url("https://[::1]x").error() == url_errc::bad_port);
+  CHECK(resolve_next(v6, "http://[::1]:8080/orders/?cursor=a").value() == "/orders/?cursor=a");
+  CHECK(resolve_next(v6, "http://[::2]:8080/orders/").error() == url_errc::foreign_host);
+}
+
 TEST_CASE("a malformed base URL is refused with a reason") {
   CHECK(parse_base_url("ftp://x").error() == url_errc::bad_scheme);
   CHECK(parse_base_url("api.robinhood.com").error() == url_errc::bad_scheme);
@@ -40,6 +52,7 @@ TEST_CASE("a malformed base URL is refused with a reason") {
   CHECK(parse_base_url("https://h:65536").error() == url_errc::bad_port);
   CHECK(parse_base_url("https://h:80x").error() == url_errc::bad_port);
   CHECK(parse_base_url("https://h:").error() == url_errc::bad_port);
+  CHECK(parse_base_url("https://h:1:2").error() == url_errc::bad_port);
   CHECK(parse_base_url("https://h/a b").error() == url_errc::bad_character);
   CHECK(parse_base_url("https://user:pw@h").error() == url_errc::bad_character);
   CHECK(parse_base_url("https://h/?q=1").error() == url_errc::bad_character);
