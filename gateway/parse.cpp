@@ -140,6 +140,22 @@ Side parse_side(Fields& f) {
   return Side::buy;
 }
 
+// Missing or null means none yet; each bad element is named by its index.
+checked<std::vector<Execution>> parse_executions(const json::object& order, const std::string& path) {
+  std::vector<Execution> out;
+  const json::value* v = order.if_contains("executions");
+  if (!v || v->is_null()) return out;
+  const std::string field = codec_detail::join(path, "executions");
+  if (!v->is_array()) return FieldError{field, "must be an array"};
+  const auto& array = v->get_array();
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    auto e = parse_execution(array[i], index_path(field, i));
+    if (!e) return e.error();
+    out.push_back(std::move(*e));
+  }
+  return out;
+}
+
 checked<BrokerOrder> parse_order_at(const json::value& v, const std::string& path) {
   const auto* obj = as_object(v);
   if (!obj) return FieldError{path, "order must be a JSON object"};
@@ -165,17 +181,9 @@ checked<BrokerOrder> parse_order_at(const json::value& v, const std::string& pat
   o.created_at = f.time("created_at");
   o.updated_at = f.time("updated_at");
   if (f.error()) return *f.error();
-  // Executions last: their errors carry their own path, so they are checked separately.
-  if (const json::value* ex = obj->if_contains("executions"); ex && ex->is_array()) {
-    const auto& array = ex->get_array();
-    for (std::size_t i = 0; i < array.size(); ++i) {
-      auto e = parse_execution(array[i], index_path(codec_detail::join(path, "executions"), i));
-      if (!e) return e.error();
-      o.executions.push_back(std::move(*e));
-    }
-  } else if (ex && !ex->is_null()) {
-    return FieldError{f.name("executions"), "must be an array"};
-  }
+  auto executions = parse_executions(*obj, path);
+  if (!executions) return executions.error();
+  o.executions = std::move(*executions);
   o.raw = *obj;
   return o;
 }

@@ -77,6 +77,29 @@ struct Authority {
   std::string_view rest;  // path, query
 };
 
+// Fills host (lower-cased) and port (the scheme's default when absent) from "host[:port]".
+boost::system::error_code split_host_port(std::string_view authority, Authority& a) {
+  a.port = a.tls ? 443 : 80;
+  // An IPv6 literal carries colons of its own: the port can only follow its closing bracket.
+  std::size_t host_end = std::min(authority.find(':'), authority.size());
+  if (authority.starts_with('[')) {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return make_error_code(url_errc::no_host);
+    host_end = close + 1;
+    if (host_end < authority.size() && authority[host_end] != ':') return make_error_code(url_errc::bad_port);
+  }
+  if (host_end < authority.size()) {
+    auto port = parse_port(authority.substr(host_end + 1));
+    if (!port) return make_error_code(url_errc::bad_port);
+    a.port = *port;
+  }
+  authority = authority.substr(0, host_end);
+  if (authority.empty()) return make_error_code(url_errc::no_host);
+  a.host.reserve(authority.size());
+  for (char c : authority) a.host += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return {};
+}
+
 boost::system::result<Authority> split(std::string_view url) {
   Authority a{};
   if (url.starts_with("https://")) {
@@ -93,26 +116,7 @@ boost::system::result<Authority> split(std::string_view url) {
   std::string_view authority = url.substr(0, slash);
   a.rest = slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
   if (authority.find('@') != std::string_view::npos) return make_error_code(url_errc::bad_character);
-  a.port = a.tls ? 443 : 80;
-  // An IPv6 literal carries colons of its own: the port can only follow its closing bracket.
-  std::size_t host_end = authority.size();
-  if (authority.starts_with('[')) {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) return make_error_code(url_errc::no_host);
-    host_end = close + 1;
-    if (host_end < authority.size() && authority[host_end] != ':') return make_error_code(url_errc::bad_port);
-  } else {
-    host_end = std::min(authority.find(':'), authority.size());
-  }
-  if (host_end < authority.size()) {
-    auto port = parse_port(authority.substr(host_end + 1));
-    if (!port) return make_error_code(url_errc::bad_port);
-    a.port = *port;
-  }
-  authority = authority.substr(0, host_end);
-  if (authority.empty()) return make_error_code(url_errc::no_host);
-  a.host.reserve(authority.size());
-  for (char c : authority) a.host += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  if (auto ec = split_host_port(authority, a)) return ec;
   return a;
 }
 
