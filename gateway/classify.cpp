@@ -127,6 +127,19 @@ Failure classify_server_error(int status, const RequestContext& request, std::st
   return make(cls, FailureReason::server_error, status, std::move(message));
 }
 
+// A login the broker will not grant yet answers with a workflow object and no text of its own.
+std::string login_hold_message(std::string_view body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  const auto* obj = ec ? nullptr : v.if_object();
+  if (!obj) return {};
+  if (obj->contains("mfa_required")) return "the account requires an authenticator code (mfa_required)";
+  if (obj->contains("verification_workflow"))
+    return "the broker wants this device verified first (verification_workflow)";
+  if (obj->contains("challenge")) return "the broker sent a challenge to answer (challenge)";
+  return {};
+}
+
 std::optional<int> month_index(std::string_view m) {
   constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -230,7 +243,8 @@ std::optional<Failure> classify_http(int status, std::string_view body,
                                      const RequestContext& request,
                                      std::chrono::system_clock::time_point now) {
   if (status >= 200 && status < 300) return std::nullopt;
-  std::string message = broker_message(body);
+  std::string message = request.kind == RequestKind::login ? login_hold_message(body) : std::string();
+  if (message.empty()) message = broker_message(body);
   if (message.empty()) message = "HTTP " + std::to_string(status);
   Failure f;
   switch (status) {

@@ -369,6 +369,37 @@ OrderStatus to_order_status(const BrokerOrder& order) {
   return s;
 }
 
+std::vector<FillEvent> fill_events(const BrokerOrder& order, std::string_view symbol) {
+  std::vector<FillEvent> out;
+  Quantity cumulative;
+  Price spent;
+  bool exact = true;
+  for (const auto& e : order.executions) {
+    FillEvent f;
+    f.order_id = order.id;
+    f.execution_id = e.id;
+    f.symbol = std::string(symbol);
+    f.side = order.side;
+    f.quantity = e.quantity;
+    f.price = e.price;
+    f.executed_at = e.timestamp;
+    // Sums beyond ±92 billion cannot come from a real account; they only lose the average.
+    if (auto c = cumulative.plus(e.quantity)) cumulative = *c;
+    auto cost = notional(e.price, e.quantity);
+    auto total = cost ? spent.plus(*cost) : cost;
+    exact = exact && total.has_value();
+    if (total) spent = *total;
+    f.cumulative_quantity = cumulative;
+    if (exact && !cumulative.is_zero()) {
+      auto average = spent.scaled(Quantity::kOne, cumulative.units(), Rounding::half_up);
+      if (average) f.average_price = *average;
+    }
+    f.complete = !order.quantity.is_zero() && cumulative >= order.quantity;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 const BrokerOrder* find_by_ref_id(const std::vector<BrokerOrder>& orders, std::string_view ref_id) {
   if (ref_id.empty()) return nullptr;
   for (const auto& o : orders)

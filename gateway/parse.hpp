@@ -151,6 +151,10 @@ checked<LoginReply> parse_login_reply(std::string_view body);
 /// Normalised status: unconfirmed/queued/confirmed → queued, partially_filled, filled,
 /// cancelled (executions kept in filled_quantity), rejected/failed → rejected, else unknown.
 OrderStatus to_order_status(const BrokerOrder& order);
+/// One FillEvent per execution, in the broker's order, with running cumulative quantity and
+/// average price (exact, rounded half-up at 8 decimals). The caller drops execution ids it has
+/// already seen. `symbol` is the caller's: order payloads do not carry it.
+std::vector<FillEvent> fill_events(const BrokerOrder& order, std::string_view symbol);
 /// The order carrying `ref_id` (how a lost or duplicate submission is found), or null.
 const BrokerOrder* find_by_ref_id(const std::vector<BrokerOrder>& orders, std::string_view ref_id);
 /// True while the order can still fill or be cancelled: a cancel link, or a non-terminal state.

@@ -173,6 +173,18 @@ TEST_CASE("a first 401 asks for a token refresh and a 401 after refresh is perma
   CHECK(http(401, "", RequestContext{RequestKind::login, true, false}).cls == FailureClass::permanent);
 }
 
+TEST_CASE("a login held for MFA or device verification says so") {
+  const RequestContext login{RequestKind::login, true, false};
+  auto held = http(403, R"({"verification_workflow":{"id":"wf","workflow_status":"workflow_status_internal_pending"}})", login);
+  CHECK(held.cls == FailureClass::permanent);
+  CHECK(held.message == "the broker wants this device verified first (verification_workflow)");
+  CHECK(http(400, R"({"mfa_required":true,"mfa_type":"app"})", login).message ==
+        "the account requires an authenticator code (mfa_required)");
+  CHECK(http(400, R"({"challenge":{"id":"c"}})", login).message == "the broker sent a challenge to answer (challenge)");
+  CHECK(http(400, R"({"detail":"Unable to log in with provided credentials."})", login).message ==
+        "Unable to log in with provided credentials.");
+}
+
 TEST_CASE("403 and 404 are permanent") {
   auto forbidden = http(403, R"({"detail":"You do not have permission to perform this action."})", kGet);
   CHECK(forbidden.cls == FailureClass::permanent);

@@ -375,6 +375,33 @@ TEST_CASE("an order is open while it has a cancel link or a non-terminal state")
   CHECK(is_open(odd));
 }
 
+TEST_CASE("each execution becomes a fill with running cumulative quantity and exact average price") {
+  auto o = order_json();
+  o["quantity"] = "3.00000000";
+  o["executions"] = json::array{
+      json::object{{"id", "e1"}, {"price", "10.00000000"}, {"quantity", "1.00000000"}, {"timestamp", "2026-11-24T18:05:16Z"}},
+      json::object{{"id", "e2"}, {"price", "10.01000000"}, {"quantity", "2.00000000"}, {"timestamp", "2026-11-24T18:05:17Z"}}};
+  auto fills = fill_events(parse_order(json::value(o)).value(), "MSFT");
+  REQUIRE(fills.size() == 2);
+  CHECK(fills[0].order_id == "6622bc70-c063-4d68-b33e-0ab27a28ce97");
+  CHECK(fills[0].execution_id == "e1");
+  CHECK(fills[0].symbol == "MSFT");
+  CHECK(fills[0].side == Side::buy);
+  CHECK(fills[0].quantity == Quantity::parse("1").value());
+  CHECK(fills[0].price == Price::parse("10").value());
+  CHECK(fills[0].cumulative_quantity == Quantity::parse("1").value());
+  CHECK(fills[0].average_price == Price::parse("10").value());
+  CHECK_FALSE(fills[0].complete);
+  CHECK(fills[1].cumulative_quantity == Quantity::parse("3").value());
+  CHECK(fills[1].average_price == Price::parse("10.00666667").value());  // 30.02 / 3, half-up
+  CHECK(fills[1].complete);
+  CHECK(format_iso8601(fills[1].executed_at) == "2026-11-24T18:05:17.000000Z");
+  CHECK(fill_events(order_in("queued"), "MSFT").size() == 1);
+  auto none = order_json();
+  none["executions"] = json::array{};
+  CHECK(fill_events(parse_order(json::value(none)).value(), "MSFT").empty());
+}
+
 TEST_CASE("a submitted order is found in a page by its ref_id") {
   auto a = order_in("queued");
   auto b = order_in("filled");
