@@ -380,7 +380,7 @@ json::object Broker::order_json(const Order& o) const {
       {"last_transaction_at", oms::format_iso8601(o.last_transaction_at)},
       {"user_cancel_request_state", o.cancel_at ? "cancel_requested" : "no_cancel_requested"},
       {"total_notional", notional_json(total)},
-      {"executed_notional", notional_json(executed)},
+      {"executed_notional", o.executions.empty() ? json::value(nullptr) : json::value(notional_json(executed))},
       {"dollar_based_amount", nullptr},
       {"preset_percent_limit", o.preset_percent_limit ? json::value(o.preset_percent_limit->to_string())
                                                       : json::value(nullptr)},

@@ -2,8 +2,20 @@
 
 #include <boost/json.hpp>
 
+#include <charconv>
+
 namespace rhsim::detail {
 namespace json = boost::json;
+
+namespace {
+// A client that posts JSON numbers ("price": 10.08) means the short decimal it wrote; Boost.JSON
+// would print it as 1.008E1, so render the shortest fixed-notation text that reads back the same.
+std::string fixed_text(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  return ec == std::errc{} ? std::string(buf, end) : std::string{};
+}
+}  // namespace
 
 SimReply json_reply(unsigned status, const json::value& body) {
   SimReply reply;
@@ -34,6 +46,7 @@ Params body_params(const SimRequest& request) {
   for (auto& [key, value] : v.get_object()) {
     if (auto* s = value.if_string()) out[std::string(key)] = std::string(*s);
     else if (value.is_bool()) out[std::string(key)] = value.get_bool() ? "True" : "False";
+    else if (value.is_double()) out[std::string(key)] = fixed_text(value.get_double());
     else if (!value.is_null()) out[std::string(key)] = json::serialize(value);
   }
   return out;

@@ -331,3 +331,20 @@ TEST_CASE("the request log keeps routes, never credentials") {
   auto requests = Harness::js(h.call("GET", "/_sim/requests"));
   CHECK(requests.at("counts").at("POST /oauth2/token/").to_number<std::int64_t>() == 1);
 }
+
+TEST_CASE("an order posted as JSON with numeric price and quantity is read exactly") {
+  Harness h;
+  h.login();
+  std::string id = h.broker.market().by_symbol("F")->id;
+  std::string body = R"({"account":"http://sim/accounts/5SIM0001/","instrument":"http://sim/instruments/)" + id +
+                     R"(/","symbol":"F","price":10.08,"quantity":2,"ref_id":")" + h.rng.uuid() +
+                     R"(","type":"limit","time_in_force":"gfd","trigger":"immediate","side":"buy",)"
+                     R"("market_hours":"regular_hours","extended_hours":true,"order_form_version":4})";
+  SimReply r = h.call("POST", "/orders/", body, "application/json");
+  REQUIRE(r.status == 201);
+  auto order = Harness::js(r);
+  CHECK(s(order, "price") == "10.08000000");
+  CHECK(s(order, "quantity") == "2.00000000");
+  CHECK(order.at("extended_hours").as_bool());
+  CHECK(order.at("executed_notional").is_null());
+}

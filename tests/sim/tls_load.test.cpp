@@ -56,3 +56,14 @@ TEST_CASE("a thousand keep-alive connections are served at once") {
   for (auto& c : clients) reconnects += c.connects() - 1;
   CHECK(reconnects == 0);
 }
+
+TEST_CASE("without configured latency a keep-alive round trip stays well under a few milliseconds") {
+  SimFixture sim;
+  HttpClient c = sim.login();
+  constexpr int kTrips = 300;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kTrips; ++i) REQUIRE(c.get("/quotes/?symbols=TSLA").status == 200);
+  auto per_trip = (std::chrono::steady_clock::now() - start) / kTrips;
+  MESSAGE("mean round trip: " << std::chrono::duration_cast<std::chrono::microseconds>(per_trip).count() << " us");
+  CHECK(per_trip < std::chrono::milliseconds(3));  // generous: sanitizer builds on a shared machine
+}
