@@ -348,3 +348,17 @@ TEST_CASE("an order posted as JSON with numeric price and quantity is read exact
   CHECK(order.at("extended_hours").as_bool());
   CHECK(order.at("executed_notional").is_null());
 }
+
+TEST_CASE("while the market is closed new orders wait in queued and confirm at the open") {
+  Harness h;
+  h.login();
+  h.admin("/_sim/market", R"({"open":false})");
+  std::string id = h.place("buy", "100.00", "1");
+  h.now += 10ms;
+  h.broker.advance(h.now);
+  CHECK(s(h.get(id), "state") == "queued");
+  h.admin("/_sim/market", R"({"open":true})");
+  h.now += 10ms;
+  h.broker.advance(h.now);
+  CHECK(s(h.get(id), "state") == "confirmed");
+}

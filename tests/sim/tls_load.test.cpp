@@ -3,6 +3,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <set>
+#include <thread>
+
 #include <sys/resource.h>
 
 using namespace simtest;
@@ -66,4 +70,31 @@ TEST_CASE("without configured latency a keep-alive round trip stays well under a
   auto per_trip = (std::chrono::steady_clock::now() - start) / kTrips;
   MESSAGE("mean round trip: " << std::chrono::duration_cast<std::chrono::microseconds>(per_trip).count() << " us");
   CHECK(per_trip < std::chrono::milliseconds(3));  // generous: sanitizer builds on a shared machine
+}
+
+TEST_CASE("orders posted from many threads at once are all created exactly once") {
+  SimFixture sim;
+  HttpClient first = sim.login();
+  std::string instrument = sim.instrument_url(first, "F");
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      HttpClient c = sim.login();
+      rhsim::Rng rng(100 + t);
+      for (int i = 0; i < 25; ++i) {
+        Form form{{"account", sim.account_url()}, {"instrument", instrument}, {"price", "11.00"},
+                  {"quantity", "1"}, {"ref_id", rng.uuid()}, {"type", "limit"}, {"time_in_force", "gtc"},
+                  {"trigger", "immediate"}, {"side", "buy"}};
+        if (c.post_form("/orders/", form).status == 201) ++created;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(created == 200);
+  auto all = sim.admin_get("/_sim/orders");
+  CHECK(all.at("count").to_number<std::int64_t>() == 200);
+  std::set<std::string> ids;
+  for (auto& o : all.at("results").as_array()) ids.insert(str(o, "id"));
+  CHECK(ids.size() == 200);
 }
