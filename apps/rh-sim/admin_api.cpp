@@ -84,6 +84,12 @@ SimReply Broker::dispatch_admin(const SimRequest& request, const std::string& pa
     request_counts_.clear();
     return ok();
   }
+  if (path == "/_sim/end_of_day") {
+    // Day orders do not outlive the session; good-till-cancelled ones do.
+    for (Order& order : orders_)
+      if (order.open() && order.time_in_force == "gfd") close(order, OrderState::cancelled, now);
+    return ok();
+  }
   if (path == "/_sim/advance") {
     advance(now);
     return ok();
@@ -180,6 +186,7 @@ SimReply Broker::admin_faults(const json::value& body) {
   f.count = or_value(number(body, "count"), 1);
   f.delay_ms = or_value(number(body, "delay_ms"), 0);
   f.retry_after_s = or_value(number(body, "retry_after_s"), 1);
+  f.process = or_value(flag(body, "process"), false);
   if (f.method.empty() || f.path.empty() || !known_fault(f.kind) || f.count < 1)
     return admin_error(400, "need method, path, a known kind and count >= 1");
   faults_.push_back(f);

@@ -170,6 +170,7 @@ SimReply Broker::apply_fault(const Fault& fault, const SimRequest& request, cons
     }
     reply = dispatch_api(request, path, query, now);
   } else if (k == "timeout") {
+    if (fault.process) reply = dispatch_api(request, path, query, now);
     reply.transport = Transport::timeout;
   } else if (k == "reset") {
     reply.transport = Transport::reset;

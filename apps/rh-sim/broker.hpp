@@ -26,6 +26,7 @@ struct Fault {
   int count = 1;
   int delay_ms = 0;       ///< kind "delay"
   int retry_after_s = 1;  ///< kind "http_429"
+  bool process = false;   ///< kind "timeout": handle the request before going silent
 };
 
 /// One line of the request log (never a body, header or credential).

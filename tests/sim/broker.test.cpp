@@ -362,3 +362,15 @@ TEST_CASE("while the market is closed new orders wait in queued and confirm at t
   h.broker.advance(h.now);
   CHECK(s(h.get(id), "state") == "confirmed");
 }
+
+TEST_CASE("the end of the day cancels open day orders and keeps good-till-cancelled ones") {
+  Harness h;
+  h.login();
+  auto day = h.order("buy", "100.00", "1");
+  day[7].second = "gfd";  // time_in_force
+  std::string day_id = std::string(Harness::js(h.form("/orders/", day)).at("id").as_string());
+  std::string gtc_id = h.place("buy", "100.00", "1");
+  h.admin("/_sim/end_of_day", "{}");
+  CHECK(s(h.get(day_id), "state") == "cancelled");
+  CHECK(s(h.get(gtc_id), "state") == "unconfirmed");
+}

@@ -130,3 +130,13 @@ TEST_CASE("the configured latency is added to every broker round trip") {
   CHECK(c.get("/accounts/").status == 200);
   CHECK(Clock::now() - start >= 60ms);
 }
+
+TEST_CASE("a timeout fault with process=true creates the order and still never answers") {
+  SimFixture sim;
+  HttpClient c = sim.login();
+  arm(sim, "POST", "/orders/", "timeout", R"(,"process":true)");
+  c.set_timeout(200ms);
+  auto r = c.post_form("/orders/", sim.limit_order(c, "TSLA", "buy", "240.00", "1"));
+  CHECK(r.timed_out());
+  CHECK(order_count(sim) == 1);
+}
