@@ -5,6 +5,9 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cstdlib>
+
 namespace rhsim {
 namespace json = boost::json;
 using namespace detail;

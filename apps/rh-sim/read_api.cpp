@@ -30,7 +30,9 @@ std::vector<std::string> split_commas(const std::string& text) {
 }
 
 // Account money is printed with 4 decimals, as Robinhood's /accounts/ prints it.
-std::string money4(Price p) { return p.to_string(4); }
+std::string money4(Price p) {
+  return or_value(p.round_to(Price::from_units(Price::kOne / 10'000), oms::Rounding::half_up), p).to_string(4);
+}
 // Quotes are printed with 6 decimals, as Robinhood's /quotes/ prints them.
 std::string quote6(Price p) { return p.to_string(6); }
 
