@@ -70,17 +70,22 @@ std::string last_segment(std::string_view url, std::string_view collection) {
 
 }  // namespace
 
-std::optional<json::object> Broker::validate_order(const Params& form, Order& order) const {
-  json::object errors;
+namespace {
+
+const Instrument* check_links(const Params& form, const std::string& account_number, const Market& market,
+                              json::object& errors) {
   std::string account = field(form, "account");
   if (account.empty()) add_error(errors, "account", "This field is required.");
-  else if (last_segment(account, "/accounts/") != account_.number)
+  else if (last_segment(account, "/accounts/") != account_number)
     add_error(errors, "account", "Invalid hyperlink - Object does not exist.");
   std::string instrument = field(form, "instrument");
-  const Instrument* inst = market_.by_id(last_segment(instrument, "/instruments/"));
+  const Instrument* inst = market.by_id(last_segment(instrument, "/instruments/"));
   if (instrument.empty()) add_error(errors, "instrument", "This field is required.");
   else if (!inst) add_error(errors, "instrument", "Invalid hyperlink - Object does not exist.");
+  return inst;
+}
 
+void check_choices(const Params& form, Order& order, json::object& errors) {
   order.side = field(form, "side");
   order.type = field(form, "type");
   order.trigger = field(form, "trigger");
@@ -90,29 +95,50 @@ std::optional<json::object> Broker::validate_order(const Params& form, Order& or
   choice(errors, "type", order.type, {"limit", "market"});
   choice(errors, "trigger", order.trigger, {"immediate", "stop"});
   choice(errors, "time_in_force", order.time_in_force, {"gfd", "gtc", "ioc", "opg"});
+}
 
+// A price field that is required when `required` and otherwise optional.
+void check_price(const Params& form, const char* key, bool required, std::optional<Price>& out,
+                 json::object& errors) {
+  std::string text = field(form, key);
+  Price price;
+  if (text.empty()) {
+    if (required) add_error(errors, key, "This field is required.");
+  } else if (auto e = price_error(text, price)) {
+    add_error(errors, key, *e);
+  } else {
+    out = price;
+  }
+}
+
+void check_amounts(const Params& form, Order& order, json::object& errors) {
   std::string qty = field(form, "quantity");
   auto quantity = Quantity::parse(qty, Sign::any);
   if (qty.empty()) add_error(errors, "quantity", "This field is required.");
   else if (!quantity) add_error(errors, "quantity", "A valid number is required.");
   else if (quantity->units() <= 0) add_error(errors, "quantity", "Ensure this value is greater than 0.");
   else order.quantity = *quantity;
+  check_price(form, "price", order.type == "limit", order.price, errors);
+  check_price(form, "stop_price", order.trigger == "stop", order.stop_price, errors);
+}
 
-  Price price;
-  std::string price_text = field(form, "price");
-  if (!price_text.empty()) {
-    if (auto e = price_error(price_text, price)) add_error(errors, "price", *e);
-    else order.price = price;
-  } else if (order.type == "limit") {
-    add_error(errors, "price", "This field is required.");
-  }
-  std::string stop_text = field(form, "stop_price");
-  if (!stop_text.empty()) {
-    if (auto e = price_error(stop_text, price)) add_error(errors, "stop_price", *e);
-    else order.stop_price = price;
-  } else if (order.trigger == "stop") {
-    add_error(errors, "stop_price", "This field is required.");
-  }
+void copy_passthrough(const Params& form, Order& order) {
+  order.market_hours = field(form, "market_hours");
+  if (order.market_hours.empty()) order.market_hours = "regular_hours";
+  std::string ext = field(form, "extended_hours");
+  order.extended_hours = ext == "True" || ext == "true" || ext == "1";
+  order.order_form_version = field(form, "order_form_version");
+  if (auto preset = Price::parse(field(form, "preset_percent_limit"))) order.preset_percent_limit = *preset;
+  if (order.type == "market") order.price.reset();  // market orders fill at the touch
+}
+
+}  // namespace
+
+std::optional<json::object> Broker::validate_order(const Params& form, Order& order) const {
+  json::object errors;
+  const Instrument* inst = check_links(form, account_.number, market_, errors);
+  check_choices(form, order, errors);
+  check_amounts(form, order, errors);
   order.ref_id = field(form, "ref_id");
   if (!order.ref_id.empty() && !is_uuid(order.ref_id))
     add_error(errors, "ref_id", "Must be a valid UUID.");
@@ -125,13 +151,7 @@ std::optional<json::object> Broker::validate_order(const Params& form, Order& or
                          json::array{"Limit order quantity cannot include fractional shares."}}};
   order.symbol = inst->symbol;
   order.instrument_id = inst->id;
-  order.market_hours = field(form, "market_hours");
-  if (order.market_hours.empty()) order.market_hours = "regular_hours";
-  std::string ext = field(form, "extended_hours");
-  order.extended_hours = ext == "True" || ext == "true" || ext == "1";
-  order.order_form_version = field(form, "order_form_version");
-  if (auto preset = Price::parse(field(form, "preset_percent_limit"))) order.preset_percent_limit = *preset;
-  if (order.price && order.type == "market") order.price.reset();  // market orders fill at the touch
+  copy_passthrough(form, order);
   return std::nullopt;
 }
 

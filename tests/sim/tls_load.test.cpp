@@ -1,13 +1,17 @@
 // HTTPS with the self-signed certificate, and many concurrent keep-alive connections.
+#include "apps/rh-sim/tls.hpp"
 #include "tests/sim/sim_fixture.hpp"
 
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cstdio>
+#include <fstream>
 #include <set>
 #include <thread>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 using namespace simtest;
 
@@ -97,4 +101,26 @@ TEST_CASE("orders posted from many threads at once are all created exactly once"
   std::set<std::string> ids;
   for (auto& o : all.at("results").as_array()) ids.insert(str(o, "id"));
   CHECK(ids.size() == 200);
+}
+
+TEST_CASE("with certificate and key files the simulator serves them and hands out that certificate") {
+  std::string error;
+  auto pair = rhsim::make_self_signed(error);
+  REQUIRE(pair);
+  std::string cert = "rh-sim-test-cert-" + std::to_string(::getpid()) + ".pem";
+  std::string key = "rh-sim-test-key-" + std::to_string(::getpid()) + ".pem";
+  std::ofstream(cert) << pair->cert_pem;
+  std::ofstream(key) << pair->key_pem;
+  rhsim::Options o = frozen_options();
+  o.tls = true;
+  o.tls_cert_file = cert;
+  o.tls_key_file = key;
+  {
+    SimFixture sim(o);
+    CHECK(sim.sim().certificate_pem() == pair->cert_pem);
+    HttpClient c = sim.client();
+    CHECK(c.get("/accounts/").status == 401);
+  }
+  std::remove(cert.c_str());
+  std::remove(key.c_str());
 }
