@@ -173,11 +173,10 @@ void abort_connection(beast::tcp_stream& tcp) {
   tcp.socket().close(ec);
 }
 
+// `stream` and `hold` belong to the caller's frame, which awaits this coroutine to its end.
 template <class Stream>
-awaitable<void> serve(std::shared_ptr<Impl> self, Stream& stream) {
+awaitable<void> serve(std::shared_ptr<Impl> self, Stream& stream, asio::steady_timer& hold) {
   beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
-  asio::steady_timer hold(tcp.get_executor());
-  LiveGuard guard{*self, self->live_.insert(self->live_.end(), Impl::Live{&tcp, &hold})};
   beast::flat_buffer buffer;
   while (!self->stopped_) {
     http::request_parser<http::string_body> parser;
@@ -218,16 +217,22 @@ awaitable<void> serve(std::shared_ptr<Impl> self, Stream& stream) {
 }
 
 awaitable<void> run_session(std::shared_ptr<Impl> self, tcp::socket socket) {
+  if (self->stopped_) co_return;  // accepted just before stop() ran
+  asio::steady_timer hold(socket.get_executor());
   beast::tcp_stream tcp(std::move(socket));
   if (!self->ssl_) {
-    co_await serve(self, tcp);
+    LiveGuard guard{*self, self->live_.insert(self->live_.end(), Impl::Live{&tcp, &hold})};
+    co_await serve(self, tcp, hold);
     co_return;
   }
   beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp), *self->ssl_);
-  beast::get_lowest_layer(stream).expires_after(10s);
+  // Registered before the handshake so that stop() also ends connections that never finish it.
+  beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
+  LiveGuard guard{*self, self->live_.insert(self->live_.end(), Impl::Live{&lowest, &hold})};
+  lowest.expires_after(10s);
   auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, as_tuple_awaitable);
   if (ec) co_return;
-  co_await serve(self, stream);
+  co_await serve(self, stream, hold);
 }
 
 awaitable<void> run_acceptor(std::shared_ptr<Impl> self) {

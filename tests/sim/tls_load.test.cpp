@@ -124,3 +124,15 @@ TEST_CASE("with certificate and key files the simulator serves them and hands ou
   std::remove(cert.c_str());
   std::remove(key.c_str());
 }
+
+TEST_CASE("stop ends connections that never finish the TLS handshake, promptly") {
+  rhsim::Options o = frozen_options();
+  o.tls = true;
+  auto sim = std::make_unique<SimFixture>(o);
+  HttpClient silent(sim->port());  // plain TCP to a TLS port: connects, then says nothing
+  REQUIRE(silent.connect());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let the server start its handshake
+  auto start = std::chrono::steady_clock::now();
+  sim.reset();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+}
