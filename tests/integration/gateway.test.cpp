@@ -134,25 +134,26 @@ TEST_CASE("cancelling an order that is no longer cancellable is not_found, and i
 }
 
 TEST_CASE("lost, timed-out and reset order POSTs still create exactly one broker order") {
-  for (std::string kind : {"drop_after_accept", "timeout", "reset"}) {
+  for (std::string kind : {"drop_after_accept", "timeout", "timeout_after_processing", "reset"}) {
     CAPTURE(kind);
     simtest::SimFixture sim;
     Harness h(sim);
     h.run([&]() -> awaitable<void> {
       REQUIRE((co_await h.gw->account()).has_value());
       REQUIRE((co_await h.gw->instrument("TSLA")).has_value());
-      h.fault("POST", "/orders/", kind);
+      if (kind == "timeout_after_processing") h.fault("POST", "/orders/", "timeout", 1, R"(,"process":true)");
+      else h.fault("POST", "/orders/", kind);
       auto intent = buy("TSLA", "5", "200.00");
       auto placed = co_await h.gw->place_limit_order(intent);
       REQUIRE_MESSAGE(placed.has_value(), placed.error().to_string());
       CHECK(placed->order.ref_id == intent.ref_id);
       CHECK(h.broker_orders_with_ref(intent.ref_id) == 1);
       CHECK(h.broker_orders() == 1);
-      // Only drop_after_accept creates the order before failing: found by look-up, not re-sent.
-      // timeout and reset fail before the simulator acts: the look-up finds nothing, so the
-      // same ref_id is sent again.
-      CHECK(placed->found_by_lookup == (kind == "drop_after_accept"));
-      CHECK(placed->posts == (kind == "drop_after_accept" ? 1 : 2));
+      // Where the broker acted before the failure the order is found by look-up, not re-sent;
+      // where it did not, the look-up finds nothing and the same ref_id is sent again.
+      bool acted = kind == "drop_after_accept" || kind == "timeout_after_processing";
+      CHECK(placed->found_by_lookup == acted);
+      CHECK(placed->posts == (acted ? 1 : 2));
     });
   }
 }
