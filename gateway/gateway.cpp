@@ -541,7 +541,11 @@ awaitable<std::optional<std::string>> Gateway::Impl::symbol_of(std::string instr
   co_return it->second;
 }
 
-awaitable<GatewayStats> Gateway::Impl::get_stats() { co_return stats; }
+awaitable<GatewayStats> Gateway::Impl::get_stats() {
+  GatewayStats out = stats;
+  out.connections_opened = pool->connections_opened();
+  co_return out;
+}
 
 // ---------------------------------------------------------------------------------------------
 // The public face: each operation runs on the gateway's strand.

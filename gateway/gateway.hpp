@@ -114,6 +114,7 @@ struct GatewayStats {
   std::size_t requests = 0;  ///< HTTP requests sent (all attempts)
   std::size_t logins = 0;
   std::size_t refreshes = 0;
+  std::size_t connections_opened = 0;  ///< TCP/TLS connections the pool opened (reuse keeps it low)
 };
 
 class Gateway final : public runtime::Actor<Gateway> {

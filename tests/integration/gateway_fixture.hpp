@@ -32,8 +32,9 @@ inline GatewayOptions options_for(simtest::SimFixture& sim) {
 
 /// Runs `body` as a coroutine on a fresh io_context until it finishes; rethrows its exception.
 struct Harness {
-  explicit Harness(simtest::SimFixture& s, std::function<void(GatewayOptions&)> tweak = {})
-      : sim(s), rt(ctx) {
+  explicit Harness(simtest::SimFixture& s, std::function<void(GatewayOptions&)> tweak = {},
+                   std::shared_ptr<oms::runtime::Clock> clock = nullptr)
+      : sim(s), rt(ctx, {std::move(clock), nullptr}) {
     auto o = options_for(sim);
     if (tweak) tweak(o);
     gw = std::make_shared<Gateway>(rt, o);
