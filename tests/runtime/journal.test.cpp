@@ -1,0 +1,59 @@
+#include "actors/journal.hpp"
+#include "actors/journal_file.hpp"
+
+#include <boost/asio/detached.hpp>
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+using namespace oms;
+using namespace oms::runtime;
+
+TEST_CASE("the journal actor acknowledges a record only once it is on disk, masking secrets") {
+  auto dir = std::filesystem::temp_directory_path() / ("oms-journal-actor-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto path = (dir / "orders.jsonl").string();
+  asio::io_context ctx;
+  auto clock = std::make_shared<VirtualClock>();
+  Runtime rt(ctx, {clock, nullptr});
+  auto journal = std::make_shared<actors::Journal>(rt, path);
+  REQUIRE(journal->healthy());
+  std::optional<JournalAck> ack;
+  asio::co_spawn(ctx, [&]() -> awaitable<void> {
+    JournalRecord intent{"intent", {{"ref_id", "r1"}, {"symbol", "TSLA"}, {"password", "hunter2"}}};
+    auto r = co_await ask<JournalAck>(journal, std::move(intent), std::chrono::seconds(1));
+    if (r) ack = *r;
+    // Once acknowledged, the record is readable by anyone (e.g. a restarted process).
+    CHECK(journal::JournalFile::read_all(path).size() == 1);
+  }, asio::detached);
+  ctx.run();
+  REQUIRE(ack.has_value());
+  CHECK(ack->durable);
+  post(journal, JournalRecord{"state_change", {{"order_id", "o1"}, {"state", "filled"}}});
+  ctx.restart();
+  ctx.run();
+  auto records = journal::JournalFile::read_all(path);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].at("ts").as_string() == "2026-01-05T14:30:00.000000Z");
+  CHECK(records[0].at("password").as_string() == "***");
+  CHECK(records[1].at("state").as_string() == "filled");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a journal that cannot open refuses every record with the reason") {
+  asio::io_context ctx;
+  Runtime rt(ctx);
+  auto journal = std::make_shared<actors::Journal>(rt, "/proc/oms-no/orders.jsonl");
+  CHECK_FALSE(journal->healthy());
+  std::optional<JournalAck> ack;
+  asio::co_spawn(ctx, [&]() -> awaitable<void> {
+    JournalRecord intent{"intent", {{"ref_id", "r1"}}};
+    auto r = co_await ask<JournalAck>(journal, std::move(intent), std::chrono::seconds(1));
+    if (r) ack = *r;
+  }, asio::detached);
+  ctx.run();
+  REQUIRE(ack.has_value());
+  CHECK_FALSE(ack->durable);
+  CHECK(ack->error.find("cannot open journal") != std::string::npos);
+}
