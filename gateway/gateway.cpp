@@ -569,7 +569,7 @@ Gateway::~Gateway() = default;
 // docs/architecture.md), and `keep` holds the state alive until the operation ends.
 namespace {
 template <class T, class Self>
-awaitable<T> keep(Self self, awaitable<T> op) {
+awaitable<T> keep([[maybe_unused]] Self self, awaitable<T> op) {  // `self` only holds the state alive
   co_return co_await std::move(op);
 }
 }  // namespace

@@ -122,8 +122,8 @@ class Actor : public ActorBase, public std::enable_shared_from_this<Derived> {
     return true;
   }
 
-  bool post_json(std::string_view type, const boost::json::value& payload,
-                 std::string_view from) override {
+  bool post_json([[maybe_unused]] std::string_view type, [[maybe_unused]] const boost::json::value& payload,
+                 [[maybe_unused]] std::string_view from) override {
     bool delivered = false;
     ((!delivered && type == message_name<Msgs>() && (delivered = decode_and_post<Msgs>(payload, from))),
      ...);
