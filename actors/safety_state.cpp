@@ -1,0 +1,73 @@
+#include "actors/safety_state.hpp"
+
+namespace oms::safety {
+
+Decision LedgerState::admit(const PendingKey& key) {
+  if (halted_)
+    return {Admission::halted, std::nullopt,
+            "submissions are halted by the kill switch; run `oms resume` once the incident is over"};
+  if (trip_) {
+    std::string why = trip_->reason == TripReason::insufficient_funds
+                          ? "the broker reported insufficient buying power (" + trip_->detail + ")"
+                          : "the broker failed " + std::to_string(failures_to_trip_) + " times in a row (" + trip_->detail + ")";
+    return {Admission::breaker_open, std::nullopt,
+            "the circuit breaker is open: " + why + "; check the account, then run `oms resume`"};
+  }
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    entries_.emplace(key, Entry{});
+    return {Admission::proceed, std::nullopt, {}};
+  }
+  if (!it->second.envelope) return {Admission::join_pending, std::nullopt, {}};
+  return {Admission::duplicate, it->second.envelope, {}};
+}
+
+void LedgerState::submitted(const PendingKey& key, const OrderEnvelope& envelope) { entries_[key].envelope = envelope; }
+
+void LedgerState::abandoned(const PendingKey& key) {
+  auto it = entries_.find(key);
+  if (it != entries_.end() && !it->second.envelope) entries_.erase(it);
+}
+
+std::optional<PendingKey> LedgerState::finished(const std::string& order_id) {
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (it->second.envelope && it->second.envelope->order_id == order_id) {
+      PendingKey key = it->first;
+      entries_.erase(it);
+      return key;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<CircuitBreakerTripped> LedgerState::broker_failed(bool insufficient_funds, const std::string& detail,
+                                                                Timestamp at) {
+  ++consecutive_failures_;
+  if (trip_) return std::nullopt;  // already open: one trip event per incident
+  if (insufficient_funds) trip_ = CircuitBreakerTripped{TripReason::insufficient_funds, detail, at};
+  else if (consecutive_failures_ >= failures_to_trip_)
+    trip_ = CircuitBreakerTripped{TripReason::consecutive_failures, detail, at};
+  return trip_;
+}
+
+void LedgerState::resume() {
+  halted_ = false;
+  trip_.reset();
+  consecutive_failures_ = 0;
+}
+
+std::vector<std::string> LedgerState::pending_order_ids() const {
+  std::vector<std::string> out;
+  for (const auto& [key, entry] : entries_)
+    if (entry.envelope) out.push_back(entry.envelope->order_id);
+  return out;
+}
+
+std::vector<PendingKey> LedgerState::clear() {
+  std::vector<PendingKey> out;
+  for (const auto& [key, entry] : entries_) out.push_back(key);
+  entries_.clear();
+  return out;
+}
+
+}  // namespace oms::safety
