@@ -13,14 +13,9 @@
 
 namespace oms::safety {
 
-/// What a new submission may do.
-enum class Admission {
-  proceed,       ///< reserved: send it (journal the intent first)
-  join_pending,  ///< the same order is being sent right now: wait for its outcome (a race)
-  duplicate,     ///< the same order is already pending at the broker: return its envelope
-  breaker_open,  ///< refused until an operator resets the breaker
-  halted,        ///< refused: the kill switch is latched until an explicit resume
-};
+// Admission (messages/safety.hpp): proceed = reserved, send it; join_pending = the same order is
+// being sent right now, wait for its outcome; duplicate = already at the broker, reuse its
+// envelope; breaker_open / halted = refused with guidance.
 
 /// The answer to `admit`.
 struct Decision {

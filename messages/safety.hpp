@@ -8,7 +8,9 @@
 #include <boost/describe/class.hpp>
 #include <boost/describe/enum.hpp>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace oms {
 
@@ -39,6 +41,80 @@ struct PendingKey {
   friend auto operator<=>(const PendingKey&, const PendingKey&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PendingKey, (), (symbol, side, limit_price))
+
+/// What a new submission may do (see SafetyLedger).
+BOOST_DEFINE_ENUM_CLASS(Admission, proceed, join_pending, duplicate, breaker_open, halted)
+
+/// Ask the SafetyLedger whether an order with this key may be sent; reserves it if so.
+struct ReserveSubmission {
+  static constexpr const char* message_type = "ReserveSubmission";
+  PendingKey key;
+};
+BOOST_DESCRIBE_STRUCT(ReserveSubmission, (), (key))
+
+/// The ledger's answer. A racing duplicate is answered only when the first one's outcome is
+/// known: `duplicate` with its envelope, or `abandoned` with the first one's error.
+struct Reservation {
+  static constexpr const char* message_type = "Reservation";
+  Admission admission = Admission::proceed;
+  std::optional<OrderEnvelope> existing;
+  std::string guidance;  ///< why refused, and what to do
+  bool abandoned = false;  ///< a joined submission failed before reaching the broker
+};
+BOOST_DESCRIBE_STRUCT(Reservation, (), (admission, existing, guidance, abandoned))
+
+/// The reserved order reached the broker.
+struct SubmissionSucceeded {
+  static constexpr const char* message_type = "SubmissionSucceeded";
+  PendingKey key;
+  OrderEnvelope envelope;
+};
+BOOST_DESCRIBE_STRUCT(SubmissionSucceeded, (), (key, envelope))
+
+/// The reserved order did not reach the broker, or the broker refused it.
+struct SubmissionAbandoned {
+  static constexpr const char* message_type = "SubmissionAbandoned";
+  PendingKey key;
+  std::string error;
+  bool broker_failure = false;     ///< counts toward the breaker (not for local validation)
+  bool insufficient_funds = false; ///< trips the breaker at once
+};
+BOOST_DESCRIBE_STRUCT(SubmissionAbandoned, (), (key, error, broker_failure, insufficient_funds))
+
+/// An order reached a terminal state: its key is free again.
+struct OrderFinished {
+  static constexpr const char* message_type = "OrderFinished";
+  std::string order_id;
+};
+BOOST_DESCRIBE_STRUCT(OrderFinished, (), (order_id))
+
+/// The kill switch's first step: refuse new submissions until ResumeSubmissions.
+struct HaltSubmissions {
+  static constexpr const char* message_type = "HaltSubmissions";
+  std::string requested_by;
+};
+BOOST_DESCRIBE_STRUCT(HaltSubmissions, (), (requested_by))
+
+/// Ask for the broker ids the ledger holds as pending (the Canceller cancels them too).
+struct PendingOrdersQuery {
+  static constexpr const char* message_type = "PendingOrdersQuery";
+};
+BOOST_DESCRIBE_STRUCT(PendingOrdersQuery, (), ())
+
+/// The answer to PendingOrdersQuery.
+struct PendingOrders {
+  static constexpr const char* message_type = "PendingOrders";
+  std::vector<std::string> order_ids;
+  bool halted = false;
+  bool breaker_open = false;
+};
+BOOST_DESCRIBE_STRUCT(PendingOrders, (), (order_ids, halted, breaker_open))
+
+/// Clear every pending entry (after a confirmed cancel-all).
+struct ClearPending {
+  static constexpr const char* message_type = "ClearPending";
+};
+BOOST_DESCRIBE_STRUCT(ClearPending, (), ())
 
 /// A pending-order entry was cleared (order finished, cancelled or failed before the broker).
 struct PendingOrderReleased {

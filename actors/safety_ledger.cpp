@@ -1,0 +1,64 @@
+#include "actors/safety_ledger.hpp"
+
+#include "runtime/log.hpp"
+
+namespace oms::actors {
+
+SafetyLedger::SafetyLedger(runtime::Runtime& rt, int failures_to_trip, std::string name)
+    : Actor(rt, std::move(name)), state_(failures_to_trip) {}
+
+void SafetyLedger::on(runtime::Ask<ReserveSubmission, Reservation> m) {
+  auto d = state_.admit(m.body.key);
+  if (d.admission == Admission::join_pending) {
+    joiners_[m.body.key].push_back(std::move(m.reply_to));  // answered when the first one ends
+    return;
+  }
+  m.reply_to.send(Reservation{d.admission, std::move(d.existing), std::move(d.guidance), false}, name());
+}
+
+void SafetyLedger::on(SubmissionSucceeded m) {
+  state_.submitted(m.key, m.envelope);
+  state_.broker_succeeded();
+  auto it = joiners_.find(m.key);
+  if (it == joiners_.end()) return;
+  for (auto& reply : it->second) reply.send(Reservation{Admission::duplicate, m.envelope, {}, false}, name());
+  joiners_.erase(it);
+}
+
+void SafetyLedger::on(SubmissionAbandoned m) {
+  state_.abandoned(m.key);
+  if (m.broker_failure) {
+    if (auto trip = state_.broker_failed(m.insufficient_funds, m.error, runtime().clock().now()))
+      log::error("safety.circuit_breaker_tripped", {{"reason", boost::describe::enum_to_string(trip->reason, "")},
+                                                     {"detail", trip->detail}});
+  }
+  auto it = joiners_.find(m.key);
+  if (it == joiners_.end()) return;
+  // The joiners asked for the same order: they get the same failure, not a second attempt.
+  for (auto& reply : it->second)
+    reply.send(Reservation{Admission::proceed, std::nullopt, m.error, true}, name());
+  joiners_.erase(it);
+}
+
+void SafetyLedger::on(OrderFinished m) {
+  if (auto key = state_.finished(m.order_id))
+    log::info("safety.pending_released", {{"order_id", m.order_id}, {"symbol", key->symbol}});
+}
+
+void SafetyLedger::on(HaltSubmissions m) {
+  state_.halt();
+  log::warn("safety.kill_switch_engaged", {{"requested_by", m.requested_by}});
+}
+
+void SafetyLedger::on(ResumeSubmissions m) {
+  state_.resume();
+  log::warn("safety.submissions_resumed", {{"requested_by", m.requested_by}});
+}
+
+void SafetyLedger::on(runtime::Ask<PendingOrdersQuery, PendingOrders> m) {
+  m.reply_to.send(PendingOrders{state_.pending_order_ids(), state_.halted(), state_.breaker_open()}, name());
+}
+
+void SafetyLedger::on(ClearPending) { state_.clear(); }
+
+}  // namespace oms::actors

@@ -1,0 +1,35 @@
+#pragma once
+/// The SafetyLedger actor (seed: SafetyChecks): admits or refuses submissions, de-duplicates
+/// identical requests (also when they race), runs the circuit breaker and the kill-switch latch.
+#include "actors/safety_state.hpp"
+#include "messages/safety.hpp"
+#include "runtime/actor.hpp"
+
+#include <map>
+#include <vector>
+
+namespace oms::actors {
+
+class SafetyLedger final
+    : public runtime::Actor<SafetyLedger, runtime::Ask<ReserveSubmission, Reservation>, SubmissionSucceeded,
+                            SubmissionAbandoned, OrderFinished, HaltSubmissions, ResumeSubmissions,
+                            runtime::Ask<PendingOrdersQuery, PendingOrders>, ClearPending> {
+ public:
+  SafetyLedger(runtime::Runtime& rt, int failures_to_trip, std::string name = "safety_ledger");
+
+ private:
+  friend struct runtime::ActorAccess;
+  void on(runtime::Ask<ReserveSubmission, Reservation> m);
+  void on(SubmissionSucceeded m);
+  void on(SubmissionAbandoned m);
+  void on(OrderFinished m);
+  void on(HaltSubmissions m);
+  void on(ResumeSubmissions m);
+  void on(runtime::Ask<PendingOrdersQuery, PendingOrders> m);
+  void on(ClearPending m);
+
+  safety::LedgerState state_;
+  std::map<PendingKey, std::vector<runtime::ReplyTo<Reservation>>> joiners_;  // racing duplicates
+};
+
+}  // namespace oms::actors
