@@ -1,0 +1,181 @@
+#include "actors/submitter.hpp"
+
+#include "actors/pricing.hpp"
+#include "gateway/ids.hpp"
+#include "runtime/log.hpp"
+
+namespace oms::actors {
+namespace json = boost::json;
+using runtime::awaitable;
+using namespace std::chrono_literals;
+
+namespace {
+
+SubmissionResult failure(SubmissionErrorCategory category, std::string field, std::string message,
+                         std::string guidance, std::string ref_id = {}) {
+  SubmissionResult r;
+  r.error = SubmissionError{category, std::move(field), std::move(message), std::move(guidance), std::move(ref_id)};
+  return r;
+}
+
+SubmissionErrorCategory category_of(const gateway::BrokerError& e) {
+  using gateway::ErrorKind;
+  switch (e.kind) {
+    case ErrorKind::insufficient_funds: return SubmissionErrorCategory::insufficient_funds;
+    case ErrorKind::ambiguous_unresolved: return SubmissionErrorCategory::ambiguous_unresolved;
+    case ErrorKind::network:
+    case ErrorKind::server:
+    case ErrorKind::throttled: return e.failure == gateway::FailureClass::ambiguous
+                                          ? SubmissionErrorCategory::ambiguous_unresolved
+                                          : SubmissionErrorCategory::transient_exhausted;
+    default: return SubmissionErrorCategory::broker_rejected;
+  }
+}
+
+std::string guidance_for(SubmissionErrorCategory c, const std::string& ref_id) {
+  switch (c) {
+    case SubmissionErrorCategory::insufficient_funds:
+      return "add funds or reduce the quantity; the circuit breaker is open until `oms resume`";
+    case SubmissionErrorCategory::transient_exhausted:
+      return "the broker was unreachable after the retries; nothing was placed — retry later";
+    case SubmissionErrorCategory::ambiguous_unresolved:
+      return "the order may exist at the broker: check `oms orders` / the broker for ref_id " + ref_id +
+             " before placing it again";
+    default: return "the broker refused the order; fix it and submit again";
+  }
+}
+
+json::object intent_record(const OrderRequest& r, Price limit, const std::string& ref_id) {
+  return json::object{{"ref_id", ref_id},
+                      {"symbol", r.symbol},
+                      {"side", boost::describe::enum_to_string(r.side, "")},
+                      {"quantity", r.quantity.to_string()},
+                      {"limit_price", limit.to_string(2)},
+                      {"reference_price", r.reference_price.to_string(2)},
+                      {"strategy", r.strategy},
+                      {"mode", "live"}};
+}
+
+}  // namespace
+
+Submitter::Submitter(runtime::Runtime& rt, config::OrderManagementConfig config, std::shared_ptr<SafetyLedger> ledger,
+                     std::shared_ptr<Journal> journal, std::shared_ptr<gateway::Gateway> gateway, std::string name)
+    : Actor(rt, std::move(name)), config_(std::move(config)), ledger_(std::move(ledger)), journal_(std::move(journal)),
+      gateway_(std::move(gateway)) {}
+
+void Submitter::on(runtime::Ask<OrderRequest, SubmissionResult> m) {
+  // Each submission runs as its own coroutine on this strand, so several can be in flight.
+  spawn(submit(std::move(m.body), std::move(m.reply_to)), "submit");
+}
+
+awaitable<bool> Submitter::journal(JournalRecord record) {
+  auto ack = co_await runtime::ask<JournalAck>(journal_, std::move(record), 10s, name());
+  co_return ack && ack->durable;
+}
+
+awaitable<void> Submitter::submit(OrderRequest request, runtime::ReplyTo<SubmissionResult> reply) {
+  auto self = shared_from_this();
+  if (request.type != OrderType::limit) {
+    reply.send(failure(SubmissionErrorCategory::not_implemented, "type",
+                       "market and stop orders are not implemented in live mode", "use a limit order"),
+               name());
+    co_return;
+  }
+  if (auto e = validate(request)) {
+    reply.send(failure(SubmissionErrorCategory::validation, e->field, e->rule, "fix the input and submit again"), name());
+    co_return;
+  }
+  auto limit = pricing::compute_limit_price(request.side, request.reference_price, config_.offsets_for(request.strategy));
+  if (!limit) {
+    reply.send(failure(SubmissionErrorCategory::validation, limit.error().field, limit.error().rule,
+                       "check the reference price and the offsets in config.json"),
+               name());
+    co_return;
+  }
+  PendingKey key{request.symbol, request.side, *limit};
+  ReserveSubmission reserve{key};
+  auto reservation = co_await runtime::ask<Reservation>(ledger_, std::move(reserve), 60s, name());
+  if (!reservation) {
+    reply.send(failure(SubmissionErrorCategory::internal, "", "the safety ledger did not answer", "retry"), name());
+    co_return;
+  }
+  switch (reservation->admission) {
+    case Admission::halted:
+      reply.send(failure(SubmissionErrorCategory::halted, "", "submissions are halted", reservation->guidance), name());
+      co_return;
+    case Admission::breaker_open:
+      reply.send(failure(SubmissionErrorCategory::breaker_open, "", "the circuit breaker is open", reservation->guidance),
+                 name());
+      co_return;
+    case Admission::duplicate: {
+      SubmissionResult r;
+      r.envelope = reservation->existing;
+      r.duplicate = true;
+      log::info("order.duplicate_request", {{"order_id", r.envelope->order_id}, {"symbol", request.symbol}});
+      reply.send(std::move(r), name());
+      co_return;
+    }
+    default: break;
+  }
+  if (reservation->abandoned) {
+    reply.send(failure(SubmissionErrorCategory::broker_rejected, "", reservation->guidance,
+                       "an identical request just failed; see its error"),
+               name());
+    co_return;
+  }
+  auto result = co_await place(std::move(request), *limit, key);
+  reply.send(std::move(result), name());
+}
+
+awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, PendingKey key) {
+  auto self = shared_from_this();
+  std::string ref_id = gateway::new_ref_id();
+  // Write-ahead: nothing is sent until the intent (with its ref_id) is durable.
+  // Records are built before the co_await: GCC 12 miscompiles literals and braced temporaries
+  // inside a co_await expression (see docs/architecture.md).
+  JournalRecord intent_entry{"intent", intent_record(request, limit, ref_id)};
+  if (!co_await journal(std::move(intent_entry))) {
+    post(ledger_, SubmissionAbandoned{key, "journal write failed", false, false}, name());
+    co_return failure(SubmissionErrorCategory::journal_failed, "", "the order intent could not be journalled",
+                      "nothing was sent; check the journal path and disk space");
+  }
+  auto started = std::chrono::steady_clock::now();
+  gateway::OrderIntent intent{ref_id, request.symbol, request.side, request.quantity, limit, request.time_in_force,
+                              request.extended_hours};
+  auto placed = co_await gateway_->place_limit_order(std::move(intent));
+  auto latency_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  if (!placed) {
+    const auto& e = placed.error();
+    auto category = category_of(e);
+    JournalRecord failed{"submission_failed",
+                         json::object{{"ref_id", ref_id}, {"symbol", request.symbol},
+                                      {"category", boost::describe::enum_to_string(category, "")},
+                                      {"detail", e.detail}, {"attempts", e.attempts}, {"http_status", e.http_status}}};
+    co_await journal(std::move(failed));
+    bool broker_failure = category != SubmissionErrorCategory::broker_rejected || e.http_status >= 500;
+    post(ledger_, SubmissionAbandoned{key, e.detail, broker_failure,
+                                      category == SubmissionErrorCategory::insufficient_funds},
+         name());
+    log::warn("order.submission_failed", {{"ref_id", ref_id}, {"symbol", request.symbol},
+                                          {"limit_price", limit.to_string(2)}, {"error", e.to_string()},
+                                          {"attempt", e.attempts}, {"latency_ms", latency_ms}});
+    co_return failure(category, "", e.detail, guidance_for(category, ref_id), ref_id);
+  }
+  OrderEnvelope envelope{placed->order.id, ref_id, request.symbol, request.side, request.quantity, limit,
+                         request.reference_price, runtime().clock().now(), ExecutionMode::live, request.strategy,
+                         placed->order.raw};
+  JournalRecord envelope_entry{"envelope", to_json(envelope).as_object()};
+  if (!co_await journal(std::move(envelope_entry)))
+    log::error("journal.envelope_lost", {{"order_id", envelope.order_id}, {"ref_id", ref_id}});
+  post(ledger_, SubmissionSucceeded{key, envelope}, name());
+  log::info("order.submitted", {{"order_id", envelope.order_id}, {"ref_id", ref_id}, {"symbol", envelope.symbol},
+                                {"side", boost::describe::enum_to_string(envelope.side, "")},
+                                {"limit_price", limit.to_string(2)}, {"attempt", placed->posts},
+                                {"latency_ms", latency_ms}, {"order_submission_duration_ms", latency_ms}});
+  SubmissionResult r;
+  r.envelope = std::move(envelope);
+  co_return r;
+}
+
+}  // namespace oms::actors

@@ -1,0 +1,162 @@
+#include "gateway_fixture.hpp"
+
+#include "actors/journal.hpp"
+#include "actors/journal_file.hpp"
+#include "actors/safety_ledger.hpp"
+#include "actors/submitter.hpp"
+
+#include <filesystem>
+#include <unistd.h>
+
+using namespace gwtest;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Journal, SafetyLedger, Gateway and Submitter on one runtime, against the simulator.
+struct Stack {
+  explicit Stack(simtest::SimFixture& s)
+      : sim(s), rt(ctx),
+        journal_path((std::filesystem::temp_directory_path() /
+                      ("oms-submitter-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)) / "orders.jsonl")
+                         .string()) {
+    std::filesystem::remove_all(std::filesystem::path(journal_path).parent_path());
+    journal = std::make_shared<oms::actors::Journal>(rt, journal_path);
+    ledger = std::make_shared<oms::actors::SafetyLedger>(rt, 5);
+    gateway = std::make_shared<Gateway>(rt, options_for(sim));
+    submitter = std::make_shared<oms::actors::Submitter>(rt, config.order_management, ledger, journal, gateway);
+  }
+  ~Stack() {
+    gateway->close();
+    ctx.restart();
+    ctx.run_for(1s);
+    std::filesystem::remove_all(std::filesystem::path(journal_path).parent_path());
+  }
+  SubmissionResult submit(OrderRequest request) {
+    std::optional<SubmissionResult> out;
+    boost::asio::co_spawn(ctx, [&]() -> awaitable<void> {
+      OrderRequest r = request;
+      auto reply = co_await oms::runtime::ask<SubmissionResult>(submitter, std::move(r), 30s);
+      if (reply) out = *reply;
+    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    ctx.restart();
+    while (!out && ctx.run_for(20s) > 0) {
+    }
+    REQUIRE(out.has_value());
+    return *out;
+  }
+  std::vector<boost::json::object> journal_records() { return oms::journal::JournalFile::read_all(journal_path); }
+
+  static inline int counter = 0;
+  simtest::SimFixture& sim;
+  boost::asio::io_context ctx;
+  oms::runtime::Runtime rt;
+  oms::config::Config config;
+  std::string journal_path;
+  std::shared_ptr<oms::actors::Journal> journal;
+  std::shared_ptr<oms::actors::SafetyLedger> ledger;
+  std::shared_ptr<Gateway> gateway;
+  std::shared_ptr<oms::actors::Submitter> submitter;
+};
+
+OrderRequest tsla_buy_50() {
+  return OrderRequest{"TSLA", Quantity::parse("50").value(), Side::buy, Price::parse("250.30").value(),
+                      TimeInForce::gfd, false, "", OrderType::limit};
+}
+
+}  // namespace
+
+TEST_CASE("acceptance 1: a TSLA buy of 50 at reference 250.30 with 15 bps is placed at 249.93 and journalled") {
+  simtest::SimFixture sim;
+  Stack stack(sim);
+  auto result = stack.submit(tsla_buy_50());
+  REQUIRE_MESSAGE(result.envelope.has_value(), (result.error ? result.error->to_string() : ""));
+  const auto& e = *result.envelope;
+  CHECK(e.limit_price.to_string(2) == "249.93");
+  CHECK(e.mode == ExecutionMode::live);
+  CHECK_FALSE(result.duplicate);
+  auto broker = sim.admin_get("/_sim/orders");
+  REQUIRE(broker.at("count").to_number<int>() == 1);
+  const auto& order = broker.at("results").as_array()[0];
+  CHECK(order.at("id").as_string() == e.order_id);
+  CHECK(order.at("price").as_string() == "249.93000000");
+  CHECK(order.at("quantity").as_string() == "50.00000000");
+  CHECK(order.at("ref_id").as_string() == e.ref_id);
+  auto records = stack.journal_records();
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].at("kind").as_string() == "intent");  // written before the broker saw anything
+  CHECK(records[0].at("ref_id").as_string() == e.ref_id);
+  CHECK(records[1].at("kind").as_string() == "envelope");
+  CHECK(records[1].at("order_id").as_string() == e.order_id);
+  CHECK(records[1].at("limit_price").as_string() == "249.93");
+}
+
+TEST_CASE("NFR-005: an identical request while the first is pending returns the same envelope, no broker call") {
+  simtest::SimFixture sim;
+  Stack stack(sim);
+  auto first = stack.submit(tsla_buy_50());
+  REQUIRE(first.envelope.has_value());
+  auto requests_before = sim.admin_get("/_sim/requests").at("total").to_number<int>();
+  auto again = stack.submit(tsla_buy_50());
+  REQUIRE(again.envelope.has_value());
+  CHECK(again.duplicate);
+  CHECK(again.envelope->order_id == first.envelope->order_id);
+  CHECK(sim.admin_get("/_sim/requests").at("total").to_number<int>() == requests_before);
+  CHECK(sim.admin_get("/_sim/orders").at("count").to_number<int>() == 1);
+}
+
+TEST_CASE("insufficient funds: the error carries the broker's words, and the breaker refuses the next order") {
+  simtest::SimFixture sim;
+  sim.admin("/_sim/account", R"({"buying_power":"1000.00"})");
+  Stack stack(sim);
+  auto r = stack.submit(tsla_buy_50());
+  REQUIRE(r.error.has_value());
+  CHECK(r.error->category == SubmissionErrorCategory::insufficient_funds);
+  CHECK(r.error->message.find("You can only purchase") != std::string::npos);
+  auto small = tsla_buy_50();
+  small.quantity = Quantity::parse("1").value();
+  auto next = stack.submit(small);
+  REQUIRE(next.error.has_value());
+  CHECK(next.error->category == SubmissionErrorCategory::breaker_open);
+  CHECK(next.error->guidance.find("oms resume") != std::string::npos);
+  auto records = stack.journal_records();
+  REQUIRE(records.size() == 2);  // the intent, then the broker's refusal (NFR-002)
+  CHECK(records[1].at("kind").as_string() == "submission_failed");
+}
+
+TEST_CASE("FR-014 and input rules: market orders and bad input never reach the broker") {
+  simtest::SimFixture sim;
+  Stack stack(sim);
+  auto market = tsla_buy_50();
+  market.type = OrderType::market;
+  auto r = stack.submit(market);
+  REQUIRE(r.error.has_value());
+  CHECK(r.error->category == SubmissionErrorCategory::not_implemented);
+  CHECK(r.error->guidance == "use a limit order");
+  auto lower = tsla_buy_50();
+  lower.symbol = "tsla";
+  auto v = stack.submit(lower);
+  REQUIRE(v.error.has_value());
+  CHECK(v.error->category == SubmissionErrorCategory::validation);
+  CHECK(v.error->field == "symbol");
+  CHECK(sim.admin_get("/_sim/orders").at("count").to_number<int>() == 0);
+  CHECK(stack.journal_records().empty());
+}
+
+TEST_CASE("acceptance 5: when retries run out the caller gets an error with guidance, the ledger is left free") {
+  simtest::SimFixture sim;
+  Stack stack(sim);
+  sim.admin("/_sim/faults", R"({"method":"POST","path":"/orders/","kind":"http_503","count":3})");
+  auto r = stack.submit(tsla_buy_50());
+  REQUIRE(r.error.has_value());
+  CHECK(r.error->category == SubmissionErrorCategory::transient_exhausted);
+  CHECK(r.error->guidance.find("nothing was placed") != std::string::npos);
+  CHECK_FALSE(r.error->ref_id.empty());
+  auto records = stack.journal_records();
+  REQUIRE(records.size() == 2);
+  CHECK(records[1].at("kind").as_string() == "submission_failed");
+  // The same request goes through once the broker is back: the failed one left no reservation.
+  auto again = stack.submit(tsla_buy_50());
+  REQUIRE(again.envelope.has_value());
+  CHECK_FALSE(again.duplicate);
+}
