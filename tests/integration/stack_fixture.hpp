@@ -1,0 +1,83 @@
+#pragma once
+// The order-management actors on one runtime against an in-process rh-sim.
+#include "gateway_fixture.hpp"
+
+#include "actors/canceller.hpp"
+#include "actors/journal.hpp"
+#include "actors/journal_file.hpp"
+#include "actors/safety_ledger.hpp"
+#include "actors/submitter.hpp"
+
+#include <filesystem>
+#include <unistd.h>
+
+namespace gwtest {
+using namespace std::chrono_literals;
+
+// Journal, SafetyLedger, Gateway and Submitter on one runtime, against the simulator.
+struct Stack {
+  explicit Stack(simtest::SimFixture& s)
+      : sim(s), rt(ctx),
+        journal_path((std::filesystem::temp_directory_path() /
+                      ("oms-submitter-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)) / "orders.jsonl")
+                         .string()) {
+    std::filesystem::remove_all(std::filesystem::path(journal_path).parent_path());
+    journal = std::make_shared<oms::actors::Journal>(rt, journal_path);
+    ledger = std::make_shared<oms::actors::SafetyLedger>(rt, 5);
+    gateway = std::make_shared<Gateway>(rt, options_for(sim));
+    submitter = std::make_shared<oms::actors::Submitter>(rt, config.order_management, ledger, journal, gateway);
+    canceller = std::make_shared<oms::actors::Canceller>(rt, ledger, journal, gateway);
+  }
+  ~Stack() {
+    gateway->close();
+    ctx.restart();
+    ctx.run_for(1s);
+    std::filesystem::remove_all(std::filesystem::path(journal_path).parent_path());
+  }
+  SubmissionResult submit(OrderRequest request) {
+    std::optional<SubmissionResult> out;
+    boost::asio::co_spawn(ctx, [&]() -> awaitable<void> {
+      OrderRequest r = request;
+      auto reply = co_await oms::runtime::ask<SubmissionResult>(submitter, std::move(r), 30s);
+      if (reply) out = *reply;
+    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    ctx.restart();
+    while (!out && ctx.run_for(20s) > 0) {
+    }
+    REQUIRE(out.has_value());
+    return *out;
+  }
+  CancelAllReport cancel_all() {
+    std::optional<CancelAllReport> out;
+    boost::asio::co_spawn(ctx, [&]() -> awaitable<void> {
+      CancelAllOpenOrders request{"test"};
+      auto reply = co_await oms::runtime::ask<CancelAllReport>(canceller, std::move(request), 30s);
+      if (reply) out = *reply;
+    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    ctx.restart();
+    while (!out && ctx.run_for(20s) > 0) {
+    }
+    REQUIRE(out.has_value());
+    return *out;
+  }
+  std::vector<boost::json::object> journal_records() { return oms::journal::JournalFile::read_all(journal_path); }
+
+  static inline int counter = 0;
+  simtest::SimFixture& sim;
+  boost::asio::io_context ctx;
+  oms::runtime::Runtime rt;
+  oms::config::Config config;
+  std::string journal_path;
+  std::shared_ptr<oms::actors::Journal> journal;
+  std::shared_ptr<oms::actors::SafetyLedger> ledger;
+  std::shared_ptr<Gateway> gateway;
+  std::shared_ptr<oms::actors::Submitter> submitter;
+  std::shared_ptr<oms::actors::Canceller> canceller;
+};
+
+inline OrderRequest limit_buy(std::string symbol, std::string_view qty, std::string_view ref) {
+  return OrderRequest{std::move(symbol), Quantity::parse(qty).value(), Side::buy, Price::parse(ref).value(),
+                      TimeInForce::gfd, false, "", OrderType::limit};
+}
+
+}  // namespace gwtest
