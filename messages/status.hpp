@@ -62,10 +62,34 @@ struct GetOrderStatus {
 };
 BOOST_DESCRIBE_STRUCT(GetOrderStatus, (), (order_id))
 
+/// The answer to GetOrderStatus: the status, or why it could not be had (seed: OrderStatusError).
+struct StatusReply {
+  static constexpr const char* message_type = "StatusReply";
+  std::optional<OrderStatus> status;
+  std::string error;
+};
+BOOST_DESCRIBE_STRUCT(StatusReply, (), (status, error))
+
 /// Refresh every open order now instead of at the next poll tick (seed: synchronize_open_orders).
 struct SynchronizeOpenOrders {
   static constexpr const char* message_type = "SynchronizeOpenOrders";
 };
 BOOST_DESCRIBE_STRUCT(SynchronizeOpenOrders, (), ())
+
+/// What one synchronisation pass saw.
+struct SyncReport {
+  static constexpr const char* message_type = "SyncReport";
+  std::int64_t orders_seen = 0;
+  std::int64_t state_changes = 0;
+  std::int64_t fills = 0;
+  std::string error;  ///< empty when the pass succeeded
+};
+BOOST_DESCRIBE_STRUCT(SyncReport, (), (orders_seen, state_changes, fills, error))
+
+/// Start polling every poll_interval_s (the StatusPoller's loop).
+struct StartPolling {
+  static constexpr const char* message_type = "StartPolling";
+};
+BOOST_DESCRIBE_STRUCT(StartPolling, (), ())
 
 }  // namespace oms

@@ -3,6 +3,7 @@
 #include "gateway_fixture.hpp"
 
 #include "actors/canceller.hpp"
+#include "actors/status_poller.hpp"
 #include "actors/journal.hpp"
 #include "actors/journal_file.hpp"
 #include "actors/safety_ledger.hpp"
@@ -27,6 +28,7 @@ struct Stack {
     gateway = std::make_shared<Gateway>(rt, options_for(sim));
     submitter = std::make_shared<oms::actors::Submitter>(rt, config.order_management, ledger, journal, gateway);
     canceller = std::make_shared<oms::actors::Canceller>(rt, ledger, journal, gateway);
+    poller = std::make_shared<oms::actors::StatusPoller>(rt, std::chrono::seconds(15), ledger, journal, gateway);
   }
   ~Stack() {
     gateway->close();
@@ -60,6 +62,21 @@ struct Stack {
     REQUIRE(out.has_value());
     return *out;
   }
+  /// Asks an actor and runs the io_context until the reply (or 20 s).
+  template <class R, class A, class M>
+  R ask_actor(std::shared_ptr<A> actor, M message) {
+    std::optional<R> out;
+    boost::asio::co_spawn(ctx, [&]() -> awaitable<void> {
+      M m = message;
+      auto reply = co_await oms::runtime::ask<R>(actor, std::move(m), 30s);
+      if (reply) out = *reply;
+    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    ctx.restart();
+    while (!out && ctx.run_for(20s) > 0) {
+    }
+    REQUIRE(out.has_value());
+    return *out;
+  }
   std::vector<boost::json::object> journal_records() { return oms::journal::JournalFile::read_all(journal_path); }
 
   static inline int counter = 0;
@@ -73,6 +90,7 @@ struct Stack {
   std::shared_ptr<Gateway> gateway;
   std::shared_ptr<oms::actors::Submitter> submitter;
   std::shared_ptr<oms::actors::Canceller> canceller;
+  std::shared_ptr<oms::actors::StatusPoller> poller;
 };
 
 inline OrderRequest limit_buy(std::string symbol, std::string_view qty, std::string_view ref) {

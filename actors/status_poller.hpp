@@ -1,0 +1,54 @@
+#pragma once
+/// The StatusPoller (FR-005, FR-007): answers get_order_status, and every poll_interval_s (or on
+/// demand) refreshes orders updated since its cursor, journals each state change, calls the fill
+/// callbacks once per execution (de-duplicated by execution id) and releases finished orders from
+/// the SafetyLedger.
+#include "actors/journal.hpp"
+#include "actors/safety_ledger.hpp"
+#include "gateway/gateway.hpp"
+#include "messages/status.hpp"
+#include "runtime/actor.hpp"
+
+#include <functional>
+#include <map>
+#include <set>
+
+namespace oms::actors {
+
+class StatusPoller final
+    : public runtime::Actor<StatusPoller, runtime::Ask<GetOrderStatus, StatusReply>,
+                            runtime::Ask<SynchronizeOpenOrders, SyncReport>, StartPolling> {
+ public:
+  using FillCallback = std::function<void(const FillEvent&)>;
+  StatusPoller(runtime::Runtime& rt, std::chrono::seconds interval, std::shared_ptr<SafetyLedger> ledger,
+               std::shared_ptr<Journal> journal, std::shared_ptr<gateway::Gateway> gateway,
+               std::string name = "status_poller");
+  /// Registers a callback for fills; called on the poller's strand. Set before polling starts.
+  void on_fill(FillCallback callback) { fill_callbacks_.push_back(std::move(callback)); }
+
+ private:
+  friend struct runtime::ActorAccess;
+  struct Known {
+    OrderState state = OrderState::unknown;
+    std::set<std::string> executions;
+  };
+  void on(runtime::Ask<GetOrderStatus, StatusReply> m);
+  void on(runtime::Ask<SynchronizeOpenOrders, SyncReport> m);
+  void on(StartPolling m);
+  runtime::awaitable<void> status(std::string order_id, runtime::ReplyTo<StatusReply> reply);
+  runtime::awaitable<void> synchronize(runtime::ReplyTo<SyncReport> reply);
+  runtime::awaitable<SyncReport> sync_once();
+  runtime::awaitable<void> poll_loop();
+  runtime::awaitable<void> absorb(gateway::BrokerOrder order, SyncReport& report);
+
+  std::chrono::seconds interval_;
+  std::shared_ptr<SafetyLedger> ledger_;
+  std::shared_ptr<Journal> journal_;
+  std::shared_ptr<gateway::Gateway> gateway_;
+  std::vector<FillCallback> fill_callbacks_;
+  std::map<std::string, Known> known_;
+  std::optional<Timestamp> cursor_;  ///< orders updated before this were already seen
+  bool polling_ = false;
+};
+
+}  // namespace oms::actors
