@@ -1,0 +1,109 @@
+#include "actors/order_manager.hpp"
+
+namespace oms {
+using runtime::awaitable;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Generous: a submission may retry with backoff and settle an ambiguity before it answers.
+constexpr auto kSubmitTimeout = 120s;
+constexpr auto kCancelAllTimeout = 120s;
+constexpr auto kQueryTimeout = 60s;
+
+template <class R>
+awaitable<R> reply_or(awaitable<boost::system::result<R>> pending, R on_error) {
+  auto reply = co_await std::move(pending);
+  co_return reply ? std::move(*reply) : std::move(on_error);
+}
+
+SubmissionResult internal_error(const char* what) {
+  SubmissionResult r;
+  r.error = SubmissionError{SubmissionErrorCategory::internal, "", what, "retry; if it persists, check the logs"};
+  return r;
+}
+
+OrderRequest limit_request(std::string symbol, Quantity quantity, Side side, Price reference, std::string strategy) {
+  return OrderRequest{std::move(symbol), quantity, side, reference, TimeInForce::gfd, false, std::move(strategy),
+                      OrderType::limit};
+}
+
+}  // namespace
+
+gateway::GatewayOptions gateway_options(const config::Config& config, gateway::Credentials credentials) {
+  const auto& om = config.order_management;
+  gateway::GatewayOptions o;
+  o.base_url = config.broker.base_url;
+  o.api_version = config.broker.api_version;
+  o.pool.size = static_cast<std::size_t>(om.pool_size);
+  o.pool.connect_timeout = std::chrono::milliseconds(om.timeouts.connect_ms);
+  o.pool.request_timeout = std::chrono::milliseconds(om.timeouts.request_ms);
+  o.pool.ca_file = config.broker.ca_file;
+  o.retry.max_attempts = om.retry.max_attempts;
+  o.retry.base_delay = std::chrono::milliseconds(om.retry.base_delay_ms);
+  o.retry.max_delay = std::chrono::milliseconds(om.retry.max_delay_ms);
+  o.retry.jitter_pct = om.retry.jitter_pct;
+  o.rate_limit = {om.rate_limit.burst, om.rate_limit.per_second};
+  o.token_path = config.broker.token_path;
+  o.credentials = std::move(credentials);
+  return o;
+}
+
+OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, gateway::Credentials credentials)
+    : rt_(rt), config_(config) {
+  const auto& om = config_.order_management;
+  journal_ = std::make_shared<actors::Journal>(rt, om.journal_path);
+  ledger_ = std::make_shared<actors::SafetyLedger>(rt, om.breaker_consecutive_failures);
+  gateway_ = std::make_shared<gateway::Gateway>(rt, gateway_options(config_, std::move(credentials)));
+  submitter_ = std::make_shared<actors::Submitter>(rt, om, ledger_, journal_, gateway_);
+  canceller_ = std::make_shared<actors::Canceller>(rt, ledger_, journal_, gateway_);
+  poller_ = std::make_shared<actors::StatusPoller>(rt, std::chrono::seconds(om.poll_interval_s), ledger_, journal_,
+                                                   gateway_);
+}
+
+OrderManager::~OrderManager() = default;
+
+awaitable<SubmissionResult> OrderManager::submit(OrderRequest request) {
+  return reply_or(runtime::ask<SubmissionResult>(submitter_, std::move(request), kSubmitTimeout),
+                  internal_error("the submitter did not answer in time"));
+}
+
+awaitable<SubmissionResult> OrderManager::place_limit_buy(std::string symbol, Quantity quantity, Price reference,
+                                                          std::string strategy) {
+  return submit(limit_request(std::move(symbol), quantity, Side::buy, reference, std::move(strategy)));
+}
+
+awaitable<SubmissionResult> OrderManager::place_limit_sell(std::string symbol, Quantity quantity, Price reference,
+                                                           std::string strategy) {
+  return submit(limit_request(std::move(symbol), quantity, Side::sell, reference, std::move(strategy)));
+}
+
+awaitable<StatusReply> OrderManager::get_order_status(std::string order_id) {
+  return reply_or(runtime::ask<StatusReply>(poller_, GetOrderStatus{std::move(order_id)}, kQueryTimeout),
+                  StatusReply{std::nullopt, "the status poller did not answer in time"});
+}
+
+awaitable<CancelAllReport> OrderManager::cancel_all_open_orders(std::string requested_by) {
+  CancelAllReport timed_out;
+  timed_out.open_orders_remaining = -1;
+  timed_out.results.push_back(CancelResult{"", "", CancelOutcome::failed, std::nullopt,
+                                           "the canceller did not answer in time; run cancel-all again"});
+  return reply_or(runtime::ask<CancelAllReport>(canceller_, CancelAllOpenOrders{std::move(requested_by)},
+                                                kCancelAllTimeout),
+                  std::move(timed_out));
+}
+
+awaitable<SyncReport> OrderManager::synchronize_open_orders() {
+  return reply_or(runtime::ask<SyncReport>(poller_, SynchronizeOpenOrders{}, kQueryTimeout),
+                  SyncReport{0, 0, 0, "the status poller did not answer in time"});
+}
+
+void OrderManager::start_polling() { post(poller_, StartPolling{}); }
+
+void OrderManager::resume_submissions(std::string requested_by) {
+  post(ledger_, ResumeSubmissions{std::move(requested_by)});
+}
+
+void OrderManager::close() { gateway_->close(); }
+
+}  // namespace oms

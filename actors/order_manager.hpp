@@ -1,0 +1,79 @@
+#pragma once
+/// OrderManager: the seed's API for a bot embedding the runtime. Wires the Journal,
+/// SafetyLedger, Gateway, Submitter, Canceller and StatusPoller from config.json and exposes
+/// place_limit_buy / place_limit_sell / get_order_status / cancel_all_open_orders /
+/// synchronize_open_orders as awaitables, as completion-handler calls, and (for message-driven
+/// bots) the actors themselves to `post`/`ask` to.
+#include "actors/canceller.hpp"
+#include "actors/journal.hpp"
+#include "actors/safety_ledger.hpp"
+#include "actors/status_poller.hpp"
+#include "actors/submitter.hpp"
+#include "config/config.hpp"
+#include "gateway/gateway.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+
+#include <memory>
+#include <string>
+
+namespace oms {
+
+class OrderManager {
+ public:
+  /// Builds the actors on `rt`. Credentials are used only by the gateway and never stored elsewhere.
+  OrderManager(runtime::Runtime& rt, const config::Config& config, gateway::Credentials credentials);
+  ~OrderManager();
+
+  // Awaitables (call them inside a coroutine; each posts to the actors when called).
+  runtime::awaitable<SubmissionResult> place_limit_buy(std::string symbol, Quantity quantity, Price reference_price,
+                                                       std::string strategy = {});
+  runtime::awaitable<SubmissionResult> place_limit_sell(std::string symbol, Quantity quantity, Price reference_price,
+                                                        std::string strategy = {});
+  runtime::awaitable<SubmissionResult> submit(OrderRequest request);
+  runtime::awaitable<StatusReply> get_order_status(std::string order_id);
+  runtime::awaitable<CancelAllReport> cancel_all_open_orders(std::string requested_by = "bot");
+  runtime::awaitable<SyncReport> synchronize_open_orders();
+
+  /// Completion-handler form for bots without coroutines: `handler(std::exception_ptr, Result)`
+  /// runs on the runtime's io_context.
+  template <class Handler>
+  void submit(OrderRequest request, Handler&& handler) {
+    boost::asio::co_spawn(rt_.context(), submit(std::move(request)), std::forward<Handler>(handler));
+  }
+  template <class Handler>
+  void cancel_all_open_orders(std::string requested_by, Handler&& handler) {
+    boost::asio::co_spawn(rt_.context(), cancel_all_open_orders(std::move(requested_by)), std::forward<Handler>(handler));
+  }
+
+  /// Fill callbacks (called on the poller's strand); register before start_polling().
+  void on_fill(actors::StatusPoller::FillCallback callback) { poller_->on_fill(std::move(callback)); }
+  /// Starts the poll loop (every order_management.poll_interval_s).
+  void start_polling();
+  /// Re-opens submissions after the kill switch or a tripped breaker.
+  void resume_submissions(std::string requested_by);
+  /// Closes the broker connections (the runtime's stop() cancels everything else).
+  void close();
+
+  // The actors, for bots that post messages (e.g. post(om.submitter(), Ask<OrderRequest, …>)).
+  const std::shared_ptr<actors::Submitter>& submitter() const { return submitter_; }
+  const std::shared_ptr<actors::Canceller>& canceller() const { return canceller_; }
+  const std::shared_ptr<actors::StatusPoller>& poller() const { return poller_; }
+  const std::shared_ptr<actors::SafetyLedger>& ledger() const { return ledger_; }
+  const std::shared_ptr<gateway::Gateway>& gateway() const { return gateway_; }
+
+ private:
+  runtime::Runtime& rt_;
+  config::Config config_;
+  std::shared_ptr<actors::Journal> journal_;
+  std::shared_ptr<actors::SafetyLedger> ledger_;
+  std::shared_ptr<gateway::Gateway> gateway_;
+  std::shared_ptr<actors::Submitter> submitter_;
+  std::shared_ptr<actors::Canceller> canceller_;
+  std::shared_ptr<actors::StatusPoller> poller_;
+};
+
+/// Gateway settings from config.json plus credentials.
+gateway::GatewayOptions gateway_options(const config::Config& config, gateway::Credentials credentials);
+
+}  // namespace oms
