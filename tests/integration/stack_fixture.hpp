@@ -36,32 +36,6 @@ struct Stack {
     ctx.run_for(1s);
     std::filesystem::remove_all(std::filesystem::path(journal_path).parent_path());
   }
-  SubmissionResult submit(OrderRequest request) {
-    std::optional<SubmissionResult> out;
-    boost::asio::co_spawn(ctx, [&]() -> awaitable<void> {
-      OrderRequest r = request;
-      auto reply = co_await oms::runtime::ask<SubmissionResult>(submitter, std::move(r), 30s);
-      if (reply) out = *reply;
-    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
-    ctx.restart();
-    while (!out && ctx.run_for(20s) > 0) {
-    }
-    REQUIRE(out.has_value());
-    return *out;
-  }
-  CancelAllReport cancel_all() {
-    std::optional<CancelAllReport> out;
-    boost::asio::co_spawn(ctx, [&]() -> awaitable<void> {
-      CancelAllOpenOrders request{"test"};
-      auto reply = co_await oms::runtime::ask<CancelAllReport>(canceller, std::move(request), 30s);
-      if (reply) out = *reply;
-    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
-    ctx.restart();
-    while (!out && ctx.run_for(20s) > 0) {
-    }
-    REQUIRE(out.has_value());
-    return *out;
-  }
   /// Asks an actor and runs the io_context until the reply (or 20 s).
   template <class R, class A, class M>
   R ask_actor(std::shared_ptr<A> actor, M message) {
@@ -77,6 +51,10 @@ struct Stack {
     REQUIRE(out.has_value());
     return *out;
   }
+  SubmissionResult submit(OrderRequest request) {
+    return ask_actor<SubmissionResult>(submitter, std::move(request));
+  }
+  CancelAllReport cancel_all() { return ask_actor<CancelAllReport>(canceller, CancelAllOpenOrders{"test"}); }
   std::vector<boost::json::object> journal_records() { return oms::journal::JournalFile::read_all(journal_path); }
 
   static inline int counter = 0;
