@@ -34,6 +34,7 @@ struct ExactHandler {
   bool on_number_part(json::string_view s, ec_t&) { number.append(s.data(), s.size()); return true; }
   bool on_int64(std::int64_t i, json::string_view, ec_t&) { number.clear(); stack.push_int64(i); return true; }
   bool on_uint64(std::uint64_t u, json::string_view, ec_t&) { number.clear(); stack.push_uint64(u); return true; }
+  // The parser's double is discarded on purpose: the number's source text is what we keep.
   bool on_double(double, json::string_view s, ec_t&) {
     number.append(s.data(), s.size());
     stack.push_string(number);

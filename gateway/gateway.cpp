@@ -338,6 +338,7 @@ awaitable<BrokerResult<void>> Gateway::Impl::password_grant() {
     params.mfa_code = totp(*key, unix_time);
   }
   ++stats.logins;
+  // Token requests use the cancel lane: every other request is waiting on them.
   auto response = co_await call(login_request(request_options, params), Lane::cancel);
   if (!response) {
     BrokerError e = response.error();
