@@ -49,7 +49,8 @@ int demo() {
             << "runtime: 2 threads, actor round trip: " << got << "\n"
             << "money: 250.30 parses to " << price->units() << " units of 1e-8 and prints as "
             << price->to_string(2) << "\n"
-            << "The order manager, simulator and demo scenarios arrive with the next issues.\n";
+            << "In: the runtime, the gateway, the order manager's actors and build/bin/rh-sim (a Robinhood\n"
+            << "simulator: try `build/bin/rh-sim --port 8080`). The scenario demo arrives with the oms CLI.\n";
   return got == "pong: hello" ? 0 : 1;
 }
 
