@@ -112,9 +112,10 @@ awaitable<void> Canceller::cancel_all(CancelAllOpenOrders request, runtime::Repl
     if (auto symbol = co_await gateway_->symbol_for_instrument(std::move(instrument))) r.symbol = *symbol;
     JournalRecord entry{"cancel_result", to_json(r).as_object()};
     post(journal_, std::move(entry), name());
+    // Only settled orders leave the ledger: one whose cancel failed is still open at the broker,
+    // and forgetting it would let an identical request place a second order after a resume.
     if (r.outcome != CancelOutcome::failed) post(ledger_, OrderFinished{r.order_id}, name());
   }
-  post(ledger_, ClearPending{}, name());
   auto after = co_await gateway_->list_open_orders();
   report.results = std::move(run->results);
   report.open_orders_remaining = after ? static_cast<std::int64_t>(after->size()) : -1;

@@ -1,8 +1,8 @@
 #pragma once
 /// The Canceller: the kill switch (seed scenario 3, FR-006). Halts new submissions, lists open
 /// equity orders at the broker (plus any the ledger knows), cancels them concurrently, confirms
-/// each outcome (cancelled, or filled while cancelling — then not cancelled again), clears the
-/// ledger and reports success only when the broker lists zero open orders.
+/// each outcome (cancelled, or filled while cancelling — then not cancelled again), releases the
+/// settled ones from the ledger and reports success only when the broker lists zero open orders.
 #include "actors/journal.hpp"
 #include "actors/safety_ledger.hpp"
 #include "gateway/gateway.hpp"

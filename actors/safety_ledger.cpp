@@ -59,6 +59,5 @@ void SafetyLedger::on(runtime::Ask<PendingOrdersQuery, PendingOrders> m) {
   m.reply_to.send(PendingOrders{state_.pending_order_ids(), state_.halted(), state_.breaker_open()}, name());
 }
 
-void SafetyLedger::on(ClearPending) { state_.clear(); }
 
 }  // namespace oms::actors

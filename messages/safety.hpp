@@ -110,12 +110,6 @@ struct PendingOrders {
 };
 BOOST_DESCRIBE_STRUCT(PendingOrders, (), (order_ids, halted, breaker_open))
 
-/// Clear every pending entry (after a confirmed cancel-all).
-struct ClearPending {
-  static constexpr const char* message_type = "ClearPending";
-};
-BOOST_DESCRIBE_STRUCT(ClearPending, (), ())
-
 /// A pending-order entry was cleared (order finished, cancelled or failed before the broker).
 struct PendingOrderReleased {
   static constexpr const char* message_type = "PendingOrderReleased";
