@@ -98,6 +98,8 @@ awaitable<SyncReport> OrderManager::synchronize_open_orders() {
                   SyncReport{0, 0, 0, "the status poller did not answer in time"});
 }
 
+awaitable<RecoveryReport> OrderManager::start() { co_return RecoveryReport{}; }
+
 void OrderManager::start_polling() { post(poller_, StartPolling{}); }
 
 void OrderManager::resume_submissions(std::string requested_by) {

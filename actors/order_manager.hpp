@@ -11,6 +11,7 @@
 #include "actors/submitter.hpp"
 #include "config/config.hpp"
 #include "gateway/gateway.hpp"
+#include "messages/recovery.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 
@@ -24,6 +25,12 @@ class OrderManager {
   /// Builds the actors on `rt`. Credentials are used only by the gateway and never stored elsewhere.
   OrderManager(runtime::Runtime& rt, const config::Config& config, gateway::Credentials credentials);
   ~OrderManager();
+
+  /// Start-up recovery (call once, before trading): replays the journal, settles every intent
+  /// that has no broker id through the ref_id look-up, adopts open broker orders the journal
+  /// does not know, restores the duplicate guard, the kill-switch latch and the breaker.
+  /// Submissions are refused ("recovering") until it has finished.
+  runtime::awaitable<RecoveryReport> start();
 
   // Awaitables (call them inside a coroutine; each posts to the actors when called).
   runtime::awaitable<SubmissionResult> place_limit_buy(std::string symbol, Quantity quantity, Price reference_price,

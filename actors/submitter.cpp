@@ -53,6 +53,7 @@ json::object intent_record(const OrderRequest& r, Price limit, const std::string
                       {"limit_price", limit.to_string(2)},
                       {"reference_price", r.reference_price.to_string(2)},
                       {"strategy", r.strategy},
+                      {"manual_override", r.manual_override.value_or(false)},
                       {"mode", "live"}};
 }
 
@@ -151,7 +152,8 @@ awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, 
     JournalRecord failed{"submission_failed",
                          json::object{{"ref_id", ref_id}, {"symbol", request.symbol},
                                       {"category", boost::describe::enum_to_string(category, "")},
-                                      {"detail", e.detail}, {"attempts", e.attempts}, {"http_status", e.http_status}}};
+                                      {"detail", e.detail}, {"attempts", e.attempts}, {"http_status", e.http_status},
+                                      {"latency_ms", latency_ms}}};
     co_await journal(std::move(failed));
     bool broker_failure = category != SubmissionErrorCategory::broker_rejected || e.http_status >= 500;
     post(ledger_, SubmissionAbandoned{key, e.detail, broker_failure,
@@ -165,7 +167,11 @@ awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, 
   OrderEnvelope envelope{placed->order.id, ref_id, request.symbol, request.side, request.quantity, limit,
                          request.reference_price, runtime().clock().now(), ExecutionMode::live, request.strategy,
                          placed->order.raw};
-  JournalRecord envelope_entry{"envelope", to_json(envelope).as_object()};
+  auto envelope_json = to_json(envelope).as_object();
+  // Read by `oms report` (HEART: task success and happiness).
+  envelope_json["latency_ms"] = latency_ms;
+  envelope_json["manual_override"] = request.manual_override.value_or(false);
+  JournalRecord envelope_entry{"envelope", std::move(envelope_json)};
   if (!co_await journal(std::move(envelope_entry)))
     log::error("journal.envelope_lost", {{"order_id", envelope.order_id}, {"ref_id", ref_id}});
   post(ledger_, SubmissionSucceeded{key, envelope}, name());

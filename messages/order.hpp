@@ -32,9 +32,11 @@ struct OrderRequest {
   bool extended_hours = false;
   std::string strategy;  ///< selects strategy_overrides; empty = global offsets
   OrderType type = OrderType::limit;
+  /// True when a person placed it (the `oms` CLI), not a strategy: counted by the HEART report.
+  std::optional<bool> manual_override;
 };
 BOOST_DESCRIBE_STRUCT(OrderRequest, (), (symbol, quantity, side, reference_price, time_in_force,
-                                         extended_hours, strategy, type))
+                                         extended_hours, strategy, type, manual_override))
 
 /// The record of a submitted order, journalled and returned to the caller (seed: OrderEnvelope).
 struct OrderEnvelope {

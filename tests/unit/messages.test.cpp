@@ -21,7 +21,7 @@ TEST_CASE("an order request round-trips through JSON with money as strings") {
   auto j = to_json(tsla_buy());
   CHECK(json::serialize(j) ==
         R"({"symbol":"TSLA","quantity":"50","side":"buy","reference_price":"250.3","time_in_force":"gfd",)"
-        R"("extended_hours":false,"strategy":"momentum","type":"limit"})");
+        R"("extended_hours":false,"strategy":"momentum","type":"limit","manual_override":null})");
   auto back = from_json<OrderRequest>(j).value();
   CHECK(back.symbol == "TSLA");
   CHECK(back.quantity == Quantity::parse("50").value());

@@ -1,0 +1,31 @@
+#pragma once
+/// Start-up recovery: what replaying the journal against the broker found (OrderManager::start).
+#include "messages/codec.hpp"
+
+#include <boost/describe/class.hpp>
+
+#include <string>
+#include <vector>
+
+namespace oms {
+
+/// The outcome of recovery. Submissions stay blocked until it has been produced.
+struct RecoveryReport {
+  static constexpr const char* message_type = "RecoveryReport";
+  int journal_records = 0;     ///< records replayed
+  int intents_resolved = 0;    ///< intents without a broker id, settled by the ref_id look-up
+  int intents_not_placed = 0;  ///< of those, the broker never received (safe to place again)
+  int orders_adopted = 0;      ///< open broker orders the journal did not know, now tracked
+  int pending_restored = 0;    ///< open orders put back into the SafetyLedger (duplicate guard)
+  bool halted = false;         ///< the kill switch was latched before the restart and still is
+  bool breaker_open = false;   ///< the circuit breaker was open before the restart and still is
+  bool torn_tail = false;      ///< the journal's last line was incomplete and was set aside
+  std::vector<std::string> adopted_order_ids;
+  std::string error;           ///< non-empty: recovery could not finish (submissions stay blocked)
+  bool ok() const { return error.empty(); }
+};
+BOOST_DESCRIBE_STRUCT(RecoveryReport, (), (journal_records, intents_resolved, intents_not_placed, orders_adopted,
+                                           pending_restored, halted, breaker_open, torn_tail, adopted_order_ids,
+                                           error))
+
+}  // namespace oms
