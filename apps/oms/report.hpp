@@ -1,0 +1,42 @@
+#pragma once
+/// The seed's HEART metrics, computed from the order journal (`oms report`, end of `oms demo`).
+#include "messages/time.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace oms::cli {
+
+/// One row of the seed's HEART table, measured.
+struct HeartMetric {
+  std::string dimension;  ///< Happiness, Engagement, Adoption, Retention, Task Success
+  std::string metric;     ///< what is measured
+  std::string value;      ///< measured, as text ("no data" when nothing to measure)
+  std::string target;     ///< the seed's target
+  std::string guardrail;  ///< the seed's guardrail
+  std::string verdict;    ///< "meets target" | "below target" | "guardrail breached" | "no data"
+};
+
+struct HeartReport {
+  int submissions = 0;        ///< intents journalled
+  int broker_successes = 0;   ///< envelopes (broker accepted)
+  int broker_failures = 0;    ///< submission_failed records
+  int cancels = 0;            ///< cancel results
+  int manual_overrides = 0;   ///< intents with manual_override=true
+  int automated = 0;          ///< intents without it
+  std::optional<long> p50_submission_ms;
+  std::optional<long> p95_submission_ms;
+  std::vector<HeartMetric> metrics;
+};
+
+/// Reads the journal (records at or after `since` when given). A torn last line is ignored.
+HeartReport compute_heart_report(const std::filesystem::path& journal, std::optional<Timestamp> since = {});
+/// A fixed-width table for a terminal.
+std::string render_heart_report(const HeartReport& report);
+boost::json::object heart_report_json(const HeartReport& report);
+
+}  // namespace oms::cli
