@@ -28,7 +28,11 @@ struct HeartReport {
   int cancels = 0;            ///< cancel results
   int manual_overrides = 0;   ///< intents with manual_override=true
   int automated = 0;          ///< intents without it
-  std::optional<long> p50_submission_ms;
+  int adopted = 0;            ///< broker orders found outside the OrderManager (recovery "adopted")
+  int paper_records = 0;      ///< paper-mode records, left out: the metrics are about live trading
+  int max_overrides_in_a_week = 0;  ///< the worst trading week (Monday to Sunday, UTC)
+  int weeks = 0;                    ///< weeks with at least one live intent
+  std::optional<long> p50_submission_ms;  ///< nearest rank over every live submission that reached the gateway
   std::optional<long> p95_submission_ms;
   std::vector<HeartMetric> metrics;
 };
