@@ -20,7 +20,7 @@ struct Canceller::Run {
 };
 
 Canceller::Canceller(runtime::Runtime& rt, std::shared_ptr<SafetyLedger> ledger, std::shared_ptr<Journal> journal,
-                     std::shared_ptr<gateway::Gateway> gateway, std::string name)
+                     std::shared_ptr<gateway::Broker> gateway, std::string name)
     : Actor(rt, std::move(name)), ledger_(std::move(ledger)), journal_(std::move(journal)), gateway_(std::move(gateway)) {}
 
 void Canceller::on(runtime::Ask<CancelAllOpenOrders, CancelAllReport> m) {

@@ -5,7 +5,7 @@
 /// settled ones from the ledger and reports success only when the broker lists zero open orders.
 #include "actors/journal.hpp"
 #include "actors/safety_ledger.hpp"
-#include "gateway/gateway.hpp"
+#include "gateway/broker.hpp"
 #include "messages/cancel.hpp"
 #include "runtime/actor.hpp"
 
@@ -16,7 +16,7 @@ namespace oms::actors {
 class Canceller final : public runtime::Actor<Canceller, runtime::Ask<CancelAllOpenOrders, CancelAllReport>> {
  public:
   Canceller(runtime::Runtime& rt, std::shared_ptr<SafetyLedger> ledger, std::shared_ptr<Journal> journal,
-            std::shared_ptr<gateway::Gateway> gateway, std::string name = "canceller");
+            std::shared_ptr<gateway::Broker> gateway, std::string name = "canceller");
 
  private:
   friend struct runtime::ActorAccess;
@@ -29,7 +29,7 @@ class Canceller final : public runtime::Actor<Canceller, runtime::Ask<CancelAllO
 
   std::shared_ptr<SafetyLedger> ledger_;
   std::shared_ptr<Journal> journal_;
-  std::shared_ptr<gateway::Gateway> gateway_;
+  std::shared_ptr<gateway::Broker> gateway_;
 };
 
 }  // namespace oms::actors

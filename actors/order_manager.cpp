@@ -54,11 +54,17 @@ OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, g
   const auto& om = config_.order_management;
   journal_ = std::make_shared<actors::Journal>(rt, om.journal_path);
   ledger_ = std::make_shared<actors::SafetyLedger>(rt, om.breaker_consecutive_failures);
-  gateway_ = std::make_shared<gateway::Gateway>(rt, gateway_options(config_, std::move(credentials)));
-  submitter_ = std::make_shared<actors::Submitter>(rt, om, ledger_, journal_, gateway_);
-  canceller_ = std::make_shared<actors::Canceller>(rt, ledger_, journal_, gateway_);
+  if (config_.mode == ExecutionMode::paper) {
+    paper_ = std::make_shared<gateway::PaperBroker>(rt);
+    broker_ = paper_;
+  } else {
+    live_ = std::make_shared<gateway::Gateway>(rt, gateway_options(config_, std::move(credentials)));
+    broker_ = live_;
+  }
+  submitter_ = std::make_shared<actors::Submitter>(rt, om, ledger_, journal_, broker_);
+  canceller_ = std::make_shared<actors::Canceller>(rt, ledger_, journal_, broker_);
   poller_ = std::make_shared<actors::StatusPoller>(rt, std::chrono::seconds(om.poll_interval_s), ledger_, journal_,
-                                                   gateway_);
+                                                   broker_);
 }
 
 OrderManager::~OrderManager() = default;
@@ -106,6 +112,6 @@ void OrderManager::resume_submissions(std::string requested_by) {
   post(ledger_, ResumeSubmissions{std::move(requested_by)});
 }
 
-void OrderManager::close() { gateway_->close(); }
+void OrderManager::close() { broker_->close(); }
 
 }  // namespace oms

@@ -11,6 +11,7 @@
 #include "actors/submitter.hpp"
 #include "config/config.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/paper_broker.hpp"
 #include "messages/recovery.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -67,14 +68,21 @@ class OrderManager {
   const std::shared_ptr<actors::Canceller>& canceller() const { return canceller_; }
   const std::shared_ptr<actors::StatusPoller>& poller() const { return poller_; }
   const std::shared_ptr<actors::SafetyLedger>& ledger() const { return ledger_; }
-  const std::shared_ptr<gateway::Gateway>& gateway() const { return gateway_; }
+  /// The broker the actors use: the live gateway, or the paper broker in paper mode.
+  const std::shared_ptr<gateway::Broker>& broker() const { return broker_; }
+  /// Null in paper mode.
+  const std::shared_ptr<gateway::Gateway>& live_gateway() const { return live_; }
+  /// Null in live mode.
+  const std::shared_ptr<gateway::PaperBroker>& paper_broker() const { return paper_; }
 
  private:
   runtime::Runtime& rt_;
   config::Config config_;
   std::shared_ptr<actors::Journal> journal_;
   std::shared_ptr<actors::SafetyLedger> ledger_;
-  std::shared_ptr<gateway::Gateway> gateway_;
+  std::shared_ptr<gateway::Broker> broker_;
+  std::shared_ptr<gateway::Gateway> live_;
+  std::shared_ptr<gateway::PaperBroker> paper_;
   std::shared_ptr<actors::Submitter> submitter_;
   std::shared_ptr<actors::Canceller> canceller_;
   std::shared_ptr<actors::StatusPoller> poller_;

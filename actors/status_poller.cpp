@@ -8,7 +8,7 @@ using runtime::awaitable;
 using namespace std::chrono_literals;
 
 StatusPoller::StatusPoller(runtime::Runtime& rt, std::chrono::seconds interval, std::shared_ptr<SafetyLedger> ledger,
-                           std::shared_ptr<Journal> journal, std::shared_ptr<gateway::Gateway> gateway, std::string name)
+                           std::shared_ptr<Journal> journal, std::shared_ptr<gateway::Broker> gateway, std::string name)
     : Actor(rt, std::move(name)), interval_(interval), ledger_(std::move(ledger)), journal_(std::move(journal)),
       gateway_(std::move(gateway)) {}
 

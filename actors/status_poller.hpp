@@ -5,7 +5,7 @@
 /// the SafetyLedger.
 #include "actors/journal.hpp"
 #include "actors/safety_ledger.hpp"
-#include "gateway/gateway.hpp"
+#include "gateway/broker.hpp"
 #include "messages/status.hpp"
 #include "runtime/actor.hpp"
 
@@ -21,7 +21,7 @@ class StatusPoller final
  public:
   using FillCallback = std::function<void(const FillEvent&)>;
   StatusPoller(runtime::Runtime& rt, std::chrono::seconds interval, std::shared_ptr<SafetyLedger> ledger,
-               std::shared_ptr<Journal> journal, std::shared_ptr<gateway::Gateway> gateway,
+               std::shared_ptr<Journal> journal, std::shared_ptr<gateway::Broker> gateway,
                std::string name = "status_poller");
   /// Registers a callback for fills; called on the poller's strand. Set before polling starts.
   void on_fill(FillCallback callback) { fill_callbacks_.push_back(std::move(callback)); }
@@ -44,7 +44,7 @@ class StatusPoller final
   std::chrono::seconds interval_;
   std::shared_ptr<SafetyLedger> ledger_;
   std::shared_ptr<Journal> journal_;
-  std::shared_ptr<gateway::Gateway> gateway_;
+  std::shared_ptr<gateway::Broker> gateway_;
   std::vector<FillCallback> fill_callbacks_;
   std::map<std::string, Known> known_;
   std::optional<Timestamp> cursor_;  ///< orders updated before this were already seen

@@ -45,7 +45,7 @@ std::string guidance_for(SubmissionErrorCategory c, const std::string& ref_id) {
   }
 }
 
-json::object intent_record(const OrderRequest& r, Price limit, const std::string& ref_id) {
+json::object intent_record(const OrderRequest& r, Price limit, const std::string& ref_id, ExecutionMode mode) {
   return json::object{{"ref_id", ref_id},
                       {"symbol", r.symbol},
                       {"side", boost::describe::enum_to_string(r.side, "")},
@@ -54,13 +54,14 @@ json::object intent_record(const OrderRequest& r, Price limit, const std::string
                       {"reference_price", r.reference_price.to_string(2)},
                       {"strategy", r.strategy},
                       {"manual_override", r.manual_override.value_or(false)},
-                      {"mode", "live"}};
+                      {"type", boost::describe::enum_to_string(r.type, "")},
+                      {"mode", boost::describe::enum_to_string(mode, "")}};
 }
 
 }  // namespace
 
 Submitter::Submitter(runtime::Runtime& rt, config::OrderManagementConfig config, std::shared_ptr<SafetyLedger> ledger,
-                     std::shared_ptr<Journal> journal, std::shared_ptr<gateway::Gateway> gateway, std::string name)
+                     std::shared_ptr<Journal> journal, std::shared_ptr<gateway::Broker> gateway, std::string name)
     : Actor(rt, std::move(name)), config_(std::move(config)), ledger_(std::move(ledger)), journal_(std::move(journal)),
       gateway_(std::move(gateway)) {}
 
@@ -76,20 +77,35 @@ awaitable<bool> Submitter::journal(JournalRecord record) {
 
 awaitable<void> Submitter::submit(OrderRequest request, runtime::ReplyTo<SubmissionResult> reply) {
   auto self = shared_from_this();
-  if (request.type != OrderType::limit) {
+  bool paper = gateway_->mode() == ExecutionMode::paper;
+  if (request.type != OrderType::limit && !paper) {
     reply.send(failure(SubmissionErrorCategory::not_implemented, "type",
                        "market and stop orders are not implemented in live mode", "use a limit order"),
                name());
     co_return;
   }
-  if (auto e = validate(request)) {
+  // Paper mode keeps market and stop orders (FR-014): they are validated as limit orders and
+  // priced at the reference.
+  auto as_limit = request;
+  as_limit.type = OrderType::limit;
+  if (auto e = validate(as_limit)) {
     reply.send(failure(SubmissionErrorCategory::validation, e->field, e->rule, "fix the input and submit again"), name());
     co_return;
   }
-  auto limit = pricing::compute_limit_price(request.side, request.reference_price, config_.offsets_for(request.strategy));
+  auto limit = request.type == OrderType::limit
+                   ? pricing::compute_limit_price(request.side, request.reference_price,
+                                                  config_.offsets_for(request.strategy))
+                   : checked<Price>(request.reference_price);
   if (!limit) {
     reply.send(failure(SubmissionErrorCategory::validation, limit.error().field, limit.error().rule,
                        "check the reference price and the offsets in config.json"),
+               name());
+    co_return;
+  }
+  auto collar = check_collar(request.symbol, request.side, *limit);
+  if (auto refused = co_await std::move(collar)) {
+    reply.send(failure(SubmissionErrorCategory::validation, refused->field, refused->rule,
+                       "probable fat finger: check the reference price (or price_collar_pct in config.json)"),
                name());
     co_return;
   }
@@ -128,13 +144,39 @@ awaitable<void> Submitter::submit(OrderRequest request, runtime::ReplyTo<Submiss
   reply.send(std::move(result), name());
 }
 
+// The fat-finger collar needs the broker's latest price; quotes are reused for a moment so a
+// burst of orders in one symbol costs one quote. Without a quote the collar cannot judge: the
+// order goes on (the slippage guard against the reference still holds) and a warning is logged.
+awaitable<std::optional<FieldError>> Submitter::check_collar(std::string symbol, Side side, Price limit) {
+  auto self = shared_from_this();
+  if (config_.price_collar_pct.is_zero()) co_return std::nullopt;
+  auto now = runtime().clock().now();
+  auto cached = quotes_.find(symbol);
+  if (cached == quotes_.end() || now - cached->second.fetched_at > kQuoteFreshness) {
+    std::vector<std::string> symbols{symbol};
+    auto fetched = co_await gateway_->quotes(std::move(symbols));
+    std::optional<Price> price;
+    if (fetched && !fetched->empty() && fetched->front()) {
+      const auto& q = *fetched->front();
+      price = q.last_trade_price ? q.last_trade_price : (side == Side::buy ? q.ask : q.bid);
+    }
+    if (!price) {
+      log::warn("order.collar_unchecked", {{"symbol", symbol},
+                                           {"reason", fetched ? "no price in the quote" : fetched.error().to_string()}});
+      co_return std::nullopt;
+    }
+    cached = quotes_.insert_or_assign(symbol, CachedQuote{*price, now}).first;
+  }
+  co_return pricing::check_price_collar(limit, cached->second.price, config_.price_collar_pct);
+}
+
 awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, PendingKey key) {
   auto self = shared_from_this();
   std::string ref_id = gateway::new_ref_id();
   // Write-ahead: nothing is sent until the intent (with its ref_id) is durable.
   // Records are built before the co_await: GCC 12 miscompiles literals and braced temporaries
   // inside a co_await expression (see docs/architecture.md).
-  JournalRecord intent_entry{"intent", intent_record(request, limit, ref_id)};
+  JournalRecord intent_entry{"intent", intent_record(request, limit, ref_id, gateway_->mode())};
   if (!co_await journal(std::move(intent_entry))) {
     post(ledger_, SubmissionAbandoned{key, "journal write failed", false, false}, name());
     co_return failure(SubmissionErrorCategory::journal_failed, "", "the order intent could not be journalled",
@@ -142,7 +184,7 @@ awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, 
   }
   auto started = std::chrono::steady_clock::now();
   gateway::OrderIntent intent{ref_id, request.symbol, request.side, request.quantity, limit, request.time_in_force,
-                              request.extended_hours};
+                              request.extended_hours, request.type, request.reference_price};
   auto placed = co_await gateway_->place_limit_order(std::move(intent));
   auto latency_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
@@ -165,7 +207,7 @@ awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, 
     co_return failure(category, "", e.detail, guidance_for(category, ref_id), ref_id);
   }
   OrderEnvelope envelope{placed->order.id, ref_id, request.symbol, request.side, request.quantity, limit,
-                         request.reference_price, runtime().clock().now(), ExecutionMode::live, request.strategy,
+                         request.reference_price, runtime().clock().now(), gateway_->mode(), request.strategy,
                          placed->order.raw};
   auto envelope_json = to_json(envelope).as_object();
   // Read by `oms report` (HEART: task success and happiness).

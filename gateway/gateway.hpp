@@ -4,6 +4,7 @@
 /// costs one round trip on the hot path (account and instrument are cached), a retry never
 /// creates a second order (same ref_id, look-up before re-sending), and every failure comes back
 /// classified with the broker's own words.
+#include "gateway/broker.hpp"
 #include "gateway/classify.hpp"
 #include "gateway/connection_pool.hpp"
 #include "gateway/parse.hpp"
@@ -32,38 +33,6 @@ struct Credentials {
   bool empty() const { return username.empty() && password.empty(); }
 };
 
-/// What kind of refusal or failure it was.
-enum class ErrorKind {
-  validation,          ///< 400 field errors (bad tick, decimals, quantity)
-  insufficient_funds,  ///< "You can only purchase N shares of SYM."
-  not_found,           ///< 404: unknown order, or no longer cancellable
-  unauthorized,        ///< 401 after a refresh and a fresh login
-  forbidden,           ///< 403
-  throttled,           ///< 429 until the retries ran out
-  server,              ///< 5xx until the retries ran out
-  network,             ///< connect/read/write/TLS failures until the retries ran out
-  ambiguous_unresolved,///< the order's fate is still unknown after the look-ups
-  login_required,      ///< no credentials, MFA needed, or device verification pending
-  protocol,            ///< the broker answered something we cannot parse
-  cancelled,           ///< the caller or shutdown cancelled the operation
-};
-std::string_view to_string(ErrorKind kind) noexcept;
-
-/// A classified failure. `detail` is the broker's text or ours; it never contains a secret.
-struct BrokerError {
-  FailureClass failure = FailureClass::permanent;
-  ErrorKind kind = ErrorKind::protocol;
-  int http_status = 0;
-  std::string detail;
-  int attempts = 0;
-  FailureReason reason = FailureReason::unexpected_status;  ///< the classifier's finer reason
-  std::string to_string() const;
-};
-[[noreturn]] void throw_exception_from_error(const BrokerError& e, const boost::source_location& loc);
-
-template <class T>
-using BrokerResult = boost::system::result<T, BrokerError>;
-
 /// Retry policy for broker calls (FR-008, NFR-006).
 struct RetrySettings {
   int max_attempts = 3;
@@ -91,24 +60,6 @@ struct GatewayOptions {
   Credentials credentials;
 };
 
-/// A limit order to place. `ref_id` is journalled by the caller before the first attempt.
-struct OrderIntent {
-  std::string ref_id;
-  std::string symbol;
-  Side side = Side::buy;
-  Quantity quantity;
-  Price limit_price;
-  TimeInForce time_in_force = TimeInForce::gfd;
-  bool extended_hours = false;
-};
-
-/// The order the broker holds for an intent, and how we learnt of it.
-struct PlacedOrder {
-  BrokerOrder order;
-  int posts = 0;                 ///< POST /orders/ attempts made
-  bool found_by_lookup = false;  ///< recovered through the ref_id look-up after an ambiguity
-};
-
 /// Counters for tests and benchmarks.
 struct GatewayStats {
   std::size_t requests = 0;  ///< HTTP requests sent (all attempts)
@@ -117,7 +68,7 @@ struct GatewayStats {
   std::size_t connections_opened = 0;  ///< TCP/TLS connections the pool opened (reuse keeps it low)
 };
 
-class Gateway final : public runtime::Actor<Gateway> {
+class Gateway final : public runtime::Actor<Gateway>, public Broker {
  public:
   Gateway(runtime::Runtime& rt, GatewayOptions options, std::string name = "gateway");
   ~Gateway() override;
@@ -125,31 +76,32 @@ class Gateway final : public runtime::Actor<Gateway> {
   /// Logs in now (otherwise the first call does). Uses the stored token when still valid.
   runtime::awaitable<BrokerResult<void>> login();
   /// The trading account (cached after the first call).
-  runtime::awaitable<BrokerResult<Account>> account();
+  runtime::awaitable<BrokerResult<Account>> account() override;
   /// The instrument for a symbol (cached); not_found for an unknown symbol.
   runtime::awaitable<BrokerResult<Instrument>> instrument(std::string symbol);
   /// Bid and ask for symbols in one request.
-  runtime::awaitable<BrokerResult<std::vector<std::optional<Quote>>>> quotes(std::vector<std::string> symbols);
+  runtime::awaitable<BrokerResult<std::vector<std::optional<Quote>>>> quotes(std::vector<std::string> symbols) override;
   /// Exactly-once limit order placement (see the header comment).
-  runtime::awaitable<BrokerResult<PlacedOrder>> place_limit_order(OrderIntent intent);
+  runtime::awaitable<BrokerResult<PlacedOrder>> place_limit_order(OrderIntent intent) override;
   /// One order by id.
-  runtime::awaitable<BrokerResult<BrokerOrder>> get_order(std::string order_id);
+  runtime::awaitable<BrokerResult<BrokerOrder>> get_order(std::string order_id) override;
   /// Orders updated at or after `since` (every page), or the whole history when null.
-  runtime::awaitable<BrokerResult<std::vector<BrokerOrder>>> list_orders(std::optional<Timestamp> since);
+  runtime::awaitable<BrokerResult<std::vector<BrokerOrder>>> list_orders(std::optional<Timestamp> since) override;
   /// Open orders only, without walking the whole history (orders updated in the last `window`).
-  runtime::awaitable<BrokerResult<std::vector<BrokerOrder>>> list_open_orders();
+  runtime::awaitable<BrokerResult<std::vector<BrokerOrder>>> list_open_orders() override;
   /// The order with this ref_id among orders updated since `since`, or nullopt.
-  runtime::awaitable<BrokerResult<std::optional<BrokerOrder>>> find_by_ref_id(std::string ref_id, Timestamp since);
+  runtime::awaitable<BrokerResult<std::optional<BrokerOrder>>> find_by_ref_id(std::string ref_id, Timestamp since) override;
   /// Asks the broker to cancel; not_found when it is no longer cancellable.
-  runtime::awaitable<BrokerResult<void>> cancel_order(std::string order_id);
+  runtime::awaitable<BrokerResult<void>> cancel_order(std::string order_id) override;
   /// Holdings.
-  runtime::awaitable<BrokerResult<std::vector<Position>>> positions();
+  runtime::awaitable<BrokerResult<std::vector<Position>>> positions() override;
 
   /// The symbol of an instrument URL seen before (responses carry no symbol).
-  runtime::awaitable<std::optional<std::string>> symbol_for_instrument(std::string instrument_url);
+  runtime::awaitable<std::optional<std::string>> symbol_for_instrument(std::string instrument_url) override;
   runtime::awaitable<GatewayStats> stats();
   /// Closes the connection pool; later calls fail with `cancelled`.
-  void close();
+  void close() override;
+  ExecutionMode mode() const override { return ExecutionMode::live; }
 
  private:
   friend struct runtime::ActorAccess;

@@ -60,7 +60,8 @@ TEST_CASE("cancel-all of 25 orders cancels them all, concurrently across the poo
   simtest::SimFixture sim;
   Stack stack(sim);
   for (int i = 0; i < 25; ++i) {
-    auto r = stack.submit(limit_buy("TSLA", "1", std::to_string(200 + i) + ".00"));
+    // Distinct prices (distinct pending keys), all inside the 5 % collar around rh-sim's $250.
+    auto r = stack.submit(limit_buy("TSLA", "1", std::to_string(240 + i / 2) + (i % 2 ? ".50" : ".00")));
     REQUIRE(r.envelope.has_value());
   }
   auto report = stack.cancel_all();

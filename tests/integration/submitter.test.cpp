@@ -103,3 +103,15 @@ TEST_CASE("acceptance 5: when retries run out the caller gets an error with guid
   REQUIRE(again.envelope.has_value());
   CHECK_FALSE(again.duplicate);
 }
+
+TEST_CASE("the price collar refuses a limit far from the broker's quote (fat finger) without sending it") {
+  simtest::SimFixture sim;
+  Stack stack(sim);
+  // rh-sim quotes TSLA at $250; a reference of 2503.00 (a slipped digit) is 10x away.
+  auto r = stack.submit(limit_buy("TSLA", "1", "2503.00"));
+  REQUIRE(r.error.has_value());
+  CHECK(r.error->category == SubmissionErrorCategory::validation);
+  CHECK(r.error->field == "limit_price");
+  CHECK(r.error->guidance.find("fat finger") != std::string::npos);
+  CHECK(sim.admin_get("/_sim/orders").at("count").to_number<int>() == 0);
+}

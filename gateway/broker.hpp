@@ -1,0 +1,100 @@
+#pragma once
+/// The broker as the actors see it: the live Robinhood `Gateway` and the `PaperBroker` both
+/// implement it, so paper and live orders go through the same Submitter, Canceller and poller.
+/// Every operation is an awaitable that runs on the implementation's own strand.
+#include "gateway/classify.hpp"
+#include "gateway/parse.hpp"
+#include "runtime/asio.hpp"
+
+#include <boost/assert/source_location.hpp>
+#include <boost/system/result.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace oms::gateway {
+
+/// What kind of refusal or failure it was.
+enum class ErrorKind {
+  validation,          ///< 400 field errors (bad tick, decimals, quantity)
+  insufficient_funds,  ///< "You can only purchase N shares of SYM."
+  not_found,           ///< 404: unknown order, or no longer cancellable
+  unauthorized,        ///< 401 after a refresh and a fresh login
+  forbidden,           ///< 403
+  throttled,           ///< 429 until the retries ran out
+  server,              ///< 5xx until the retries ran out
+  network,             ///< connect/read/write/TLS failures until the retries ran out
+  ambiguous_unresolved,///< the order's fate is still unknown after the look-ups
+  login_required,      ///< no credentials, MFA needed, or device verification pending
+  protocol,            ///< the broker answered something we cannot parse
+  cancelled,           ///< the caller or shutdown cancelled the operation
+};
+std::string_view to_string(ErrorKind kind) noexcept;
+
+/// A classified failure. `detail` is the broker's text or ours; it never contains a secret.
+struct BrokerError {
+  FailureClass failure = FailureClass::permanent;
+  ErrorKind kind = ErrorKind::protocol;
+  int http_status = 0;
+  std::string detail;
+  int attempts = 0;
+  FailureReason reason = FailureReason::unexpected_status;  ///< the classifier's finer reason
+  std::string to_string() const;
+};
+[[noreturn]] void throw_exception_from_error(const BrokerError& e, const boost::source_location& loc);
+
+template <class T>
+using BrokerResult = boost::system::result<T, BrokerError>;
+
+/// A limit order to place. `ref_id` is journalled by the caller before the first attempt.
+struct OrderIntent {
+  std::string ref_id;
+  std::string symbol;
+  Side side = Side::buy;
+  Quantity quantity;
+  Price limit_price;
+  TimeInForce time_in_force = TimeInForce::gfd;
+  bool extended_hours = false;
+  OrderType type = OrderType::limit;      ///< market/stop reach only the paper broker (FR-014)
+  std::optional<Price> reference_price;   ///< the strategy's price; the paper broker's market model
+};
+
+/// The order the broker holds for an intent, and how we learnt of it.
+struct PlacedOrder {
+  BrokerOrder order;
+  int posts = 0;                 ///< POST /orders/ attempts made
+  bool found_by_lookup = false;  ///< recovered through the ref_id look-up after an ambiguity
+};
+
+class Broker {
+ public:
+  virtual ~Broker() = default;
+  /// live: Robinhood (or rh-sim); paper: local fills, no network.
+  virtual ExecutionMode mode() const = 0;
+  /// The trading account (buying power).
+  virtual runtime::awaitable<BrokerResult<Account>> account() = 0;
+  /// Bid and ask for symbols in one request.
+  virtual runtime::awaitable<BrokerResult<std::vector<std::optional<Quote>>>> quotes(std::vector<std::string> symbols) = 0;
+  /// Exactly-once placement keyed by the intent's ref_id.
+  virtual runtime::awaitable<BrokerResult<PlacedOrder>> place_limit_order(OrderIntent intent) = 0;
+  /// One order by id.
+  virtual runtime::awaitable<BrokerResult<BrokerOrder>> get_order(std::string order_id) = 0;
+  /// Orders updated at or after `since`, or the whole history when null.
+  virtual runtime::awaitable<BrokerResult<std::vector<BrokerOrder>>> list_orders(std::optional<Timestamp> since) = 0;
+  /// Open orders only.
+  virtual runtime::awaitable<BrokerResult<std::vector<BrokerOrder>>> list_open_orders() = 0;
+  /// The order with this ref_id among orders updated since `since`, or nullopt.
+  virtual runtime::awaitable<BrokerResult<std::optional<BrokerOrder>>> find_by_ref_id(std::string ref_id,
+                                                                                       Timestamp since) = 0;
+  /// Asks the broker to cancel; not_found when it is no longer cancellable.
+  virtual runtime::awaitable<BrokerResult<void>> cancel_order(std::string order_id) = 0;
+  /// Holdings.
+  virtual runtime::awaitable<BrokerResult<std::vector<Position>>> positions() = 0;
+  /// The symbol of an instrument URL seen before (order payloads carry no symbol).
+  virtual runtime::awaitable<std::optional<std::string>> symbol_for_instrument(std::string instrument_url) = 0;
+  /// Ends every connection; later calls fail with `cancelled`.
+  virtual void close() = 0;
+};
+
+}  // namespace oms::gateway

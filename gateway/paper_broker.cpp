@@ -1,0 +1,300 @@
+#include "gateway/paper_broker.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+
+#include <cstdio>
+
+namespace oms::gateway {
+using runtime::awaitable;
+
+namespace {
+
+constexpr std::string_view kInstrumentPrefix = "paper://instruments/";
+
+template <class T>
+BrokerResult<T> ok(T value) {
+  return BrokerResult<T>(boost::system::in_place_value, std::move(value));
+}
+
+BrokerError refused(ErrorKind kind, std::string detail, int http_status) {
+  return BrokerError{FailureClass::permanent, kind, http_status, std::move(detail), 1};
+}
+
+// Paper balances are far from int64 limits; should arithmetic ever overflow, keep the old value.
+template <class T>
+T or_keep(result<T> r, T previous) {
+  return r ? *r : previous;
+}
+
+std::string money_text(const std::optional<Price>& p) { return p ? p->to_string(2) : std::string(); }
+
+}  // namespace
+
+struct PaperBroker::State {
+  State(runtime::Runtime& rt, PaperOptions o) : rt(rt), options(std::move(o)), buying_power(options.buying_power) {}
+
+  struct Paper {
+    BrokerOrder order;
+    std::string symbol;
+  };
+
+  runtime::Runtime& rt;
+  PaperOptions options;
+  Price buying_power;                        // less what open buys reserve and fills spent
+  std::map<std::string, Price> market;       // symbol → model price
+  std::map<std::string, Paper> orders;       // id → order (ids sort in placement order)
+  std::map<std::string, std::string> by_ref; // ref_id → id: a retried intent finds its order
+  std::map<std::string, Quantity> holdings;  // symbol → shares
+  std::uint64_t next_id = 1;
+  std::uint64_t next_execution = 1;
+  bool closed = false;
+
+  Timestamp now() const { return rt.clock().now(); }
+
+  std::string new_order_id() {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "paper-%08llu", static_cast<unsigned long long>(next_id++));
+    return buf;
+  }
+
+  void refresh_raw(Paper& p) {
+    auto& o = p.order;
+    o.raw = boost::json::object{{"id", o.id},
+                                {"ref_id", o.ref_id.value_or("")},
+                                {"symbol", p.symbol},
+                                {"side", o.side == Side::buy ? "buy" : "sell"},
+                                {"type", o.type},
+                                {"state", o.state},
+                                {"price", money_text(o.price)},
+                                {"quantity", o.quantity.to_string()},
+                                {"cumulative_quantity", o.cumulative_quantity.to_string()},
+                                {"average_price", money_text(o.average_price)},
+                                {"updated_at", format_iso8601(o.updated_at)},
+                                {"mode", "paper"}};
+  }
+
+  // Fills the whole order at `price`; a buy's reserved buying power becomes spent at the fill price.
+  void fill(Paper& p, Price price) {
+    auto& o = p.order;
+    Execution e;
+    e.id = "paper-exec-" + std::to_string(next_execution++);
+    e.price = price;
+    e.quantity = o.quantity;
+    e.timestamp = now();
+    o.executions.push_back(e);
+    o.cumulative_quantity = o.quantity;
+    o.average_price = price;
+    o.state = "filled";
+    o.cancel_url.reset();
+    o.updated_at = e.timestamp;
+    auto& held = holdings[p.symbol];
+    if (o.side == Side::buy) {
+      release_reservation(o);
+      if (auto cost = notional(price, o.quantity)) buying_power = or_keep(buying_power.minus(*cost), buying_power);
+      held = or_keep(held.plus(o.quantity), held);
+    } else {
+      if (auto proceeds = notional(price, o.quantity)) buying_power = or_keep(buying_power.plus(*proceeds), buying_power);
+      held = or_keep(held.minus(o.quantity), held);
+    }
+    refresh_raw(p);
+  }
+
+  void release_reservation(const BrokerOrder& o) {
+    if (o.side != Side::buy || !o.price) return;
+    if (auto reserved = notional(*o.price, o.quantity)) buying_power = or_keep(buying_power.plus(*reserved), buying_power);
+  }
+
+  static bool reached(const BrokerOrder& o, Price market) {
+    return o.side == Side::buy ? market <= *o.price : market >= *o.price;
+  }
+
+  void move_market(const std::string& symbol, Price price) {
+    market[symbol] = price;
+    for (auto& [id, p] : orders)
+      if (p.symbol == symbol && p.order.state == "confirmed" && reached(p.order, price)) fill(p, *p.order.price);
+  }
+
+  BrokerResult<PlacedOrder> place(OrderIntent intent) {
+    if (closed) return refused(ErrorKind::cancelled, "the paper broker is closed", 0);
+    if (auto known = by_ref.find(intent.ref_id); known != by_ref.end())
+      return ok(PlacedOrder{orders.at(known->second).order, 0, true});
+    bool immediate = intent.type != OrderType::limit;
+    Price price = immediate && intent.reference_price ? *intent.reference_price : intent.limit_price;
+    if (intent.side == Side::buy) {
+      auto cost = notional(price, intent.quantity);
+      if (!cost || *cost > buying_power)
+        return refused(ErrorKind::insufficient_funds,
+                       "You can only purchase a smaller quantity of " + intent.symbol + " (paper buying power).", 400);
+      buying_power = or_keep(buying_power.minus(*cost), buying_power);
+    }
+    Paper p;
+    auto& o = p.order;
+    p.symbol = intent.symbol;
+    o.id = new_order_id();
+    o.ref_id = intent.ref_id;
+    o.url = "paper://orders/" + o.id;
+    o.account = options.account_number;
+    o.instrument = std::string(kInstrumentPrefix) + intent.symbol;
+    o.cancel_url = o.url + "/cancel";
+    o.side = intent.side;
+    o.type = immediate ? "market" : "limit";
+    o.state = "confirmed";
+    o.time_in_force = intent.time_in_force == TimeInForce::gtc ? "gtc" : "gfd";
+    o.price = price;
+    o.quantity = intent.quantity;
+    o.created_at = o.updated_at = now();
+    refresh_raw(p);
+    by_ref[intent.ref_id] = o.id;
+    auto& stored = orders[o.id] = std::move(p);
+    if (immediate) fill(stored, price);
+    else if (intent.reference_price) move_market(intent.symbol, *intent.reference_price);
+    return ok(PlacedOrder{stored.order, 1, false});
+  }
+
+  BrokerResult<void> cancel(const std::string& id) {
+    auto it = orders.find(id);
+    if (it == orders.end() || it->second.order.state != "confirmed")
+      return refused(ErrorKind::not_found, "order " + id + " is not open", 404);
+    auto& o = it->second.order;
+    release_reservation(o);
+    o.state = "cancelled";
+    o.cancel_url.reset();
+    o.updated_at = now();
+    refresh_raw(it->second);
+    return {};
+  }
+
+  std::vector<BrokerOrder> list(bool open_only, std::optional<Timestamp> since) const {
+    std::vector<BrokerOrder> out;
+    for (auto it = orders.rbegin(); it != orders.rend(); ++it) {  // newest first, as the broker lists
+      const auto& o = it->second.order;
+      if (open_only && o.state != "confirmed") continue;
+      if (since && o.updated_at < *since) continue;
+      out.push_back(o);
+    }
+    return out;
+  }
+};
+
+namespace {
+using State = PaperBroker::State;
+
+template <class F>
+auto run(std::shared_ptr<State> state, F op) -> awaitable<decltype(op(*state))> {
+  co_return op(*state);
+}
+
+// Each operation runs on the broker's strand (state is touched nowhere else) and holds the
+// state alive while it does.
+template <class F>
+auto on_strand(const runtime::strand_type& strand, std::shared_ptr<State> state, F op) {
+  return boost::asio::co_spawn(strand, run<F>(std::move(state), std::move(op)), runtime::use_awaitable);
+}
+
+}  // namespace
+
+PaperBroker::PaperBroker(runtime::Runtime& rt, PaperOptions options, std::string name)
+    : Actor(rt, std::move(name)), state_(std::make_shared<State>(rt, std::move(options))) {}
+
+PaperBroker::~PaperBroker() = default;
+
+awaitable<BrokerResult<Account>> PaperBroker::account() {
+  return on_strand(strand(), state_, [](State& s) {
+    Account a;
+    a.url = "paper://accounts/" + s.options.account_number;
+    a.account_number = s.options.account_number;
+    a.buying_power = s.buying_power;
+    a.cash = s.buying_power;
+    a.raw = boost::json::object{{"account_number", a.account_number}, {"buying_power", a.buying_power.to_string(2)}};
+    return ok(std::move(a));
+  });
+}
+
+awaitable<BrokerResult<std::vector<std::optional<Quote>>>> PaperBroker::quotes(std::vector<std::string> symbols) {
+  return on_strand(strand(), state_, [symbols = std::move(symbols)](State& s) {
+    std::vector<std::optional<Quote>> out;
+    for (const auto& symbol : symbols) {
+      auto it = s.market.find(symbol);
+      if (it == s.market.end()) {
+        out.emplace_back();
+        continue;
+      }
+      Quote q;
+      q.symbol = symbol;
+      q.bid = q.ask = q.last_trade_price = it->second;
+      q.updated_at = s.now();
+      out.push_back(std::move(q));
+    }
+    return ok(std::move(out));
+  });
+}
+
+awaitable<BrokerResult<PlacedOrder>> PaperBroker::place_limit_order(OrderIntent intent) {
+  return on_strand(strand(), state_, [intent = std::move(intent)](State& s) { return s.place(intent); });
+}
+
+awaitable<BrokerResult<BrokerOrder>> PaperBroker::get_order(std::string order_id) {
+  return on_strand(strand(), state_, [order_id = std::move(order_id)](State& s) -> BrokerResult<BrokerOrder> {
+    auto it = s.orders.find(order_id);
+    if (it == s.orders.end()) return refused(ErrorKind::not_found, "no paper order " + order_id, 404);
+    return ok(it->second.order);
+  });
+}
+
+awaitable<BrokerResult<std::vector<BrokerOrder>>> PaperBroker::list_orders(std::optional<Timestamp> since) {
+  return on_strand(strand(), state_, [since](State& s) { return ok(s.list(false, since)); });
+}
+
+awaitable<BrokerResult<std::vector<BrokerOrder>>> PaperBroker::list_open_orders() {
+  return on_strand(strand(), state_, [](State& s) { return ok(s.list(true, std::nullopt)); });
+}
+
+awaitable<BrokerResult<std::optional<BrokerOrder>>> PaperBroker::find_by_ref_id(std::string ref_id, Timestamp) {
+  return on_strand(strand(), state_, [ref_id = std::move(ref_id)](State& s) {
+    std::optional<BrokerOrder> found;
+    if (auto it = s.by_ref.find(ref_id); it != s.by_ref.end()) found = s.orders.at(it->second).order;
+    return ok(std::move(found));
+  });
+}
+
+awaitable<BrokerResult<void>> PaperBroker::cancel_order(std::string order_id) {
+  return on_strand(strand(), state_, [order_id = std::move(order_id)](State& s) { return s.cancel(order_id); });
+}
+
+awaitable<BrokerResult<std::vector<Position>>> PaperBroker::positions() {
+  return on_strand(strand(), state_, [](State& s) {
+    std::vector<Position> out;
+    for (const auto& [symbol, quantity] : s.holdings) {
+      if (quantity.is_zero()) continue;
+      Position p;
+      p.instrument = std::string(kInstrumentPrefix) + symbol;
+      p.quantity = quantity;
+      p.raw = boost::json::object{{"symbol", symbol}, {"quantity", quantity.to_string()}};
+      out.push_back(std::move(p));
+    }
+    return ok(std::move(out));
+  });
+}
+
+awaitable<std::optional<std::string>> PaperBroker::symbol_for_instrument(std::string instrument_url) {
+  std::optional<std::string> symbol;
+  if (instrument_url.starts_with(kInstrumentPrefix)) symbol = instrument_url.substr(kInstrumentPrefix.size());
+  co_return symbol;
+}
+
+void PaperBroker::close() {
+  boost::asio::dispatch(strand(), [state = state_] { state->closed = true; });
+}
+
+awaitable<void> PaperBroker::set_market_price(std::string symbol, Price price) {
+  auto move = [symbol = std::move(symbol), price](State& s) {
+    s.move_market(symbol, price);
+    return true;
+  };
+  // Named first: GCC 12 miscompiles a lambda inside a co_await expression.
+  auto pending = on_strand(strand(), state_, std::move(move));
+  co_await std::move(pending);
+}
+
+}  // namespace oms::gateway

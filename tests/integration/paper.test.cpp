@@ -1,0 +1,92 @@
+// Paper mode: the same actors, a local broker, no network and no credentials.
+#include "om_fixture.hpp"
+
+#include "actors/journal_file.hpp"
+
+using namespace omtest;
+using namespace oms;
+
+TEST_CASE("paper mode prices, journals and fills locally with envelopes marked paper") {
+  TempDir dir;
+  boost::asio::io_context ctx;
+  runtime::Runtime rt(ctx);
+  OrderManager om(rt, paper_config(dir), {});
+  REQUIRE(om.paper_broker() != nullptr);
+  CHECK(om.live_gateway() == nullptr);
+
+  auto buy = run(ctx, om.submit(request("TSLA", "50", Side::buy, "250.30")));
+  REQUIRE_MESSAGE(buy.envelope.has_value(), (buy.error ? buy.error->to_string() : ""));
+  CHECK(buy.envelope->mode == ExecutionMode::paper);
+  CHECK(buy.envelope->limit_price.to_string(2) == "249.93");
+  CHECK(buy.envelope->order_id.starts_with("paper-"));
+
+  // The buy rests below the market model (250.30) until the market falls to its limit.
+  auto resting = run(ctx, om.get_order_status(buy.envelope->order_id));
+  REQUIRE(resting.status.has_value());
+  CHECK(resting.status->state == OrderState::queued);
+
+  std::vector<FillEvent> fills;
+  om.on_fill([&](const FillEvent& f) { fills.push_back(f); });
+  run(ctx, om.paper_broker()->set_market_price("TSLA", Price::parse("249.90").value()));
+  auto sync = run(ctx, om.synchronize_open_orders());
+  CHECK(sync.error.empty());
+  REQUIRE(fills.size() == 1);
+  CHECK(fills[0].order_id == buy.envelope->order_id);
+  CHECK(fills[0].price.to_string(2) == "249.93");  // a resting limit fills at its limit
+  auto filled = run(ctx, om.get_order_status(buy.envelope->order_id));
+  CHECK(filled.status->state == OrderState::filled);
+  CHECK(filled.status->filled_quantity.to_string() == "50");
+
+  bool paper_envelope = false;
+  for (const auto& r : journal::JournalFile::read_all(dir.file("orders.jsonl")))
+    if (r.at("kind") == "envelope") paper_envelope = r.at("mode") == "paper";
+  CHECK(paper_envelope);
+  om.close();
+  settle(ctx);
+}
+
+TEST_CASE("paper mode keeps market and stop orders (FR-014 leaves paper unaffected); live refuses them") {
+  TempDir dir;
+  boost::asio::io_context ctx;
+  runtime::Runtime rt(ctx);
+  OrderManager om(rt, paper_config(dir), {});
+  auto market = run(ctx, om.submit(request("AAPL", "3", Side::buy, "190.00", "", OrderType::market)));
+  REQUIRE_MESSAGE(market.envelope.has_value(), (market.error ? market.error->to_string() : ""));
+  CHECK(market.envelope->limit_price.to_string(2) == "190.00");
+  auto status = run(ctx, om.get_order_status(market.envelope->order_id));
+  CHECK(status.status->state == OrderState::filled);
+  om.close();
+  settle(ctx);
+}
+
+TEST_CASE("paper cancel-all cancels resting paper orders and the kill switch latches") {
+  TempDir dir;
+  boost::asio::io_context ctx;
+  runtime::Runtime rt(ctx);
+  OrderManager om(rt, paper_config(dir), {});
+  REQUIRE(run(ctx, om.submit(request("AAPL", "1", Side::buy, "190.00"))).envelope);
+  REQUIRE(run(ctx, om.submit(request("MSFT", "1", Side::sell, "415.00"))).envelope);
+  auto report = run(ctx, om.cancel_all_open_orders("test"));
+  CHECK(report.results.size() == 2);
+  CHECK(report.open_orders_remaining == 0);
+  auto refused = run(ctx, om.submit(request("AAPL", "1", Side::buy, "191.00")));
+  REQUIRE(refused.error.has_value());
+  CHECK(refused.error->category == SubmissionErrorCategory::halted);
+  om.close();
+  settle(ctx);
+}
+
+TEST_CASE("paper buying power: an order it cannot pay for is refused as insufficient funds and trips the breaker") {
+  TempDir dir;
+  boost::asio::io_context ctx;
+  runtime::Runtime rt(ctx);
+  OrderManager om(rt, paper_config(dir), {});
+  auto big = run(ctx, om.submit(request("TSLA", "1000", Side::buy, "250.00")));  // $250k > $100k
+  REQUIRE(big.error.has_value());
+  CHECK(big.error->category == SubmissionErrorCategory::insufficient_funds);
+  auto next = run(ctx, om.submit(request("TSLA", "1", Side::buy, "250.00")));
+  REQUIRE(next.error.has_value());
+  CHECK(next.error->category == SubmissionErrorCategory::breaker_open);
+  om.close();
+  settle(ctx);
+}
