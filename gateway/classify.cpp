@@ -149,7 +149,8 @@ std::optional<int> month_index(std::string_view m) {
 }
 
 // IMF-fixdate only ("Sun, 06 Nov 1994 08:49:37 GMT"), the form RFC 9110 requires senders to use.
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view s) {
+// Whole seconds: system_clock's nanoseconds overflow past the year 2262, and a header may say 9999.
+std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view s) {
   if (s.size() != 29 || s.substr(3, 2) != ", " || s.substr(25) != " GMT") return std::nullopt;
   auto day = parse_uint(s.substr(5, 2));
   auto month = month_index(s.substr(8, 3));
@@ -286,9 +287,9 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
   if (auto secs = parse_uint(value)) return wait_of(*secs);
   auto when = parse_http_date(value);
   if (!when) return std::nullopt;
-  if (*when <= now) return milliseconds(0);
-  auto secs = std::chrono::duration_cast<seconds>(*when - now).count();
-  return wait_of(secs);
+  auto now_s = std::chrono::floor<seconds>(now);
+  if (*when <= now_s) return milliseconds(0);
+  return wait_of((*when - now_s).count());
 }
 
 std::optional<milliseconds> parse_throttle_wait(std::string_view message) {
