@@ -139,19 +139,21 @@ void count_record(const json::object& r, std::optional<Timestamp> t, HeartReport
 }
 
 HeartMetric happiness(const HeartReport& r, const Tally& tally) {
-  HeartMetric m{"Happiness", "manual_override=true per trading week", kNoData, "≤1 per week", ">3 in a week",
+  HeartMetric m{"Happiness", "manual overrides per week", kNoData, "≤1 per week", ">3 in a week",
                 kNoData};
   if (r.submissions == 0) return m;
   auto worst = std::max_element(tally.overrides_by_week.begin(), tally.overrides_by_week.end(),
                                 [](const auto& a, const auto& b) { return a.second < b.second; });
-  m.value = "worst week " + std::to_string(worst->second) + " (" + week_label(worst->first) + "); " +
-            std::to_string(r.manual_overrides) + " in all";
+  auto weeks = std::to_string(tally.overrides_by_week.size()) + (tally.overrides_by_week.size() == 1 ? " week" : " weeks");
+  m.value = r.manual_overrides == 0 ? "0 in " + weeks
+                                    : "worst week " + std::to_string(worst->second) + " (" + week_label(worst->first) +
+                                          "); " + std::to_string(r.manual_overrides) + " in " + weeks;
   m.verdict = worst->second <= kOverridesTarget ? kMeets : worst->second > kOverridesGuardrail ? kBreached : kBelow;
   return m;
 }
 
 HeartMetric engagement(const HeartReport& r) {
-  HeartMetric m{"Engagement", "live trades placed automatically", kNoData, "≥95% automated", "<90% for 2 days",
+  HeartMetric m{"Engagement", "automated live trades", kNoData, "≥95% automated", "<90% for 2 days",
                 kNoData};
   if (r.submissions == 0) return m;
   m.value = ratio(r.automated, r.submissions);
@@ -162,7 +164,7 @@ HeartMetric engagement(const HeartReport& r) {
 // Every journalled intent went through the Submitter by construction; broker orders that the
 // journal did not know (adopted at start-up) were placed some other way.
 HeartMetric adoption(const HeartReport& r) {
-  HeartMetric m{"Adoption", "live orders via OrderManager (vs adopted)", kNoData, "100% of live pathways",
+  HeartMetric m{"Adoption", "orders via OrderManager", kNoData, "100% of live pathways",
                 "track weekly until parity", kNoData};
   long all = r.submissions + r.adopted;
   if (all == 0) return m;
@@ -172,7 +174,7 @@ HeartMetric adoption(const HeartReport& r) {
 }
 
 HeartMetric retention(const HeartReport& r) {
-  HeartMetric m{"Retention", "broker success rate", kNoData, "≥99% success", "<97% incident review", kNoData};
+  HeartMetric m{"Retention", "broker success rate", kNoData, "≥99% success", "<97%: incident review", kNoData};
   long all = r.broker_successes + r.broker_failures;
   if (all == 0) return m;
   m.value = ratio(r.broker_successes, all);
@@ -181,8 +183,8 @@ HeartMetric retention(const HeartReport& r) {
 }
 
 HeartMetric task_success(const HeartReport& r, std::size_t samples) {
-  HeartMetric m{"Task Success", "P95 order_submission_duration_ms", kNoData, "≤750 ms",
-                ">1500 ms for 10 min: alert", kNoData};
+  HeartMetric m{"Task Success", "P95 submission duration", kNoData, "≤750 ms",
+                ">1500 ms for 10 min", kNoData};
   if (!r.p95_submission_ms) return m;
   m.value = "P95 " + std::to_string(*r.p95_submission_ms) + " ms, P50 " + std::to_string(*r.p50_submission_ms) +
             " ms (n=" + std::to_string(samples) + ")";

@@ -76,6 +76,8 @@ TEST_CASE("broker success rate is envelopes over envelopes plus failures, with o
   j.failure("f1", "2026-05-04T15:00:01Z", 1200);
   j.add({{"ts", "2026-05-04T16:00:00Z"}, {"kind", "cancel_result"}, {"order_id", "o-r1"}, {"outcome", "cancelled"}});
   auto r = compute_heart_report(j.path);
+  CHECK(metric(r, "Happiness").value == "0 in 1 week");
+  CHECK(metric(r, "Happiness").verdict == "meets target");
   CHECK(r.submissions == 49);
   CHECK(r.broker_successes == 48);
   CHECK(r.broker_failures == 1);
@@ -135,7 +137,7 @@ TEST_CASE("manual overrides are counted per trading week against the seed's 1 an
   CHECK(r.automated == 57);
   CHECK(r.weeks == 2);
   CHECK(r.max_overrides_in_a_week == 2);
-  CHECK(metric(r, "Happiness").value == "worst week 2 (week of 2026-05-04); 3 in all");
+  CHECK(metric(r, "Happiness").value == "worst week 2 (week of 2026-05-04); 3 in 2 weeks");
   CHECK(metric(r, "Happiness").verdict == "below target");
   CHECK(metric(r, "Engagement").value == "95.0% (57/60)");
   CHECK(metric(r, "Engagement").verdict == "meets target");
