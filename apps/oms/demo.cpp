@@ -81,7 +81,7 @@ config::Config demo_config(const std::string& base_url, const fs::path& ca_file,
   auto& om = c.order_management;
   om.journal_path = journal.string();
   om.retry = {3, 20, 100, 20};  // quick backoff: the timeout scenario is over in about two seconds
-  om.timeouts = {1000, 500};    // the `timeout` fault never answers; loopback answers in milliseconds
+  om.timeouts = {1000, 750};    // the `timeout` fault never answers; loopback answers in milliseconds
   om.rate_limit = {100, 100};   // the demo sends bursts a bot would not
   config::StrategyOverride exit;  // scenario 2: a position exit $0.04 above the reference
   exit.offset_mode = config::OffsetMode::absolute;

@@ -98,6 +98,10 @@ struct Tally {
   std::map<std::string, bool> intent_is_paper;  // ref_id → paper
   std::map<long, int> overrides_by_week;
   std::vector<long> latencies_ms;
+  // The last outcome per ref_id: an ambiguous failure settled later (the order was found at the
+  // broker) is one submitted order that succeeded, not a failure plus a success.
+  std::map<std::string, bool> outcome_by_ref;
+  int unkeyed_successes = 0, unkeyed_failures = 0;
 };
 
 void count_intent(const json::object& r, std::optional<Timestamp> t, HeartReport& out, Tally& tally) {
@@ -124,7 +128,9 @@ void count_outcome(const json::object& r, bool success, HeartReport& out, Tally&
     ++out.paper_records;
     return;
   }
-  ++(success ? out.broker_successes : out.broker_failures);
+  auto ref = text_of(r, "ref_id");
+  if (!ref.empty()) tally.outcome_by_ref[ref] = success;
+  else ++(success ? tally.unkeyed_successes : tally.unkeyed_failures);
   // A failed submission is a slow one too (a timeout is the slowest): both count for Task Success.
   if (auto ms = integer_of(r, "latency_ms")) tally.latencies_ms.push_back(*ms);
 }
@@ -215,6 +221,9 @@ HeartReport compute_heart_report(const std::filesystem::path& journal, std::opti
     if (since && (!t || *t < *since)) continue;
     count_record(record, t, out, tally);
   }
+  out.broker_successes = tally.unkeyed_successes;
+  out.broker_failures = tally.unkeyed_failures;
+  for (const auto& [ref, success] : tally.outcome_by_ref) ++(success ? out.broker_successes : out.broker_failures);
   auto& ms = tally.latencies_ms;
   std::sort(ms.begin(), ms.end());
   if (!ms.empty()) {

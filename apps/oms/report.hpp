@@ -22,9 +22,9 @@ struct HeartMetric {
 };
 
 struct HeartReport {
-  int submissions = 0;        ///< intents journalled
-  int broker_successes = 0;   ///< envelopes (broker accepted)
-  int broker_failures = 0;    ///< submission_failed records
+  int submissions = 0;        ///< live intents journalled
+  int broker_successes = 0;   ///< submissions whose last outcome is an envelope (broker accepted)
+  int broker_failures = 0;    ///< submissions whose last outcome is submission_failed
   int cancels = 0;            ///< cancel results
   int manual_overrides = 0;   ///< intents with manual_override=true
   int automated = 0;          ///< intents without it

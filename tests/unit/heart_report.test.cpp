@@ -102,6 +102,19 @@ TEST_CASE("a success rate under 97 percent breaches the guardrail; 99 percent me
   CHECK(metric(r, "Retention").verdict == "meets target");
 }
 
+TEST_CASE("a failure settled later by finding the order at the broker counts once, as a success") {
+  JournalWriter j("settled.jsonl");
+  j.accepted({100});
+  j.intent("amb", "2026-05-04T15:00:00Z");
+  j.failure("amb", "2026-05-04T15:00:02Z", 1500);
+  j.envelope("amb", "2026-05-04T15:05:00Z", 20);  // recovery found it by its ref_id
+  auto r = compute_heart_report(j.path);
+  CHECK(r.submissions == 2);
+  CHECK(r.broker_successes == 2);
+  CHECK(r.broker_failures == 0);
+  CHECK(metric(r, "Retention").value == "100.0% (2/2)");
+}
+
 TEST_CASE("P50 and P95 submission durations are nearest-rank over successes and failures") {
   JournalWriter j("latency.jsonl");
   j.accepted({90, 10, 50, 30, 70, 20, 60, 40, 80});  // out of order on purpose
