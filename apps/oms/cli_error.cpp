@@ -1,0 +1,76 @@
+#include "apps/oms/cli_error.hpp"
+
+#include <boost/throw_exception.hpp>
+
+#include <cstdio>
+#include <stdexcept>
+
+namespace oms::cli {
+
+std::string CliError::line() const {
+  std::string out = "oms: ";
+  if (!field.empty()) out += field + ": ";
+  out += rule;
+  if (!what_to_do.empty()) out += " — " + what_to_do;
+  // One line, whatever the broker's text holds.
+  for (char& c : out)
+    if (c == '\n' || c == '\r') c = ' ';
+  return out;
+}
+
+void throw_exception_from_error(const CliError& e, const boost::source_location& loc) {
+  boost::throw_exception(std::runtime_error(e.line()), loc);
+}
+
+CliError usage_error(std::string field, std::string rule, std::string what_to_do) {
+  return CliError{exit_usage, std::move(field), std::move(rule), std::move(what_to_do)};
+}
+
+int exit_code_for(SubmissionErrorCategory category) {
+  using C = SubmissionErrorCategory;
+  switch (category) {
+    case C::validation:
+    case C::not_implemented: return exit_usage;
+    case C::halted:
+    case C::breaker_open: return exit_halted;
+    case C::broker_rejected:
+    case C::insufficient_funds: return exit_broker_rejected;
+    case C::transient_exhausted:
+    case C::ambiguous_unresolved: return exit_broker_unreachable;
+    case C::journal_failed:
+    case C::internal: return exit_failure;
+  }
+  return exit_failure;
+}
+
+CliError from_submission_error(const SubmissionError& e) {
+  using C = SubmissionErrorCategory;
+  std::string field = e.field;
+  if (field.empty()) {
+    switch (e.category) {
+      case C::halted:
+      case C::breaker_open: field = "submissions"; break;
+      case C::broker_rejected:
+      case C::insufficient_funds:
+      case C::transient_exhausted:
+      case C::ambiguous_unresolved: field = "broker"; break;
+      case C::journal_failed: field = "journal"; break;
+      default: break;
+    }
+  }
+  std::string rule = e.message.empty() ? std::string(boost::describe::enum_to_string(e.category, "failed")) : e.message;
+  return CliError{exit_code_for(e.category), std::move(field), std::move(rule), e.guidance};
+}
+
+int exit_code_for_broker_text(const std::string& text) {
+  for (const char* unreachable : {"network", "server", "throttled", "did not answer", "timed out", "ambiguous"})
+    if (text.find(unreachable) != std::string::npos) return exit_broker_unreachable;
+  return exit_broker_rejected;
+}
+
+void print_error(const CliError& error) {
+  std::string text = error.line() + "\n";
+  std::fputs(text.c_str(), stderr);
+}
+
+}  // namespace oms::cli

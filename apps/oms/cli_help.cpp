@@ -1,0 +1,137 @@
+#include "apps/oms/cli_help.hpp"
+
+#include <cstdio>
+
+namespace oms::cli {
+namespace {
+
+constexpr const char* kGlobalOptions =
+    "Global options (before or after the command):\n"
+    "  --config FILE     configuration (default ./config.json if present, else built-in defaults;\n"
+    "                    see docs/configuration.md)\n"
+    "  --broker URL      broker base URL, e.g. a running rh-sim at http://127.0.0.1:8080\n"
+    "  --mode paper|live paper never calls the broker; live places real orders\n"
+    "  --journal PATH    order journal (default: order_management.journal_path, logs/orders.jsonl)\n"
+    "  --log-dir DIR     JSON-lines logs go to DIR/oms.log (default logs)\n"
+    "  --ca-file FILE    also trust this PEM certificate (rh-sim --tls --tls-cert-out FILE)\n"
+    "  --json            machine-readable output on stdout\n"
+    "  -h, --help        this help\n";
+
+constexpr const char* kCredentials =
+    "Credentials come from the environment only: RH_USERNAME, RH_PASSWORD and RH_MFA_SECRET (base32)\n"
+    "or RH_MFA_CODE (one-time code). They are never printed or logged.\n";
+
+constexpr const char* kExitCodes =
+    "Exit codes:\n"
+    "  0  ok\n"
+    "  1  other failure (journal not writable, internal error; see DIR/oms.log)\n"
+    "  2  bad usage or validation error\n"
+    "  3  the broker rejected the request (including insufficient funds)\n"
+    "  4  the broker was unreachable after the retries, or an order's outcome is still unknown\n"
+    "  5  circuit breaker open or submissions halted: check the account, then `oms resume`\n"
+    "Errors are one line on stderr: \"oms: <field>: <rule> — <what to do>\".\n";
+
+const std::vector<CommandSpec> kCommands = {
+    {Command::buy, "buy", {"symbol", "quantity"}, {"--ref", "--strategy"}, {"--ref"}, {},
+     "oms buy SYMBOL QTY --ref PRICE [--strategy NAME]",
+     "place a limit buy priced from a reference price",
+     "Places a limit buy of QTY whole shares of SYMBOL (an uppercase US equity ticker). The limit is\n"
+     "PRICE minus the configured buy offset (15 bps by default), on the broker's tick, toward PRICE.\n"
+     "The order is flagged manual_override=true in the journal. A repeated identical request\n"
+     "prints the existing order with duplicate=true instead of placing a second one.\n\n"
+     "Options:\n"
+     "  --ref PRICE        reference price, e.g. 250.30 (required)\n"
+     "  --strategy NAME    use that strategy's offsets from order_management.strategy_overrides\n\n"
+     "Example:\n"
+     "  oms buy TSLA 50 --ref 250.30      # limit 249.93 with the default 15 bps\n"
+     "  --json prints {order_id, ref_id, symbol, side, quantity, limit_price, reference_price,\n"
+     "  submitted_at, mode, strategy, duplicate}.\n"},
+    {Command::sell, "sell", {"symbol", "quantity"}, {"--ref", "--strategy"}, {"--ref"}, {},
+     "oms sell SYMBOL QTY --ref PRICE [--strategy NAME]",
+     "place a limit sell priced from a reference price",
+     "Places a limit sell: PRICE plus the configured sell offset (10 bps by default). Otherwise as\n"
+     "`oms buy`.\n\n"
+     "Options:\n"
+     "  --ref PRICE        reference price, e.g. 252.10 (required)\n"
+     "  --strategy NAME    use that strategy's offsets\n\n"
+     "Example:\n"
+     "  oms sell TSLA 50 --ref 252.10 --strategy exit\n"},
+    {Command::status, "status", {"order_id"}, {}, {}, {},
+     "oms status ORDER_ID",
+     "show one order's current state at the broker",
+     "Asks the broker for the order and prints its normalised status: state (queued,\n"
+     "partially_filled, filled, cancelled, rejected, unknown), filled_quantity, average_fill_price,\n"
+     "pending_quantity, updated_at and, with --json, the broker's raw payload.\n"},
+    {Command::cancel_all, "cancel-all", {}, {}, {}, {},
+     "oms cancel-all",
+     "the kill switch: halt submissions and cancel every open order",
+     "Halts new submissions first, then cancels every open equity order concurrently and\n"
+     "confirms how each ended (a fill that wins the race is reported as filled). Prints one line\n"
+     "per order and a summary. Exits 0 only when every order ended cancelled or filled and the\n"
+     "broker lists no open order. Submissions stay halted until `oms resume`.\n"},
+    {Command::sync, "sync", {}, {}, {}, {"--once"},
+     "oms sync [--once]",
+     "follow open orders and print fills as they happen",
+     "Polls the broker every order_management.poll_interval_s seconds and prints each new fill,\n"
+     "until Ctrl-C (SIGINT) or SIGTERM. With --json each fill is one JSON line.\n\n"
+     "Options:\n"
+     "  --once    one synchronisation pass, then a summary (orders seen, state changes, fills)\n"},
+    {Command::orders, "orders", {}, {"--symbol", "--state"}, {}, {},
+     "oms orders [--symbol SYMBOL] [--state STATE]",
+     "list the orders in the journal, newest first",
+     "Reads the order journal (no broker call) and prints one row per order: what was asked,\n"
+     "the broker's id, the last known state and fills.\n\n"
+     "Options:\n"
+     "  --symbol SYMBOL   only this ticker\n"
+     "  --state STATE     only this state: pending (intent journalled, no outcome yet), queued,\n"
+     "                    partially_filled, filled, cancelled, rejected, unknown, failed\n"},
+    {Command::report, "report", {}, {"--since"}, {}, {},
+     "oms report [--since DATE]",
+     "the HEART metrics from the journal, against the seed's targets",
+     "Submissions, broker success rate, P50/P95 order_submission_duration_ms, cancels,\n"
+     "manual_override=true orders and the share of automated trades, each with its target and\n"
+     "guardrail.\n\n"
+     "Options:\n"
+     "  --since DATE      only records at or after DATE (2026-11-24 or 2026-11-24T14:30:00Z)\n"},
+    {Command::resume, "resume", {}, {}, {}, {},
+     "oms resume",
+     "re-open submissions after the kill switch or the circuit breaker",
+     "Releases the kill-switch latch and closes the circuit breaker, then prints the new state.\n"
+     "Check the account first (buying power, open orders) when the breaker tripped.\n"},
+    {Command::demo, "demo", {}, {"--run-root"}, {}, {},
+     "oms demo [--run-root DIR]",
+     "the scenario demo against an in-process simulator (what `make run` starts)",
+     "Starts rh-sim on 127.0.0.1, runs the runtime live against it and walks through the seed's\n"
+     "acceptance scenarios and edge cases, then prints a summary table and the HEART report.\n"
+     "Needs no configuration and no credentials.\n\n"
+     "Options:\n"
+     "  --run-root DIR    where the run folder (journal and logs) is created (default runs)\n"},
+};
+
+}  // namespace
+
+const std::vector<CommandSpec>& commands() { return kCommands; }
+
+std::string overview_help() {
+  std::string out =
+      "oms — order management for Robinhood trading bots\n\n"
+      "Usage: oms [global options] COMMAND [arguments]\n\nCommands:\n";
+  for (const auto& c : kCommands) {
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-12s %s\n", c.name, c.summary);
+    out += line;
+  }
+  // append(), not a chain of `+`: GCC 12 warns falsely (-Warray-bounds) on long temporaries.
+  out.append("\nRun `oms COMMAND --help` for a command's arguments.\n\n");
+  out.append(kGlobalOptions).append("\n").append(kCredentials).append("\n").append(kExitCodes);
+  return out;
+}
+
+std::string command_help(const CommandSpec& spec) {
+  std::string out = "Usage: ";
+  out.append(spec.usage).append("\n\n").append(spec.summary).append(".\n\n").append(spec.details).append("\n");
+  out.append(kGlobalOptions).append("\n").append(kExitCodes);
+  return out;
+}
+
+}  // namespace oms::cli

@@ -1,0 +1,115 @@
+#include "apps/oms/cli_session.hpp"
+
+#include "actors/order_manager.hpp"
+
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <exception>
+#include <optional>
+#include <stdexcept>
+
+namespace oms::cli {
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Runs `op` (and whatever it awaits) on this thread until it finishes.
+template <class T>
+T run(asio::io_context& ctx, runtime::awaitable<T> op) {
+  std::optional<T> out;
+  std::exception_ptr failure;
+  bool done = false;
+  asio::co_spawn(ctx, std::move(op), [&](std::exception_ptr e, T value) {
+    failure = e;
+    if (!e) out = std::move(value);
+    done = true;
+  });
+  ctx.restart();
+  while (!done && ctx.run_one() > 0) {
+  }
+  if (failure) std::rethrow_exception(failure);
+  if (!out) throw std::runtime_error("the runtime stopped before the command finished");
+  return std::move(*out);
+}
+
+runtime::awaitable<PendingOrders> ledger_state(std::shared_ptr<actors::SafetyLedger> ledger) {
+  PendingOrdersQuery query;
+  auto reply = co_await runtime::ask<PendingOrders>(ledger, std::move(query), 10s);
+  if (!reply) throw std::runtime_error("the safety ledger did not answer: " + reply.error().message());
+  co_return *reply;
+}
+
+}  // namespace
+
+struct Session::Impl {
+  explicit Impl(const config::Config& config)
+      : journal_path(config.order_management.journal_path),
+        om(rt, config, gateway::Credentials::from_environment()) {}
+  ~Impl() {
+    om.close();
+    rt.stop();
+    // Let cancelled tasks and closing connections finish; bounded in case something lingers.
+    ctx.restart();
+    ctx.run_for(2s);
+  }
+
+  asio::io_context ctx;
+  runtime::Runtime rt{ctx};
+  std::string journal_path;
+  OrderManager om;
+  RecoveryReport recovery;
+};
+
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Session::~Session() = default;
+
+outcome<std::unique_ptr<Session>> Session::open(const config::Config& config) {
+  auto impl = std::make_unique<Impl>(config);
+  impl->recovery = run(impl->ctx, impl->om.start());
+  if (!impl->recovery.ok())
+    return CliError{exit_code_for_broker_text(impl->recovery.error), "recovery", impl->recovery.error,
+                    "nothing was sent; check the broker (--broker, credentials) and the journal at " +
+                        impl->journal_path};
+  return std::unique_ptr<Session>(new Session(std::move(impl)));
+}
+
+const RecoveryReport& Session::recovery() const { return impl_->recovery; }
+
+SubmissionResult Session::submit(OrderRequest request) { return run(impl_->ctx, impl_->om.submit(std::move(request))); }
+
+StatusReply Session::status(std::string order_id) {
+  return run(impl_->ctx, impl_->om.get_order_status(std::move(order_id)));
+}
+
+CancelAllReport Session::cancel_all(std::string requested_by) {
+  return run(impl_->ctx, impl_->om.cancel_all_open_orders(std::move(requested_by)));
+}
+
+SyncReport Session::sync_once(FillPrinter on_fill) {
+  impl_->om.on_fill(std::move(on_fill));
+  return run(impl_->ctx, impl_->om.synchronize_open_orders());
+}
+
+void Session::poll_until_signal(FillPrinter on_fill) {
+  auto& ctx = impl_->ctx;
+  impl_->om.on_fill(std::move(on_fill));
+  asio::signal_set signals(ctx, SIGINT, SIGTERM);
+  bool stop = false;
+  signals.async_wait([&](const boost::system::error_code&, int) { stop = true; });
+  impl_->om.start_polling();
+  ctx.restart();
+  while (!stop && ctx.run_one() > 0) {
+  }
+  signals.cancel();
+  ctx.poll();  // the cancelled wait's handler, before `signals` goes away
+}
+
+PendingOrders Session::resume(std::string requested_by) {
+  impl_->om.resume_submissions(std::move(requested_by));
+  // The ledger handles messages in order: the query sees the state after the resume.
+  return run(impl_->ctx, ledger_state(impl_->om.ledger()));
+}
+
+}  // namespace oms::cli

@@ -1,0 +1,51 @@
+// `oms sync [--once]`: the StatusPoller in the foreground, printing fills as they happen.
+#include "apps/oms/cli_commands.hpp"
+#include "apps/oms/cli_output.hpp"
+#include "apps/oms/cli_session.hpp"
+
+namespace oms::cli {
+namespace json = boost::json;
+
+namespace {
+
+int once(Session& session, bool as_json) {
+  json::array fills;
+  SyncReport report = session.sync_once([&](const FillEvent& f) {
+    if (as_json) fills.push_back(fill_json(f));
+    else print_text(fill_text(f));
+  });
+  if (!report.error.empty())
+    return fail(CliError{exit_code_for_broker_text(report.error), "broker", report.error,
+                         "nothing was lost; run `oms sync --once` again when the broker answers"});
+  if (as_json) {
+    print_json(json::object{{"orders_seen", report.orders_seen},
+                            {"state_changes", report.state_changes},
+                            {"fills", std::move(fills)}});
+  } else {
+    print_text("sync: " + std::to_string(report.orders_seen) + " orders seen, " +
+               std::to_string(report.state_changes) + " state changes, " + std::to_string(report.fills) +
+               " fills\n");
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
+int run_sync(const Invocation& inv, const config::Config& config) {
+  bool as_json = inv.globals.json;
+  auto session = Session::open(config);
+  if (!session) return fail(session.error());
+  if (inv.flag("--once")) return once(**session, as_json);
+  Progress progress(as_json);
+  progress.say("following orders every " + std::to_string(config.order_management.poll_interval_s) +
+               " s; fills appear below — Ctrl-C to stop");
+  // --json: one JSON object per fill, one per line, so a consumer can read them as they come.
+  (*session)->poll_until_signal([as_json](const FillEvent& f) {
+    if (as_json) print_json(fill_json(f));
+    else print_text(fill_text(f));
+  });
+  progress.say("stopped");
+  return exit_ok;
+}
+
+}  // namespace oms::cli
