@@ -84,7 +84,8 @@ const std::vector<CommandSpec> kCommands = {
      "Options:\n"
      "  --symbol SYMBOL   only this ticker\n"
      "  --state STATE     only this state: pending (intent journalled, no outcome yet), queued,\n"
-     "                    partially_filled, filled, cancelled, rejected, unknown, failed\n"},
+     "                    partially_filled, filled, cancelled, rejected, unknown, failed (the\n"
+     "                    submission failed), not_placed (found never sent after a restart)\n"},
     {Command::report, "report", {}, {"--since"}, {}, {},
      "oms report [--since DATE]",
      "the HEART metrics from the journal, against the seed's targets",

@@ -77,7 +77,7 @@ std::string report_text(const CancelAllReport& report, const Tally& t) {
 
 int run_cancel_all(const Invocation& inv, const config::Config& config) {
   Progress progress(inv.globals.json);
-  auto session = Session::open(config);
+  auto session = Session::open(config, inv.globals.json);
   if (!session) return fail(session.error());
   progress.say("kill switch: submissions halted; cancelling every open order and confirming each…");
   CancelAllReport report = (*session)->cancel_all("cli");
@@ -95,7 +95,7 @@ int run_cancel_all(const Invocation& inv, const config::Config& config) {
 }
 
 int run_resume(const Invocation& inv, const config::Config& config) {
-  auto session = Session::open(config);
+  auto session = Session::open(config, inv.globals.json);
   if (!session) return fail(session.error());
   PendingOrders state = (*session)->resume("cli");
   bool open = !state.halted && !state.breaker_open;

@@ -33,12 +33,13 @@ class Folder {
     if (row->created_at.empty()) row->created_at = row->updated_at;
     std::string kind = text(r, "kind");
     if (kind == "intent" || kind == "envelope" || kind == "adopted") describe(*row, r);
-    if (kind == "envelope") row->state = "queued";
+    if (kind == "envelope" && row->state == "pending") row->state = "queued";
     else if (kind == "submission_failed") failed(*row, r);
     else if (kind == "state_change") state_change(*row, r);
     else if (kind == "fill") fill(*row, r);
     else if (kind == "cancel_result") cancel_result(*row, r);
-    else if (kind == "adopted") take(r, "state", row->state);
+    else if (kind == "adopted") row->state = "queued";  // open at the broker when recovery found it
+    else if (kind == "intent_abandoned") abandoned(*row, r);
   }
 
   std::vector<OrderRow> rows() const {
@@ -52,9 +53,14 @@ class Folder {
   OrderRow* find_or_create(const json::object& r, std::size_t index) {
     std::string ref_id = text(r, "ref_id");
     std::string order_id = text(r, "order_id");
-    OrderRow* row = nullptr;
-    if (auto it = by_ref_.find(ref_id); !ref_id.empty() && it != by_ref_.end()) row = it->second;
-    if (auto it = by_id_.find(order_id); !row && !order_id.empty() && it != by_id_.end()) row = it->second;
+    OrderRow* by_ref = nullptr;
+    OrderRow* by_id = nullptr;
+    if (auto it = by_ref_.find(ref_id); !ref_id.empty() && it != by_ref_.end()) by_ref = it->second;
+    if (auto it = by_id_.find(order_id); !order_id.empty() && it != by_id_.end()) by_id = it->second;
+    // Polls may journal an order's fills before recovery journals the envelope that links it to
+    // its intent: one order, so one row.
+    if (by_ref && by_id && by_ref != by_id) merge(*by_ref, by_id);
+    OrderRow* row = by_ref ? by_ref : by_id;
     if (!row) {
       if (ref_id.empty() && order_id.empty()) return nullptr;
       rows_.push_back(std::make_unique<OrderRow>());
@@ -64,6 +70,16 @@ class Folder {
     if (!ref_id.empty() && row->ref_id.empty()) row->ref_id = ref_id, by_ref_[ref_id] = row;
     if (!order_id.empty() && row->order_id.empty()) row->order_id = order_id, by_id_[order_id] = row;
     return row;
+  }
+
+  void merge(OrderRow& into, OrderRow* from) {
+    into.order_id = from->order_id;
+    into.state = from->state;
+    into.filled_quantity = from->filled_quantity;
+    into.average_fill_price = from->average_fill_price;
+    into.updated_at = from->updated_at;
+    by_id_[from->order_id] = &into;
+    std::erase_if(rows_, [&](const std::unique_ptr<OrderRow>& r) { return r.get() == from; });
   }
 
   static void describe(OrderRow& row, const json::object& r) {
@@ -80,6 +96,11 @@ class Folder {
   static void state_change(OrderRow& row, const json::object& r) {
     take(r, "to", row.state);
     take(r, "filled_quantity", row.filled_quantity);
+  }
+
+  static void abandoned(OrderRow& row, const json::object& r) {
+    row.state = "not_placed";
+    row.detail = text(r, "reason");
   }
 
   static void failed(OrderRow& row, const json::object& r) {
@@ -120,8 +141,8 @@ class Folder {
 }  // namespace
 
 const std::vector<std::string>& order_row_states() {
-  static const std::vector<std::string> states = {"pending",   "queued",   "partially_filled", "filled",
-                                                  "cancelled", "rejected", "unknown",          "failed"};
+  static const std::vector<std::string> states = {"pending", "queued",  "partially_filled", "filled",    "cancelled",
+                                                  "rejected", "unknown", "failed",           "not_placed"};
   return states;
 }
 

@@ -21,7 +21,8 @@ struct OrderRow {
   std::string mode;
   bool manual_override = false;
   /// pending (intent, no outcome yet), queued, partially_filled, filled, cancelled, rejected,
-  /// unknown, failed (submission failed: `detail` says why)
+  /// unknown, failed (submission failed: `detail` says why), not_placed (recovery found the intent
+  /// never reached the broker)
   std::string state = "pending";
   std::string filled_quantity = "0";
   std::optional<std::string> average_fill_price;
@@ -34,8 +35,9 @@ struct OrderRow {
 /// The states `--state` accepts.
 const std::vector<std::string>& order_row_states();
 
-/// Folds intent, envelope, submission_failed, state_change, fill, cancel_result (and any record
-/// carrying an order_id or ref_id) into rows, newest first.
+/// Folds intent, envelope, submission_failed, state_change, fill, cancel_result, adopted and
+/// intent_abandoned (and links any other record carrying an order_id or ref_id) into rows,
+/// newest first.
 std::vector<OrderRow> orders_from_journal(const std::vector<boost::json::object>& records);
 
 boost::json::object order_row_json(const OrderRow& row);

@@ -1,6 +1,7 @@
 #include "apps/oms/cli_session.hpp"
 
 #include "actors/order_manager.hpp"
+#include "apps/oms/cli_output.hpp"
 
 #include <boost/asio/signal_set.hpp>
 
@@ -41,6 +42,21 @@ runtime::awaitable<PendingOrders> ledger_state(std::shared_ptr<actors::SafetyLed
   co_return *reply;
 }
 
+// One line when recovery did more than read the journal: the operator should know.
+std::string recovery_note(const RecoveryReport& r) {
+  std::string note;
+  auto add = [&](int n, const char* what) {
+    if (n > 0) note += (note.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+  };
+  add(r.intents_resolved - r.intents_not_placed, "interrupted submissions found at the broker");
+  add(r.intents_not_placed, "interrupted submissions never placed (safe to place again)");
+  add(r.orders_adopted, "broker orders adopted");
+  if (r.torn_tail) note += std::string(note.empty() ? "" : ", ") + "a torn last journal line set aside";
+  if (r.halted) note += std::string(note.empty() ? "" : ", ") + "submissions halted (kill switch)";
+  if (r.breaker_open) note += std::string(note.empty() ? "" : ", ") + "circuit breaker open";
+  return note.empty() ? note : "recovery: " + note;
+}
+
 }  // namespace
 
 struct Session::Impl {
@@ -65,13 +81,14 @@ struct Session::Impl {
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::~Session() = default;
 
-outcome<std::unique_ptr<Session>> Session::open(const config::Config& config) {
+outcome<std::unique_ptr<Session>> Session::open(const config::Config& config, bool json) {
   auto impl = std::make_unique<Impl>(config);
   impl->recovery = run(impl->ctx, impl->om.start());
   if (!impl->recovery.ok())
     return CliError{exit_code_for_broker_text(impl->recovery.error), "recovery", impl->recovery.error,
                     "nothing was sent; check the broker (--broker, credentials) and the journal at " +
                         impl->journal_path};
+  if (auto note = recovery_note(impl->recovery); !note.empty()) Progress(json).say(note);
   return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
 

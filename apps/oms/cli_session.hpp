@@ -22,8 +22,9 @@ class Session {
   using FillPrinter = std::function<void(const FillEvent&)>;
 
   /// Builds the OrderManager (credentials from RH_USERNAME, RH_PASSWORD, RH_MFA_SECRET /
-  /// RH_MFA_CODE) and runs recovery; a failed recovery is an error (nothing is sent).
-  static outcome<std::unique_ptr<Session>> open(const config::Config& config);
+  /// RH_MFA_CODE) and runs recovery; a failed recovery is an error (nothing is sent). What
+  /// recovery settled is said on a terminal (not with --json).
+  static outcome<std::unique_ptr<Session>> open(const config::Config& config, bool json);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;

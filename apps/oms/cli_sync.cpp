@@ -33,7 +33,7 @@ int once(Session& session, bool as_json) {
 
 int run_sync(const Invocation& inv, const config::Config& config) {
   bool as_json = inv.globals.json;
-  auto session = Session::open(config);
+  auto session = Session::open(config, inv.globals.json);
   if (!session) return fail(session.error());
   if (inv.flag("--once")) return once(**session, as_json);
   Progress progress(as_json);

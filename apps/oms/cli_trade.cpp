@@ -50,7 +50,7 @@ bool valid_order_id(const std::string& id) {
 int run_trade(const Invocation& inv, const config::Config& config) {
   auto request = order_request(inv, config);
   if (!request) return fail(request.error());
-  auto session = Session::open(config);
+  auto session = Session::open(config, inv.globals.json);
   if (!session) return fail(session.error());
   SubmissionResult result = (*session)->submit(std::move(*request));
   if (result.error) return fail(from_submission_error(*result.error));
@@ -65,7 +65,7 @@ int run_status(const Invocation& inv, const config::Config& config) {
   if (!valid_order_id(id))
     return fail(usage_error("order_id", "must be a broker order id (letters, digits and '-')",
                             "copy it from `oms orders` or from the buy/sell output"));
-  auto session = Session::open(config);
+  auto session = Session::open(config, inv.globals.json);
   if (!session) return fail(session.error());
   StatusReply reply = (*session)->status(id);
   if (!reply.status)

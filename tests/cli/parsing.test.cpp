@@ -69,14 +69,24 @@ TEST_CASE("the journal folds into one row per order, newest first") {
      "outcome":"partially_filled_then_cancelled","final_status":{"state":"cancelled","filled_quantity":"20",
      "average_fill_price":"249.93"}},
     {"ts":"2026-11-24T10:00:07Z","kind":"adopted","order_id":"o9","symbol":"MSFT","side":"sell","quantity":"3",
-     "limit_price":"420.00","state":"queued"},
+     "limit_price":"420.00","broker_state":"confirmed"},
     {"ts":"2026-11-24T10:00:08Z","kind":"intent","ref_id":"r3","symbol":"F","side":"buy","quantity":"1",
-     "limit_price":"10.98"}
+     "limit_price":"10.98"},
+    {"ts":"2026-11-24T10:00:09Z","kind":"intent","ref_id":"r4","symbol":"T","side":"buy","quantity":"1",
+     "limit_price":"18.97"},
+    {"ts":"2026-11-24T10:00:10Z","kind":"halted","requested_by":"cli"},
+    {"ts":"2026-11-24T10:00:11Z","kind":"intent_abandoned","ref_id":"r4","symbol":"T",
+     "reason":"not at the broker after a restart: it was never placed"}
   ])");
   std::vector<boost::json::object> objects;
   for (const auto& r : records.as_array()) objects.push_back(r.as_object());
   auto rows = orders_from_journal(objects);
-  REQUIRE(rows.size() == 4);
+  REQUIRE(rows.size() == 5);
+
+  CHECK(rows[0].ref_id == "r4");
+  CHECK(rows[0].state == "not_placed");
+  CHECK(rows[0].detail.find("never placed") != std::string::npos);
+  rows.erase(rows.begin());
 
   CHECK(rows[0].ref_id == "r3");
   CHECK(rows[0].state == "pending");  // intent journalled, no outcome: maybe at the broker
@@ -106,6 +116,25 @@ TEST_CASE("a fill that completes the order marks it filled even without a state 
   auto r = boost::json::parse(R"({"kind":"fill","order_id":"o1","cumulative_quantity":"5","complete":true})");
   auto rows = orders_from_journal({r.as_object()});
   REQUIRE(rows.size() == 1);
+  CHECK(rows[0].state == "filled");
+  CHECK(rows[0].filled_quantity == "5");
+}
+
+TEST_CASE("fills journalled before recovery links the order to its intent end up on the intent's row") {
+  auto records = boost::json::parse(R"([
+    {"ts":"2026-11-24T10:00:00Z","kind":"intent","ref_id":"r1","symbol":"TSLA","side":"buy","quantity":"5",
+     "limit_price":"249.93"},
+    {"ts":"2026-11-24T10:00:05Z","kind":"fill","order_id":"o1","cumulative_quantity":"5","average_price":"249.93",
+     "complete":true},
+    {"ts":"2026-11-24T10:00:09Z","kind":"envelope","order_id":"o1","ref_id":"r1","symbol":"TSLA","side":"buy",
+     "quantity":"5","limit_price":"249.93","recovered":true}
+  ])");
+  std::vector<boost::json::object> objects;
+  for (const auto& r : records.as_array()) objects.push_back(r.as_object());
+  auto rows = orders_from_journal(objects);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].ref_id == "r1");
+  CHECK(rows[0].order_id == "o1");
   CHECK(rows[0].state == "filled");
   CHECK(rows[0].filled_quantity == "5");
 }
