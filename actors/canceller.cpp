@@ -83,6 +83,10 @@ awaitable<void> Canceller::cancel_all(CancelAllOpenOrders request, runtime::Repl
   auto self = shared_from_this();
   auto started = std::chrono::steady_clock::now();
   post(ledger_, HaltSubmissions{request.requested_by}, name());  // first: nothing new goes out
+  // The latch survives a restart: recovery replays this record (and `resumed`).
+  JournalRecord halted{"halted", boost::json::object{{"requested_by", request.requested_by}}};
+  auto halt_durable = co_await runtime::ask<JournalAck>(journal_, std::move(halted), 10s, name());
+  if (!halt_durable || !halt_durable->durable) log::error("journal.halt_not_durable", {});
   PendingOrdersQuery query;
   auto pending = co_await runtime::ask<PendingOrders>(ledger_, std::move(query), 10s, name());
   auto open = co_await gateway_->list_open_orders();
@@ -115,6 +119,10 @@ awaitable<void> Canceller::cancel_all(CancelAllOpenOrders request, runtime::Repl
     // Only settled orders leave the ledger: one whose cancel failed is still open at the broker,
     // and forgetting it would let an identical request place a second order after a resume.
     if (r.outcome != CancelOutcome::failed) post(ledger_, OrderFinished{r.order_id}, name());
+    if (cache_ && r.outcome != CancelOutcome::failed && r.outcome != CancelOutcome::already_finished) {
+      auto reason = r.outcome == CancelOutcome::filled ? InvalidationReason::fill : InvalidationReason::cancellation;
+      post(cache_, InvalidateAccountCache{reason, r.order_id, r.symbol}, name());
+    }
   }
   auto after = co_await gateway_->list_open_orders();
   report.results = std::move(run->results);

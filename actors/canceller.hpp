@@ -3,6 +3,7 @@
 /// equity orders at the broker (plus any the ledger knows), cancels them concurrently, confirms
 /// each outcome (cancelled, or filled while cancelling — then not cancelled again), releases the
 /// settled ones from the ledger and reports success only when the broker lists zero open orders.
+#include "actors/cache_invalidator.hpp"
 #include "actors/journal.hpp"
 #include "actors/safety_ledger.hpp"
 #include "gateway/broker.hpp"
@@ -17,6 +18,8 @@ class Canceller final : public runtime::Actor<Canceller, runtime::Ask<CancelAllO
  public:
   Canceller(runtime::Runtime& rt, std::shared_ptr<SafetyLedger> ledger, std::shared_ptr<Journal> journal,
             std::shared_ptr<gateway::Broker> gateway, std::string name = "canceller");
+  /// Where cancellations and fills are announced (FR-011). Set before the first message.
+  void set_cache_invalidator(std::shared_ptr<CacheInvalidator> cache) { cache_ = std::move(cache); }
 
  private:
   friend struct runtime::ActorAccess;
@@ -30,6 +33,7 @@ class Canceller final : public runtime::Actor<Canceller, runtime::Ask<CancelAllO
   std::shared_ptr<SafetyLedger> ledger_;
   std::shared_ptr<Journal> journal_;
   std::shared_ptr<gateway::Broker> gateway_;
+  std::shared_ptr<CacheInvalidator> cache_;
 };
 
 }  // namespace oms::actors

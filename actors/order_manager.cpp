@@ -1,5 +1,7 @@
 #include "actors/order_manager.hpp"
 
+#include "actors/recovery.hpp"
+
 namespace oms {
 using runtime::awaitable;
 using namespace std::chrono_literals;
@@ -65,6 +67,11 @@ OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, g
   canceller_ = std::make_shared<actors::Canceller>(rt, ledger_, journal_, broker_);
   poller_ = std::make_shared<actors::StatusPoller>(rt, std::chrono::seconds(om.poll_interval_s), ledger_, journal_,
                                                    broker_);
+  cache_ = std::make_shared<actors::CacheInvalidator>(rt, std::chrono::seconds(om.account_cache_ttl_s), broker_);
+  canceller_->set_cache_invalidator(cache_);
+  // Nothing is sent before start() has settled the journal against the broker.
+  post(ledger_, BeginRecovery{});
+  poller_->set_cache_invalidator(cache_);
 }
 
 OrderManager::~OrderManager() = default;
@@ -104,11 +111,21 @@ awaitable<SyncReport> OrderManager::synchronize_open_orders() {
                   SyncReport{0, 0, 0, "the status poller did not answer in time"});
 }
 
-awaitable<RecoveryReport> OrderManager::start() { co_return RecoveryReport{}; }
+awaitable<RecoveryReport> OrderManager::start() {
+  return actors::recover(actors::RecoveryParts{config_.order_management.journal_path, journal_, ledger_, broker_});
+}
+
+awaitable<AccountData> OrderManager::account_data(bool fresh) {
+  AccountData timed_out;
+  timed_out.error = "the account cache did not answer in time";
+  return reply_or(runtime::ask<AccountData>(cache_, GetAccountData{fresh}, kQueryTimeout), std::move(timed_out));
+}
 
 void OrderManager::start_polling() { post(poller_, StartPolling{}); }
 
 void OrderManager::resume_submissions(std::string requested_by) {
+  // Journalled so the next process starts resumed too (recovery replays the latches).
+  post(journal_, JournalRecord{"resumed", boost::json::object{{"requested_by", requested_by}}});
   post(ledger_, ResumeSubmissions{std::move(requested_by)});
 }
 

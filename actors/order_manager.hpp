@@ -4,6 +4,7 @@
 /// place_limit_buy / place_limit_sell / get_order_status / cancel_all_open_orders /
 /// synchronize_open_orders as awaitables, as completion-handler calls, and (for message-driven
 /// bots) the actors themselves to `post`/`ask` to.
+#include "actors/cache_invalidator.hpp"
 #include "actors/canceller.hpp"
 #include "actors/journal.hpp"
 #include "actors/safety_ledger.hpp"
@@ -30,7 +31,7 @@ class OrderManager {
   /// Start-up recovery (call once, before trading): replays the journal, settles every intent
   /// that has no broker id through the ref_id look-up, adopts open broker orders the journal
   /// does not know, restores the duplicate guard, the kill-switch latch and the breaker.
-  /// Submissions are refused ("recovering") until it has finished.
+  /// Submissions are refused from construction until it has finished (call it first).
   runtime::awaitable<RecoveryReport> start();
 
   // Awaitables (call them inside a coroutine; each posts to the actors when called).
@@ -42,6 +43,9 @@ class OrderManager {
   runtime::awaitable<StatusReply> get_order_status(std::string order_id);
   runtime::awaitable<CancelAllReport> cancel_all_open_orders(std::string requested_by = "bot");
   runtime::awaitable<SyncReport> synchronize_open_orders();
+  /// AccountData (buying power, positions): cached for account_cache_ttl_s, dropped after every
+  /// fill and cancellation (FR-011). `fresh` reads the broker regardless.
+  runtime::awaitable<AccountData> account_data(bool fresh = false);
 
   /// Completion-handler form for bots without coroutines: `handler(std::exception_ptr, Result)`
   /// runs on the runtime's io_context.
@@ -68,6 +72,7 @@ class OrderManager {
   const std::shared_ptr<actors::Canceller>& canceller() const { return canceller_; }
   const std::shared_ptr<actors::StatusPoller>& poller() const { return poller_; }
   const std::shared_ptr<actors::SafetyLedger>& ledger() const { return ledger_; }
+  const std::shared_ptr<actors::CacheInvalidator>& account_cache() const { return cache_; }
   /// The broker the actors use: the live gateway, or the paper broker in paper mode.
   const std::shared_ptr<gateway::Broker>& broker() const { return broker_; }
   /// Null in paper mode.
@@ -86,6 +91,7 @@ class OrderManager {
   std::shared_ptr<actors::Submitter> submitter_;
   std::shared_ptr<actors::Canceller> canceller_;
   std::shared_ptr<actors::StatusPoller> poller_;
+  std::shared_ptr<actors::CacheInvalidator> cache_;
 };
 
 /// Gateway settings from config.json plus credentials.

@@ -59,5 +59,13 @@ void SafetyLedger::on(runtime::Ask<PendingOrdersQuery, PendingOrders> m) {
   m.reply_to.send(PendingOrders{state_.pending_order_ids(), state_.halted(), state_.breaker_open()}, name());
 }
 
+void SafetyLedger::on(BeginRecovery) { state_.begin_recovery(); }
+
+void SafetyLedger::on(runtime::Ask<RestoreLedger, PendingOrders> m) {
+  state_.restore(m.body.open_orders, m.body.halted, m.body.trip);
+  log::info("safety.restored", {{"pending", state_.pending()}, {"halted", state_.halted()},
+                                {"breaker_open", state_.breaker_open()}});
+  m.reply_to.send(PendingOrders{state_.pending_order_ids(), state_.halted(), state_.breaker_open()}, name());
+}
 
 }  // namespace oms::actors

@@ -13,7 +13,8 @@ namespace oms::actors {
 class SafetyLedger final
     : public runtime::Actor<SafetyLedger, runtime::Ask<ReserveSubmission, Reservation>, SubmissionSucceeded,
                             SubmissionAbandoned, OrderFinished, HaltSubmissions, ResumeSubmissions,
-                            runtime::Ask<PendingOrdersQuery, PendingOrders>> {
+                            runtime::Ask<PendingOrdersQuery, PendingOrders>, BeginRecovery,
+                            runtime::Ask<RestoreLedger, PendingOrders>> {
  public:
   SafetyLedger(runtime::Runtime& rt, int failures_to_trip, std::string name = "safety_ledger");
 
@@ -26,6 +27,8 @@ class SafetyLedger final
   void on(HaltSubmissions m);
   void on(ResumeSubmissions m);
   void on(runtime::Ask<PendingOrdersQuery, PendingOrders> m);
+  void on(BeginRecovery m);
+  void on(runtime::Ask<RestoreLedger, PendingOrders> m);
 
   safety::LedgerState state_;
   std::map<PendingKey, std::vector<runtime::ReplyTo<Reservation>>> joiners_;  // racing duplicates

@@ -3,6 +3,9 @@
 namespace oms::safety {
 
 Decision LedgerState::admit(const PendingKey& key) {
+  if (recovering_)
+    return {Admission::halted, std::nullopt,
+            "start-up recovery has not finished: await OrderManager::start() before submitting"};
   if (halted_)
     return {Admission::halted, std::nullopt,
             "submissions are halted by the kill switch; run `oms resume` once the incident is over"};
@@ -20,6 +23,14 @@ Decision LedgerState::admit(const PendingKey& key) {
   }
   if (!it->second.envelope) return {Admission::join_pending, std::nullopt, {}};
   return {Admission::duplicate, it->second.envelope, {}};
+}
+
+void LedgerState::restore(const std::vector<OrderEnvelope>& open_orders, bool halted,
+                          std::optional<CircuitBreakerTripped> trip) {
+  for (const auto& e : open_orders) entries_[PendingKey{e.symbol, e.side, e.limit_price}].envelope = e;
+  halted_ = halted;
+  trip_ = std::move(trip);
+  recovering_ = false;
 }
 
 void LedgerState::submitted(const PendingKey& key, const OrderEnvelope& envelope) { entries_[key].envelope = envelope; }

@@ -46,6 +46,12 @@ class LedgerState {
   std::optional<CircuitBreakerTripped> broker_failed(bool insufficient_funds, const std::string& detail, Timestamp at);
   void broker_succeeded() { consecutive_failures_ = 0; }
 
+  /// Start-up recovery: refuse submissions until restore().
+  void begin_recovery() { recovering_ = true; }
+  /// Recovery's result: open orders back in the duplicate guard, latches as they were.
+  void restore(const std::vector<OrderEnvelope>& open_orders, bool halted, std::optional<CircuitBreakerTripped> trip);
+  bool recovering() const noexcept { return recovering_; }
+
   /// The kill switch: new submissions are refused until resume().
   void halt() { halted_ = true; }
   /// Operator reset: reopens submissions and closes the breaker.
@@ -69,6 +75,7 @@ class LedgerState {
   int consecutive_failures_ = 0;
   std::optional<CircuitBreakerTripped> trip_;
   bool halted_ = false;
+  bool recovering_ = false;
 };
 
 }  // namespace oms::safety

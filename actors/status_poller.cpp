@@ -7,6 +7,12 @@ namespace oms::actors {
 using runtime::awaitable;
 using namespace std::chrono_literals;
 
+namespace {
+std::int64_t ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
+}
+}  // namespace
+
 StatusPoller::StatusPoller(runtime::Runtime& rt, std::chrono::seconds interval, std::shared_ptr<SafetyLedger> ledger,
                            std::shared_ptr<Journal> journal, std::shared_ptr<gateway::Broker> gateway, std::string name)
     : Actor(rt, std::move(name)), interval_(interval), ledger_(std::move(ledger)), journal_(std::move(journal)),
@@ -28,11 +34,18 @@ void StatusPoller::on(StartPolling) {
 
 awaitable<void> StatusPoller::status(std::string order_id, runtime::ReplyTo<StatusReply> reply) {
   auto self = shared_from_this();
+  auto started = std::chrono::steady_clock::now();
   auto order = co_await gateway_->get_order(order_id);
   StatusReply out;
-  if (!order) out.error = "order " + order_id + ": " + order.error().to_string();
-  else out.status = gateway::to_order_status(*order);
-  log::info("order.status_query", {{"order_id", order_id}, {"ok", out.error.empty()}});
+  if (!order) {
+    out.error = "order " + order_id + ": " + order.error().to_string();
+  } else {
+    out.status = gateway::to_order_status(*order);
+    SyncReport ignored;
+    gateway::BrokerOrder snapshot = *order;
+    co_await absorb(std::move(snapshot), ignored);  // a query is also news: fills and state changes count
+  }
+  log::info("order.status_query", {{"order_id", order_id}, {"ok", out.error.empty()}, {"latency_ms", ms_since(started)}});
   reply.send(std::move(out), name());
 }
 
@@ -66,35 +79,46 @@ awaitable<SyncReport> StatusPoller::sync_once() {
   co_return report;
 }
 
+// One broker snapshot through the order's state machine: new executions become fills (each
+// exactly once), a legal move becomes a journalled state change, an illegal or out-of-order one
+// is logged and not applied.
 awaitable<void> StatusPoller::absorb(gateway::BrokerOrder order, SyncReport& report) {
   ++report.orders_seen;
   OrderStatus status = gateway::to_order_status(order);
-  Known& known = known_[order.id];
   std::string instrument = order.instrument;  // named: no temporaries inside co_await (GCC 12)
   auto mapped = co_await gateway_->symbol_for_instrument(std::move(instrument));
   std::string symbol = mapped.value_or(std::string());
-  // New executions first, each exactly once, whatever order the states arrive in.
-  auto fills = gateway::fill_events(order, symbol);
-  for (auto& fill : fills) {
-    if (!known.executions.insert(fill.execution_id).second) continue;
+  auto track = tracks_.try_emplace(order.id, order.id).first;
+  auto update = track->second.apply(status, gateway::fill_events(order, symbol));
+  if (update.transition == orders::Transition::illegal || update.transition == orders::Transition::stale) {
+    log::warn("order.transition_refused",
+              {{"order_id", order.id}, {"from", boost::describe::enum_to_string(update.from, "")},
+               {"to", boost::describe::enum_to_string(update.to, "")},
+               {"transition", boost::describe::enum_to_string(update.transition, "")}, {"why", update.why}});
+    co_return;
+  }
+  for (const auto& fill : update.new_fills) {
     ++report.fills;
-    JournalRecord entry{"fill", to_json(fill).as_object()};
-    post(journal_, std::move(entry), name());
-    log::info("order.fill", {{"order_id", fill.order_id}, {"symbol", symbol}, {"quantity", fill.quantity.to_string()},
-                             {"price", fill.price.to_string(2)}});
-    for (auto& callback : fill_callbacks_) callback(fill);
+    announce(fill);
   }
-  if (status.state != known.state) {
-    ++report.state_changes;
-    JournalRecord entry{"state_change", boost::json::object{{"order_id", order.id},
-                                                            {"from", boost::describe::enum_to_string(known.state, "")},
-                                                            {"to", boost::describe::enum_to_string(status.state, "")},
-                                                            {"broker_state", order.state},
-                                                            {"filled_quantity", status.filled_quantity.to_string()}}};
-    post(journal_, std::move(entry), name());
-    known.state = status.state;
-    if (is_terminal(status.state)) post(ledger_, OrderFinished{order.id}, name());
-  }
+  if (update.from == update.to) co_return;
+  ++report.state_changes;
+  JournalRecord entry{"state_change", boost::json::object{{"order_id", order.id},
+                                                          {"from", boost::describe::enum_to_string(update.from, "")},
+                                                          {"to", boost::describe::enum_to_string(update.to, "")},
+                                                          {"broker_state", order.state},
+                                                          {"filled_quantity", status.filled_quantity.to_string()}}};
+  post(journal_, std::move(entry), name());
+  if (is_terminal(update.to)) post(ledger_, OrderFinished{order.id}, name());
+}
+
+void StatusPoller::announce(const FillEvent& fill) {
+  JournalRecord entry{"fill", to_json(fill).as_object()};
+  post(journal_, std::move(entry), name());
+  log::info("order.fill", {{"order_id", fill.order_id}, {"symbol", fill.symbol}, {"quantity", fill.quantity.to_string()},
+                           {"price", fill.price.to_string(2)}, {"execution_id", fill.execution_id}});
+  if (cache_) post(cache_, InvalidateAccountCache{InvalidationReason::fill, fill.order_id, fill.symbol}, name());
+  for (auto& callback : fill_callbacks_) callback(fill);
 }
 
 }  // namespace oms::actors

@@ -3,7 +3,9 @@
 /// demand) refreshes orders updated since its cursor, journals each state change, calls the fill
 /// callbacks once per execution (de-duplicated by execution id) and releases finished orders from
 /// the SafetyLedger.
+#include "actors/cache_invalidator.hpp"
 #include "actors/journal.hpp"
+#include "actors/order_state.hpp"
 #include "actors/safety_ledger.hpp"
 #include "gateway/broker.hpp"
 #include "messages/status.hpp"
@@ -25,13 +27,11 @@ class StatusPoller final
                std::string name = "status_poller");
   /// Registers a callback for fills; called on the poller's strand. Set before polling starts.
   void on_fill(FillCallback callback) { fill_callbacks_.push_back(std::move(callback)); }
+  /// Where fills are announced (FR-011). Set before the first message.
+  void set_cache_invalidator(std::shared_ptr<CacheInvalidator> cache) { cache_ = std::move(cache); }
 
  private:
   friend struct runtime::ActorAccess;
-  struct Known {
-    OrderState state = OrderState::unknown;
-    std::set<std::string> executions;
-  };
   void on(runtime::Ask<GetOrderStatus, StatusReply> m);
   void on(runtime::Ask<SynchronizeOpenOrders, SyncReport> m);
   void on(StartPolling m);
@@ -40,13 +40,15 @@ class StatusPoller final
   runtime::awaitable<SyncReport> sync_once();
   runtime::awaitable<void> poll_loop();
   runtime::awaitable<void> absorb(gateway::BrokerOrder order, SyncReport& report);
+  void announce(const FillEvent& fill);
 
   std::chrono::seconds interval_;
   std::shared_ptr<SafetyLedger> ledger_;
   std::shared_ptr<Journal> journal_;
   std::shared_ptr<gateway::Broker> gateway_;
   std::vector<FillCallback> fill_callbacks_;
-  std::map<std::string, Known> known_;
+  std::shared_ptr<CacheInvalidator> cache_;
+  std::map<std::string, orders::OrderTrack> tracks_;  ///< the state machine of every order seen
   std::optional<Timestamp> cursor_;  ///< orders updated before this were already seen
   bool polling_ = false;
 };

@@ -118,4 +118,20 @@ struct PendingOrderReleased {
 };
 BOOST_DESCRIBE_STRUCT(PendingOrderReleased, (), (key, order_id))
 
+/// Start-up recovery has begun: refuse submissions until RestoreLedger.
+struct BeginRecovery {
+  static constexpr const char* message_type = "BeginRecovery";
+};
+BOOST_DESCRIBE_STRUCT(BeginRecovery, (), ())
+
+/// Start-up recovery's result for the ledger: the orders still open at the broker (the
+/// duplicate guard), and the latches the journal says were set. Ends the recovery block.
+struct RestoreLedger {
+  static constexpr const char* message_type = "RestoreLedger";
+  std::vector<OrderEnvelope> open_orders;
+  bool halted = false;
+  std::optional<CircuitBreakerTripped> trip;
+};
+BOOST_DESCRIBE_STRUCT(RestoreLedger, (), (open_orders, halted, trip))
+
 }  // namespace oms

@@ -11,6 +11,8 @@ TEST_CASE("the OrderManager API end to end: acceptance 1 and 2, status, and the 
   boost::asio::io_context ctx;
   oms::runtime::Runtime rt(ctx);
   oms::OrderManager om(rt, live_config(sim, dir), demo_credentials());
+  auto recovered = run(ctx, om.start());
+  REQUIRE(recovered.ok());
 
   auto buy = run(ctx, om.place_limit_buy("TSLA", Quantity::parse("50").value(), Price::parse("250.30").value()));
   REQUIRE_MESSAGE(buy.envelope.has_value(), (buy.error ? buy.error->to_string() : ""));

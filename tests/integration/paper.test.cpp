@@ -11,6 +11,7 @@ TEST_CASE("paper mode prices, journals and fills locally with envelopes marked p
   boost::asio::io_context ctx;
   runtime::Runtime rt(ctx);
   OrderManager om(rt, paper_config(dir), {});
+  REQUIRE(run(ctx, om.start()).ok());
   REQUIRE(om.paper_broker() != nullptr);
   CHECK(om.live_gateway() == nullptr);
 
@@ -50,6 +51,7 @@ TEST_CASE("paper mode keeps market and stop orders (FR-014 leaves paper unaffect
   boost::asio::io_context ctx;
   runtime::Runtime rt(ctx);
   OrderManager om(rt, paper_config(dir), {});
+  REQUIRE(run(ctx, om.start()).ok());
   auto market = run(ctx, om.submit(request("AAPL", "3", Side::buy, "190.00", "", OrderType::market)));
   REQUIRE_MESSAGE(market.envelope.has_value(), (market.error ? market.error->to_string() : ""));
   CHECK(market.envelope->limit_price.to_string(2) == "190.00");
@@ -64,6 +66,7 @@ TEST_CASE("paper cancel-all cancels resting paper orders and the kill switch lat
   boost::asio::io_context ctx;
   runtime::Runtime rt(ctx);
   OrderManager om(rt, paper_config(dir), {});
+  REQUIRE(run(ctx, om.start()).ok());
   REQUIRE(run(ctx, om.submit(request("AAPL", "1", Side::buy, "190.00"))).envelope);
   REQUIRE(run(ctx, om.submit(request("MSFT", "1", Side::sell, "415.00"))).envelope);
   auto report = run(ctx, om.cancel_all_open_orders("test"));
@@ -81,6 +84,7 @@ TEST_CASE("paper buying power: an order it cannot pay for is refused as insuffic
   boost::asio::io_context ctx;
   runtime::Runtime rt(ctx);
   OrderManager om(rt, paper_config(dir), {});
+  REQUIRE(run(ctx, om.start()).ok());
   auto big = run(ctx, om.submit(request("TSLA", "1000", Side::buy, "250.00")));  // $250k > $100k
   REQUIRE(big.error.has_value());
   CHECK(big.error->category == SubmissionErrorCategory::insufficient_funds);

@@ -1,0 +1,163 @@
+#include "actors/journal_replay.hpp"
+
+#include "messages/cancel.hpp"
+#include "messages/status.hpp"
+#include "messages/submission.hpp"
+
+namespace oms::recovery {
+namespace json = boost::json;
+
+namespace {
+
+std::string text(const json::object& r, const char* key) {
+  const auto* v = r.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+template <class E>
+bool enum_field(const json::object& r, const char* key, E& out) {
+  auto t = text(r, key);
+  return !t.empty() && boost::describe::enum_from_string(t.c_str(), out);
+}
+
+template <class T>
+bool money_field(const json::object& r, const char* key, T& out) {
+  auto parsed = T::parse(text(r, key));
+  if (!parsed) return false;
+  out = *parsed;
+  return true;
+}
+
+Timestamp time_field(const json::object& r) {
+  auto t = parse_iso8601(text(r, "ts"));
+  return t ? *t : Timestamp{};
+}
+
+// The fields intents, envelopes and adopted orders share. False when one is missing.
+template <class Out>
+bool order_fields(const json::object& r, Out& out) {
+  out.ref_id = text(r, "ref_id");
+  out.symbol = text(r, "symbol");
+  bool ok = enum_field(r, "side", out.side) && money_field(r, "quantity", out.quantity) &&
+            money_field(r, "limit_price", out.limit_price);
+  if (!enum_field(r, "mode", out.mode)) out.mode = ExecutionMode::live;
+  return ok;
+}
+
+class Replayer {
+ public:
+  void record(const json::object& r, std::size_t line) {
+    ++out_.records;
+    auto kind = text(r, "kind");
+    if (kind == "intent") intent(r, line);
+    else if (kind == "envelope" || kind == "adopted") known(r, line);
+    else if (kind == "submission_failed") failed(r);
+    else if (kind == "intent_abandoned") pending_.erase(text(r, "ref_id"));
+    else if (kind == "state_change") state_change(r);
+    else if (kind == "cancel_result") cancel_result(r);
+    else if (kind == "halted") out_.halted = true;
+    else if (kind == "resumed") {
+      out_.halted = false;
+      out_.trip.reset();
+    }
+  }
+
+  JournalReplay finish() {
+    for (auto& [ref, intent] : pending_)
+      if (!out_.known_ref_ids.contains(ref)) out_.unresolved.push_back(intent);
+    return std::move(out_);
+  }
+
+ private:
+  void malformed(const std::string& kind, std::size_t line) {
+    out_.malformed.push_back("record " + std::to_string(line) + " (" + kind + "): a required field is missing");
+  }
+
+  void intent(const json::object& r, std::size_t line) {
+    JournalIntent i;
+    if (!order_fields(r, i) || i.ref_id.empty()) return malformed("intent", line);
+    money_field(r, "reference_price", i.reference_price);
+    i.strategy = text(r, "strategy");
+    i.at = time_field(r);
+    pending_[i.ref_id] = std::move(i);
+  }
+
+  void known(const json::object& r, std::size_t line) {
+    KnownOrder o;
+    o.order_id = text(r, "order_id");
+    if (!order_fields(r, o) || o.order_id.empty()) return malformed(text(r, "kind"), line);
+    if (!o.ref_id.empty()) {
+      out_.known_ref_ids.insert(o.ref_id);
+      pending_.erase(o.ref_id);
+    }
+    auto& slot = out_.orders[o.order_id];
+    bool finished = slot.finished;  // a late duplicate record must not reopen a finished order
+    slot = std::move(o);
+    slot.finished = finished;
+  }
+
+  // A definitive failure settles the intent; an ambiguous one leaves it for the look-up.
+  void failed(const json::object& r) {
+    SubmissionErrorCategory category{};
+    bool known_category = enum_field(r, "category", category);
+    if (known_category && category == SubmissionErrorCategory::ambiguous_unresolved) return;
+    pending_.erase(text(r, "ref_id"));
+    if (known_category && category == SubmissionErrorCategory::insufficient_funds)
+      out_.trip = CircuitBreakerTripped{TripReason::insufficient_funds, text(r, "detail"), time_field(r)};
+  }
+
+  void state_change(const json::object& r) {
+    OrderState to{};
+    if (enum_field(r, "to", to) && is_terminal(to)) out_.orders[text(r, "order_id")].finished = true;
+  }
+
+  void cancel_result(const json::object& r) {
+    CancelOutcome outcome{};
+    if (enum_field(r, "outcome", outcome) && outcome != CancelOutcome::failed)
+      out_.orders[text(r, "order_id")].finished = true;
+  }
+
+  JournalReplay out_;
+  std::map<std::string, JournalIntent> pending_;  // ref_id → intent without an outcome yet
+};
+
+}  // namespace
+
+std::optional<Timestamp> JournalReplay::earliest_unresolved() const {
+  std::optional<Timestamp> earliest;
+  for (const auto& i : unresolved)
+    if (!earliest || i.at < *earliest) earliest = i.at;
+  return earliest;
+}
+
+std::vector<KnownOrder> JournalReplay::open_orders(ExecutionMode mode) const {
+  std::vector<KnownOrder> out;
+  for (const auto& [id, o] : orders)
+    if (!o.finished && o.mode == mode && !o.symbol.empty()) out.push_back(o);
+  return out;
+}
+
+JournalReplay replay(const std::vector<json::object>& records) {
+  Replayer r;
+  for (std::size_t i = 0; i < records.size(); ++i) r.record(records[i], i + 1);
+  auto out = r.finish();
+  // Orders known only from a state_change/cancel_result (no envelope) carry no symbol: drop them.
+  std::erase_if(out.orders, [](const auto& entry) { return entry.second.symbol.empty() && entry.second.finished; });
+  return out;
+}
+
+PendingKey key_of(const KnownOrder& order) { return PendingKey{order.symbol, order.side, order.limit_price}; }
+
+OrderEnvelope envelope_of(const KnownOrder& order) {
+  OrderEnvelope e;
+  e.order_id = order.order_id;
+  e.ref_id = order.ref_id;
+  e.symbol = order.symbol;
+  e.side = order.side;
+  e.quantity = order.quantity;
+  e.limit_price = order.limit_price;
+  e.mode = order.mode;
+  return e;
+}
+
+}  // namespace oms::recovery
