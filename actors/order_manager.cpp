@@ -93,7 +93,7 @@ awaitable<SubmissionResult> OrderManager::place_limit_sell(std::string symbol, Q
 
 awaitable<StatusReply> OrderManager::get_order_status(std::string order_id) {
   return reply_or(runtime::ask<StatusReply>(poller_, GetOrderStatus{std::move(order_id)}, kQueryTimeout),
-                  StatusReply{std::nullopt, "the status poller did not answer in time"});
+                  StatusReply{std::nullopt, "the status poller did not answer in time", StatusErrorCategory::internal});
 }
 
 awaitable<CancelAllReport> OrderManager::cancel_all_open_orders(std::string requested_by) {

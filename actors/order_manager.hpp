@@ -16,6 +16,7 @@
 #include "messages/recovery.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 
 #include <memory>
 #include <string>
@@ -23,6 +24,8 @@
 namespace oms {
 
 class OrderManager {
+  using awaitable_result = runtime::awaitable<SubmissionResult>;
+
  public:
   /// Builds the actors on `rt`. Credentials are used only by the gateway and never stored elsewhere.
   OrderManager(runtime::Runtime& rt, const config::Config& config, gateway::Credentials credentials);
@@ -56,6 +59,25 @@ class OrderManager {
   template <class Handler>
   void cancel_all_open_orders(std::string requested_by, Handler&& handler) {
     boost::asio::co_spawn(rt_.context(), cancel_all_open_orders(std::move(requested_by)), std::forward<Handler>(handler));
+  }
+
+  /// Message form, for bots that are actors themselves: the SubmissionResult arrives in
+  /// `reply_actor`'s mailbox (its `on(SubmissionResult)`), like any other message.
+  template <class A>
+  void submit_and_post(OrderRequest request, std::shared_ptr<A> reply_actor) {
+    auto forward = [](awaitable_result pending, std::shared_ptr<A> to) -> runtime::awaitable<void> {
+      auto result = co_await std::move(pending);
+      post(to, std::move(result), "order_manager");
+    };
+    boost::asio::co_spawn(rt_.context(), forward(submit(std::move(request)), std::move(reply_actor)),
+                          boost::asio::detached);
+  }
+  /// Fills as messages: every FillEvent is posted to `actor` (its `on(FillEvent)`).
+  template <class A>
+  void post_fills_to(std::shared_ptr<A> actor) {
+    on_fill([weak = std::weak_ptr<A>(actor)](const FillEvent& fill) {
+      if (auto to = weak.lock()) post(to, fill, "status_poller");
+    });
   }
 
   /// Fill callbacks (called on the poller's strand); register before start_polling().

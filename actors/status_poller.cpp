@@ -11,6 +11,11 @@ namespace {
 std::int64_t ms_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
 }
+StatusErrorCategory status_category(const gateway::BrokerError& e) {
+  if (e.kind == gateway::ErrorKind::not_found) return StatusErrorCategory::not_found;
+  if (e.failure != gateway::FailureClass::permanent) return StatusErrorCategory::transient_exhausted;
+  return StatusErrorCategory::broker_rejected;
+}
 }  // namespace
 
 StatusPoller::StatusPoller(runtime::Runtime& rt, std::chrono::seconds interval, std::shared_ptr<SafetyLedger> ledger,
@@ -39,6 +44,7 @@ awaitable<void> StatusPoller::status(std::string order_id, runtime::ReplyTo<Stat
   StatusReply out;
   if (!order) {
     out.error = "order " + order_id + ": " + order.error().to_string();
+    out.category = status_category(order.error());
   } else {
     out.status = gateway::to_order_status(*order);
     SyncReport ignored;

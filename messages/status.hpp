@@ -62,13 +62,21 @@ struct GetOrderStatus {
 };
 BOOST_DESCRIBE_STRUCT(GetOrderStatus, (), (order_id))
 
+/// Why a status query failed (seed: OrderStatusError's categories).
+BOOST_DEFINE_ENUM_CLASS(StatusErrorCategory,
+                        not_found,            ///< the broker does not know this order id
+                        transient_exhausted,  ///< the broker could not be reached after the retries
+                        broker_rejected,      ///< the broker refused the query (auth, forbidden, …)
+                        internal)             ///< a bug or a timeout between actors
+
 /// The answer to GetOrderStatus: the status, or why it could not be had (seed: OrderStatusError).
 struct StatusReply {
   static constexpr const char* message_type = "StatusReply";
   std::optional<OrderStatus> status;
   std::string error;
+  std::optional<StatusErrorCategory> category;  ///< set with `error`
 };
-BOOST_DESCRIBE_STRUCT(StatusReply, (), (status, error))
+BOOST_DESCRIBE_STRUCT(StatusReply, (), (status, error, category))
 
 /// Refresh every open order now instead of at the next poll tick (seed: synchronize_open_orders).
 struct SynchronizeOpenOrders {
