@@ -73,6 +73,10 @@ boost::system::result<Timestamp> parse_iso8601(std::string_view s) {
   }
   Timestamp t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + microseconds{micros} -
                 minutes{offset_minutes};
+  // The offset may carry a year-0000 or year-9999 time outside what format_iso8601 writes back
+  // (found by fuzz_money's sibling); refuse it so every accepted timestamp round-trips.
+  auto utc_year = static_cast<int>(year_month_day{floor<days>(t)}.year());
+  if (utc_year < 0 || utc_year > 9999) return bad_time();
   return t;
 }
 

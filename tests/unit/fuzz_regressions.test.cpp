@@ -1,6 +1,7 @@
 // Inputs the fuzzers in tests/fuzz found to break the pure code, one test per finding; each
 // input is also kept in tests/fuzz/corpus/ so the fuzzers start from it.
 #include "gateway/classify.hpp"
+#include "messages/time.hpp"
 
 #include <doctest/doctest.h>
 
@@ -29,4 +30,12 @@ TEST_CASE("a Retry-After date centuries ahead waits the capped week instead of o
 TEST_CASE("a Retry-After date half a second away from now waits until that second") {
   CHECK(parse_retry_after("Tue, 24 Nov 2026 18:00:30 GMT", kNow + 500ms) == 30s);
   CHECK(parse_retry_after("Tue, 24 Nov 2026 18:00:00 GMT", kNow + 500ms) == 0ms);
+}
+
+TEST_CASE("an accepted timestamp always formats back to one that parses (offsets at year 0000 and 9999)") {
+  CHECK_FALSE(oms::parse_iso8601("0000-01-01T00:00:00+01:00").has_value());
+  CHECK_FALSE(oms::parse_iso8601("9999-12-31T23:59:59-01:00").has_value());
+  auto edge = oms::parse_iso8601("9999-12-31T22:59:59-01:00");
+  REQUIRE(edge.has_value());
+  CHECK((oms::parse_iso8601(oms::format_iso8601(*edge)).value() == *edge));
 }
