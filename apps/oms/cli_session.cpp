@@ -9,6 +9,7 @@
 #include <exception>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 namespace oms::cli {
 namespace asio = boost::asio;
@@ -44,17 +45,19 @@ runtime::awaitable<PendingOrders> ledger_state(std::shared_ptr<actors::SafetyLed
 
 // One line when recovery did more than read the journal: the operator should know.
 std::string recovery_note(const RecoveryReport& r) {
-  std::string note;
-  auto add = [&](int n, const char* what) {
-    if (n > 0) note += (note.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+  std::vector<std::string> parts;
+  auto count = [&](int n, const char* what) {
+    if (n > 0) parts.push_back(std::to_string(n) + " " + what);
   };
-  add(r.intents_resolved - r.intents_not_placed, "interrupted submissions found at the broker");
-  add(r.intents_not_placed, "interrupted submissions never placed (safe to place again)");
-  add(r.orders_adopted, "broker orders adopted");
-  if (r.torn_tail) note += std::string(note.empty() ? "" : ", ") + "a torn last journal line set aside";
-  if (r.halted) note += std::string(note.empty() ? "" : ", ") + "submissions halted (kill switch)";
-  if (r.breaker_open) note += std::string(note.empty() ? "" : ", ") + "circuit breaker open";
-  return note.empty() ? note : "recovery: " + note;
+  count(r.intents_resolved - r.intents_not_placed, "interrupted submissions found at the broker");
+  count(r.intents_not_placed, "interrupted submissions never placed (safe to place again)");
+  count(r.orders_adopted, "broker orders adopted");
+  if (r.torn_tail) parts.emplace_back("a torn last journal line set aside");
+  if (r.halted) parts.emplace_back("submissions halted (kill switch)");
+  if (r.breaker_open) parts.emplace_back("circuit breaker open");
+  std::string note;
+  for (const auto& p : parts) note += (note.empty() ? "recovery: " : ", ") + p;
+  return note;
 }
 
 }  // namespace

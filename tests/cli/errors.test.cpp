@@ -93,8 +93,8 @@ TEST_CASE("a broker rejection exits 3: insufficient buying power") {
   CHECK(r.out.empty());
 }
 
-TEST_CASE("after an insufficient-funds rejection the next buy in a new process exits 5" * doctest::may_fail()) {
-  // Depends on OrderManager::start() restoring the open circuit breaker from the journal.
+TEST_CASE("after an insufficient-funds rejection the next buy in a new process exits 5") {
+  // Recovery (OrderManager::start) restores the open circuit breaker from the journal.
   CliFixture f;
   f.sim.admin("/_sim/account", R"({"buying_power":"1000.00"})");
   REQUIRE(f.oms({"buy", "TSLA", "50", "--ref", "250.30"}).exit_code == 3);

@@ -65,3 +65,34 @@ TEST_CASE("report --json computes the HEART metrics from the journal") {
   CHECK(text.exit_code == 0);
   CHECK(text.out.find("HEART") != std::string::npos);
 }
+
+TEST_CASE("demo runs through the CLI with --run-root and --json, needing no config or credentials") {
+  CliFixture f;
+  f.write_config(R"({"mode":"live","broker":{"base_url":"http://127.0.0.1:1"}})");  // ignored by the demo
+  f.username.clear();
+  f.password.clear();
+  Result r = f.oms({"demo", "--run-root", "runs", "--json"});
+  INFO("stderr: ", r.err);
+  CHECK(r.exit_code == 0);
+  auto summary = boost::json::parse(r.out);
+  CHECK(summary.at("passed").as_bool() == true);
+  std::string folder = str(summary, "run_folder");
+  CHECK(folder.rfind("runs/", 0) == 0);
+  CHECK(std::filesystem::exists(f.dir / folder));
+}
+
+TEST_CASE("an intent interrupted before it reached the broker shows as not_placed after the next run's recovery") {
+  CliFixture f;
+  // What a crash between the write-ahead intent and the POST leaves behind.
+  std::ofstream(f.dir / "orders.jsonl")
+      << R"({"ts":"2026-11-24T10:00:00.000000Z","kind":"intent","ref_id":"6b1f8c2e-3d4a-4b5c-9d6e-7f8091a2b3c4",)"
+      << R"("symbol":"TSLA","side":"buy","quantity":"5","limit_price":"249.93","reference_price":"250.30",)"
+      << R"("strategy":"","manual_override":true,"mode":"live"})" << "\n";
+  CHECK(str(f.oms_json({"orders"}).at(0), "state") == "pending");
+  REQUIRE(f.oms({"sync", "--once"}).exit_code == 0);  // any broker command runs recovery first
+  auto rows = f.oms_json({"orders"});
+  REQUIRE(rows.as_array().size() == 1);
+  CHECK(str(rows.at(0), "state") == "not_placed");
+  CHECK(str(rows.at(0), "ref_id") == "6b1f8c2e-3d4a-4b5c-9d6e-7f8091a2b3c4");
+  CHECK(f.broker_orders() == 0);
+}

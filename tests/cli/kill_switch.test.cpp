@@ -75,8 +75,8 @@ TEST_CASE("resume --json prints the re-opened state") {
   CHECK(text.out.find("submissions: open") != std::string::npos);
 }
 
-TEST_CASE("after the kill switch a buy in a new process exits 5 until `oms resume`" * doctest::may_fail()) {
-  // Depends on OrderManager::start() restoring the kill-switch latch from the journal.
+TEST_CASE("after the kill switch a buy in a new process exits 5 until `oms resume`") {
+  // Recovery (OrderManager::start) restores the kill-switch latch, and the resume, from the journal.
   CliFixture f;
   f.buy();
   REQUIRE(f.oms({"cancel-all"}).exit_code == 0);

@@ -46,9 +46,8 @@ TEST_CASE("global options are accepted before the subcommand too") {
   CHECK(std::filesystem::exists(f.dir / "mylogs" / "oms.log"));
 }
 
-TEST_CASE("a repeated identical buy in a second process prints the same envelope with duplicate=true" *
-          doctest::may_fail()) {
-  // Depends on OrderManager::start() restoring the duplicate guard from the journal.
+TEST_CASE("a repeated identical buy in a second process prints the same envelope with duplicate=true") {
+  // Recovery (OrderManager::start) restores the duplicate guard from the journal.
   CliFixture f;
   auto first = f.oms_json({"buy", "TSLA", "50", "--ref", "250.30"});
   auto second = f.oms_json({"buy", "TSLA", "50", "--ref", "250.30"});
