@@ -35,7 +35,7 @@ awaitable<void> CacheInvalidator::refresh(runtime::ReplyTo<AccountData> reply) {
   ++reads_;
   AccountData data;
   data.fetched_at = runtime().clock().now();
-  auto account = co_await broker_->account();
+  auto account = co_await broker_->refresh_account();
   auto positions = co_await broker_->positions();
   if (!account || !positions) {
     data.error = !account ? account.error().to_string() : positions.error().to_string();

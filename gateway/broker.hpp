@@ -72,8 +72,10 @@ class Broker {
   virtual ~Broker() = default;
   /// live: Robinhood (or rh-sim); paper: local fills, no network.
   virtual ExecutionMode mode() const = 0;
-  /// The trading account (buying power).
+  /// The trading account (may be cached: its URL and number do not change).
   virtual runtime::awaitable<BrokerResult<Account>> account() = 0;
+  /// The trading account read now (buying power changes with every fill).
+  virtual runtime::awaitable<BrokerResult<Account>> refresh_account() = 0;
   /// Bid and ask for symbols in one request.
   virtual runtime::awaitable<BrokerResult<std::vector<std::optional<Quote>>>> quotes(std::vector<std::string> symbols) = 0;
   /// Exactly-once placement keyed by the intent's ref_id.

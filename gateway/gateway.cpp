@@ -124,7 +124,7 @@ struct Gateway::Impl : std::enable_shared_from_this<Gateway::Impl> {
   awaitable<BrokerResult<void>> do_login();
   awaitable<BrokerResult<void>> password_grant();
   awaitable<BrokerResult<bool>> refresh_grant();
-  awaitable<BrokerResult<Account>> get_account();
+  awaitable<BrokerResult<Account>> get_account(bool fresh);
   awaitable<BrokerResult<Instrument>> get_instrument(std::string symbol);
   awaitable<BrokerResult<PlacedOrder>> place(OrderIntent intent);
   awaitable<BrokerResult<std::vector<BrokerOrder>>> list(std::optional<Timestamp> since, bool stop_at_first_match,
@@ -369,8 +369,8 @@ awaitable<BrokerResult<void>> Gateway::Impl::password_grant() {
   co_return BrokerResult<void>();
 }
 
-awaitable<BrokerResult<Account>> Gateway::Impl::get_account() {
-  if (account) co_return ok(*account);
+awaitable<BrokerResult<Account>> Gateway::Impl::get_account(bool fresh) {
+  if (account && !fresh) co_return ok(*account);
   auto response = co_await call(accounts_request(request_options), Lane::submit);
   if (!response) co_return response.error();
   auto page = parse_accounts(response->body);
@@ -434,7 +434,7 @@ awaitable<BrokerResult<std::optional<BrokerOrder>>> Gateway::Impl::find_ref(std:
 // exists" answer, the order is looked up among recent orders before anything is re-sent.
 awaitable<BrokerResult<PlacedOrder>> Gateway::Impl::place(OrderIntent intent) {
   auto self = shared_from_this();
-  auto acct = co_await get_account();
+  auto acct = co_await get_account(false);
   if (!acct) co_return acct.error();
   auto inst = co_await get_instrument(intent.symbol);
   if (!inst) co_return inst.error();
@@ -581,7 +581,8 @@ awaitable<T> Gateway::on_strand(awaitable<T> op) {
 }
 
 awaitable<BrokerResult<void>> Gateway::login() { return on_strand(impl_->ensure_token(false)); }
-awaitable<BrokerResult<Account>> Gateway::account() { return on_strand(impl_->get_account()); }
+awaitable<BrokerResult<Account>> Gateway::account() { return on_strand(impl_->get_account(false)); }
+awaitable<BrokerResult<Account>> Gateway::refresh_account() { return on_strand(impl_->get_account(true)); }
 awaitable<BrokerResult<Instrument>> Gateway::instrument(std::string symbol) {
   return on_strand(impl_->get_instrument(std::move(symbol)));
 }

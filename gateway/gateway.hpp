@@ -77,6 +77,7 @@ class Gateway final : public runtime::Actor<Gateway>, public Broker {
   runtime::awaitable<BrokerResult<void>> login();
   /// The trading account (cached after the first call).
   runtime::awaitable<BrokerResult<Account>> account() override;
+  runtime::awaitable<BrokerResult<Account>> refresh_account() override;
   /// The instrument for a symbol (cached); not_found for an unknown symbol.
   runtime::awaitable<BrokerResult<Instrument>> instrument(std::string symbol);
   /// Bid and ask for symbols in one request.

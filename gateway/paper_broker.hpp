@@ -28,6 +28,7 @@ class PaperBroker final : public runtime::Actor<PaperBroker>, public Broker {
 
   ExecutionMode mode() const override { return ExecutionMode::paper; }
   runtime::awaitable<BrokerResult<Account>> account() override;
+  runtime::awaitable<BrokerResult<Account>> refresh_account() override { return account(); }
   runtime::awaitable<BrokerResult<std::vector<std::optional<Quote>>>> quotes(std::vector<std::string> symbols) override;
   runtime::awaitable<BrokerResult<PlacedOrder>> place_limit_order(OrderIntent intent) override;
   runtime::awaitable<BrokerResult<BrokerOrder>> get_order(std::string order_id) override;
