@@ -13,11 +13,12 @@ ifeq ($(SAN),)
 else ifeq ($(SAN),thread)
   BUILD_DIR ?= build-tsan
   CTEST_ARGS += -L runtime
+  BUILD_TARGETS ?= --target runtime_tests  # only what the runtime label runs: keeps CI short
 else
   BUILD_DIR ?= build-asan
 endif
 
-.PHONY: all bootstrap configure build run test coverage fuzz clean
+.PHONY: all bootstrap configure build run test coverage fuzz bench clean
 
 all: build
 
@@ -28,13 +29,21 @@ configure: bootstrap
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DOMS_SANITIZE=$(SAN) >/dev/null
 
 build: configure
-	@cmake --build $(BUILD_DIR) -j$(JOBS)
+	@cmake --build $(BUILD_DIR) -j$(JOBS) $(BUILD_TARGETS)
 
 run: build
 	@$(BUILD_DIR)/bin/oms demo
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
+
+# make soak N=10000: the reliability soak (tests/reliability/soak.test.cpp) with N operations under
+# a random fault plan; `make test` runs it with the default N=500 through ctest.
+N ?= 500
+.PHONY: soak
+soak: configure
+	@cmake --build $(BUILD_DIR) -j$(JOBS) --target reliability_tests
+	@OMS_SOAK_N=$(N) $(BUILD_DIR)/bin/reliability_tests --test-case='soak:*'
 
 # make coverage: every test suite on a gcov build in build-cov/, an HTML report in
 # build-cov/coverage/, and line coverage of the pure core (the I/O shells excluded), which must
@@ -83,5 +92,19 @@ fuzz:
 	@cmake --build build-fuzz -j$(JOBS) --target fuzz_targets
 	@tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
+# make bench: the benchmarks of issue 7 (bench/), built in build-bench/ (Release) and run against
+# rh-sim; results, tables and plots go to bench/results/ and the README's table is updated.
+# BENCH_QUICK=1: a short run whose results go to build-bench/bench-quick/ instead.
+BENCH_QUICK ?=
+BENCH_OUT = $(if $(BENCH_QUICK),build-bench/bench-quick,bench/results)
+
+bench: bootstrap
+	@cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build build-bench -j$(JOBS) --target oms-bench oms-bench-render bench_tests
+	@build-bench/bin/bench_tests --minimal
+	@build-bench/bin/oms-bench $(if $(BENCH_QUICK),--quick) --out $(BENCH_OUT)/results.json \
+	  --work-dir build-bench/bench-work --commit "$$(git rev-parse --short HEAD 2>/dev/null)"
+	@build-bench/bin/oms-bench-render $(BENCH_OUT)/results.json $(BENCH_OUT) $(if $(BENCH_QUICK),,--readme README.md)
+
 clean:
-	rm -rf build build-asan build-tsan build-cov build-fuzz
+	rm -rf build build-asan build-tsan build-cov build-fuzz build-bench
