@@ -1,0 +1,141 @@
+// Crash-restart: the `oms` binary is killed with SIGKILL at seeded random moments of `oms buy`
+// and of `oms cancel-all` (rh-sim adds latency so the child is mid-flight), restarted
+// (`oms sync --once`, whose start-up runs recovery), and the same buy repeated. One journal
+// lives through every crash. After each restart: no broker order twice for one ref_id, one
+// broker order per identical request, no orphan, and a journal that parses to the end — in some
+// runs a torn last line is appended by hand to be sure it is repaired.
+#include "broker_view.hpp"
+#include "tests/cli/cli_fixture.hpp"
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <thread>
+
+using namespace reltest;
+using namespace clitest;
+
+namespace {
+
+rhsim::Options crash_options() {
+  auto o = simtest::frozen_options();
+  o.latency_ms = 25;  // every broker round trip takes a while: kills land between them
+  o.buying_power = "100000000.00";
+  return o;
+}
+
+class CrashRig {
+ public:
+  explicit CrashRig(std::uint64_t seed) : rng_(seed), symbols_(dollar_symbols()) {}
+
+  /// Starts `oms args…`, lets it run for `delay`, kills it with SIGKILL and reaps it.
+  void kill_during(std::vector<std::string> args, std::chrono::milliseconds delay) {
+    Child child(cli.argv(std::move(args)), cli.env(), cli.dir.string());
+    std::this_thread::sleep_for(delay);
+    child.signal(SIGKILL);
+    Result r = child.finish();
+    r.exit_code == 128 + SIGKILL ? ++kills_landed : ++finished_first;
+  }
+
+  /// A partial record with no newline, as a crash in the middle of a write leaves it.
+  void tear_journal_tail() {
+    std::ofstream(cli.dir / "orders.jsonl", std::ios::app) << R"({"ts":"2026-11-24T15:00:00Z","kind":"inte)";
+    ++torn_tails_written;
+  }
+
+  /// The restart: a new process whose start-up replays the journal and settles it at the broker.
+  void restart() {
+    Result r = cli.oms({"sync", "--once", "--json"});
+    INFO("stderr: ", r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+
+  std::chrono::milliseconds random_delay(int max_ms) {
+    return std::chrono::milliseconds(static_cast<int>(rng_() % static_cast<std::uint64_t>(max_ms)));
+  }
+  bool chance(int pct) { return static_cast<int>(rng_() % 100) < pct; }
+
+  /// Kill a buy at a random point, restart, repeat the identical buy: one broker order in all.
+  void buy_point(int point) {
+    const auto& [symbol, price] = symbols_[static_cast<std::size_t>(point) % symbols_.size()];
+    // A limit of its own (the duplicate key is symbol, side, limit) and a quantity to count it by.
+    auto reference = stepped_price(price, point / static_cast<int>(symbols_.size()));
+    std::string qty = std::to_string(point + 1);
+    std::vector<std::string> buy{"buy", symbol, qty, "--ref", reference, "--json"};
+    kill_during(buy, random_delay(260));
+    if (chance(30)) tear_journal_tail();
+    restart();
+    Result again = cli.oms(buy);
+    INFO("stderr: ", again.err);
+    REQUIRE(again.exit_code == 0);
+    bool duplicate = boost::json::parse(again.out).at("duplicate").as_bool();
+    duplicate ? ++repeats_duplicate : ++repeats_placed;
+    int same_key = 0;
+    auto quantity = oms::Quantity::parse(qty).value();
+    for (const auto& o : broker_orders(cli.sim)) same_key += static_cast<int>(o.symbol == symbol && o.quantity == quantity);
+    CHECK_MESSAGE(same_key == 1, symbol, " x", qty, ": ", same_key, " broker orders (duplicate=", duplicate, ")");
+  }
+
+  /// Rest a few orders, kill cancel-all at a random point, restart, finish the kill switch, resume.
+  void cancel_all_point(int point) {
+    for (int i = 0; i < 3; ++i) {
+      const auto& [symbol, price] = symbols_[static_cast<std::size_t>(point + i) % symbols_.size()];
+      Result r = cli.oms({"buy", symbol, "1", "--ref", stepped_price(price, 5 + point), "--json"});
+      INFO("stderr: ", r.err);
+      REQUIRE(r.exit_code == 0);
+    }
+    kill_during({"cancel-all", "--json"}, random_delay(200));
+    if (chance(30)) tear_journal_tail();
+    restart();
+    Result done = cli.oms({"cancel-all", "--json"});
+    INFO("stderr: ", done.err);
+    REQUIRE(done.exit_code == 0);
+    CHECK(boost::json::parse(done.out).at("summary").at("open_orders_remaining").to_number<int>() == 0);
+    REQUIRE(cli.oms({"resume"}).exit_code == 0);
+  }
+
+  /// The invariants that must hold after every recovery.
+  void check_invariants(int point) {
+    auto orders = broker_orders(cli.sim);
+    auto journal = read_journal((cli.dir / "orders.jsonl").string());
+    INFO("point ", point);
+    CHECK(duplicate_orders(orders) == 0);
+    auto lost = orphans(orders, journal);
+    CHECK_MESSAGE(lost.empty(), lost.size(), " broker orders unknown to the journal, e.g. ", lost.empty() ? "" : lost[0]);
+    // Every process since the last tear opened the journal for writing: the tail is repaired.
+    CHECK_FALSE(journal.torn_tail);
+    CHECK(journal.malformed.empty());
+    CHECK(journal.unsettled().empty());
+  }
+
+  CliFixture cli{crash_options()};
+  int kills_landed = 0, finished_first = 0, torn_tails_written = 0, repeats_duplicate = 0, repeats_placed = 0;
+
+ private:
+  std::mt19937_64 rng_;
+  std::vector<std::pair<std::string, std::string>> symbols_;
+};
+
+}  // namespace
+
+TEST_CASE("crash-restart: SIGKILL during buy and cancel-all, then restart: no duplicate, no orphan, a whole journal") {
+  CrashRig rig(7001);
+  const int buy_points = 24, cancel_points = 8;
+  for (int p = 0; p < buy_points; ++p) {
+    rig.buy_point(p);
+    rig.check_invariants(p);
+  }
+  for (int p = 0; p < cancel_points; ++p) {
+    rig.cancel_all_point(p);
+    rig.check_invariants(buy_points + p);
+  }
+  auto orders = broker_orders(rig.cli.sim);
+  std::cout << "crash-restart: " << buy_points + cancel_points << " kill points (" << buy_points << " during buy, "
+            << cancel_points << " during cancel-all), " << rig.kills_landed << " killed mid-flight, "
+            << rig.finished_first << " finished before the kill, " << rig.torn_tails_written
+            << " torn tails appended, repeated buys: " << rig.repeats_duplicate << " duplicate, " << rig.repeats_placed
+            << " placed; broker orders " << orders.size() << ", duplicates " << duplicate_orders(orders) << "\n";
+  CHECK(rig.kills_landed > 0);
+  CHECK(rig.torn_tails_written > 0);
+}

@@ -1,0 +1,210 @@
+// Soak: OMS_SOAK_N operations (default 500) — submissions across symbols, status queries, forced
+// fills, periodic synchronize, occasional cancel-all + resume — under a seeded random plan of
+// every rh-sim fault kind on the order routes. Then, against GET /_sim/orders: one broker order
+// per intent, every broker order known to the journal, every intent settled, every fill seen
+// locally with the broker's cumulative quantity and average price, and an empty ledger.
+#include "broker_view.hpp"
+#include "session.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <random>
+
+using namespace reltest;
+using namespace oms;
+
+namespace {
+
+// Order timeouts short: the `timeout` fault never answers, and each one costs a request_ms.
+const char* kSoakConfig =
+    R"("timeouts":{"connect_ms":1000,"request_ms":250},"retry":{"max_attempts":4,"base_delay_ms":2,"max_delay_ms":10},)"
+    R"("rate_limit":{"burst":1000,"per_second":1000})";
+
+const std::vector<std::string> kFaultKinds = {"delay",   "timeout", "drop_after_accept", "http_500",          "http_502",
+                                               "http_503", "http_429", "reset",            "fill_during_cancel"};
+
+int soak_n() {
+  const char* n = std::getenv("OMS_SOAK_N");
+  return n && std::atoi(n) > 0 ? std::atoi(n) : 500;
+}
+
+rhsim::Options soak_options() {
+  auto o = simtest::frozen_options();
+  o.cancel_delay_ms = 5;
+  o.buying_power = "100000000.00";  // every order of a long soak may rest at once
+  return o;
+}
+
+class Soak {
+ public:
+  explicit Soak(std::uint64_t seed) : rng_(seed), symbols_(dollar_symbols()) {
+    session_ = std::make_unique<Session>(sim, dir, kSoakConfig);
+    session_->om.on_fill([this](const FillEvent& f) { record_fill(f); });
+    auto recovered = omtest::run(session_->ctx, session_->om.start());
+    REQUIRE_MESSAGE(recovered.ok(), recovered.error);
+  }
+
+  void step() {
+    if (chance(18)) arm_fault();
+    auto roll = rng_() % 100;
+    if (roll < 50) submit_burst();
+    else if (roll < 64) query_status();
+    else if (roll < 78) force_fill();
+    else if (roll < 96) synchronize();
+    else cancel_all_and_resume();
+  }
+
+  /// No faults, every open order cancelled, fills synchronised; then a fresh process recovers.
+  void finish() {
+    sim.client().request("DELETE", "/_sim/faults");
+    auto report = omtest::run(session_->ctx, session_->om.cancel_all_open_orders("soak"));
+    CHECK(report.open_orders_remaining == 0);
+    synchronize();
+    auto pending = pending_orders(*session_);
+    CHECK_MESSAGE(pending.order_ids.empty(), "ledger still holds ", pending.order_ids.size(), " orders");
+    session_.reset();
+    // The final start(): recovery settles every intent left ambiguous by a fault.
+    Session last(sim, dir, kSoakConfig);
+    auto recovered = omtest::run(last.ctx, last.om.start());
+    REQUIRE_MESSAGE(recovered.ok(), recovered.error);
+  }
+
+  simtest::SimFixture sim{soak_options()};
+  omtest::TempDir dir;
+  int faults = 0, submissions = 0, envelopes = 0, duplicates_returned = 0, failures = 0, cancel_alls = 0;
+  int fills_forced = 0, status_queries = 0, syncs = 0;
+  std::map<std::string, FillEvent> last_fill;  ///< order id → the fill with the highest cumulative quantity
+  std::set<std::string> envelope_ids;
+  std::map<std::string, int> failure_categories;
+
+ private:
+  bool chance(int pct) { return static_cast<int>(rng_() % 100) < pct; }
+
+  void arm_fault() {
+    const std::string& kind = kFaultKinds[rng_() % kFaultKinds.size()];
+    // Order routes only: placements and cancels (POST /orders/…), status and lists (GET /orders/…).
+    std::string method = kind == "fill_during_cancel" || chance(70) ? "POST" : "GET";
+    boost::json::object f{{"method", method}, {"path", "/orders/"}, {"kind", kind}, {"count", 1}};
+    if (kind == "delay") f["delay_ms"] = 20 + static_cast<int>(rng_() % 100);
+    if (kind == "http_429") f["retry_after_s"] = 0;
+    if (kind == "timeout" && chance(50)) f["process"] = true;  // processed, reply lost
+    sim.admin("/_sim/faults", boost::json::serialize(f));
+    ++faults;
+  }
+
+  OrderRequest random_request() {
+    const auto& [symbol, price] = symbols_[rng_() % symbols_.size()];
+    auto qty = std::to_string(1 + rng_() % 9);
+    // Five limits per symbol: repeats of a pending key are answered as duplicates, others placed.
+    auto reference = stepped_price(price, static_cast<int>(rng_() % 5));
+    return omtest::request(symbol.c_str(), qty.c_str(), Side::buy, reference.c_str());
+  }
+
+  void submit_burst() {
+    std::vector<runtime::awaitable<SubmissionResult>> ops;
+    for (int i = 0, n = 1 + static_cast<int>(rng_() % 3); i < n; ++i) ops.push_back(session_->om.submit(random_request()));
+    for (auto& r : run_all(session_->ctx, std::move(ops))) {
+      ++submissions;
+      if (r.envelope) {
+        r.duplicate ? ++duplicates_returned : ++envelopes;
+        envelope_ids.insert(r.envelope->order_id);
+      } else {
+        ++failures;
+        ++failure_categories[boost::describe::enum_to_string(r.error->category, "?")];
+        // Refusals while halted cannot happen: every cancel-all is followed by a resume.
+        CHECK(r.error->category != SubmissionErrorCategory::halted);
+      }
+    }
+  }
+
+  void query_status() {
+    if (envelope_ids.empty()) return;
+    auto it = std::next(envelope_ids.begin(), static_cast<long>(rng_() % envelope_ids.size()));
+    auto reply = omtest::run(session_->ctx, session_->om.get_order_status(*it));
+    ++status_queries;
+    if (reply.status) CHECK(reply.status->order_id == *it);
+  }
+
+  void force_fill() {
+    std::vector<BrokerOrder> open;
+    for (auto& o : broker_orders(sim))
+      if (o.open()) open.push_back(std::move(o));
+    if (open.empty()) return;
+    const auto& o = open[rng_() % open.size()];
+    boost::json::object body{{"order_id", o.id}};
+    if (chance(60)) body["quantity"] = "1";  // partial: leaves a remainder to fill or cancel later
+    sim.admin("/_sim/fill", boost::json::serialize(body));
+    ++fills_forced;
+  }
+
+  void synchronize() {
+    omtest::run(session_->ctx, session_->om.synchronize_open_orders());
+    ++syncs;
+  }
+
+  void cancel_all_and_resume() {
+    omtest::run(session_->ctx, session_->om.cancel_all_open_orders("soak"));
+    session_->om.resume_submissions("soak");
+    ++cancel_alls;
+  }
+
+  void record_fill(const FillEvent& f) {
+    auto& slot = last_fill[f.order_id];
+    if (slot.order_id.empty() || f.cumulative_quantity > slot.cumulative_quantity) slot = f;
+  }
+
+  std::mt19937_64 rng_;
+  std::vector<std::pair<std::string, std::string>> symbols_;
+  std::unique_ptr<Session> session_;
+};
+
+}  // namespace
+
+TEST_CASE("soak: every rh-sim fault kind on the order routes leaves no duplicate, no lost order, every fill seen") {
+  const int n = soak_n();
+  auto started = std::chrono::steady_clock::now();
+  Soak soak(20261124);
+  for (int i = 0; i < n; ++i) soak.step();
+  soak.finish();
+
+  auto orders = broker_orders(soak.sim);
+  auto journal = read_journal(soak.dir.file("orders.jsonl"));
+  int duplicates = duplicate_orders(orders);
+  auto lost = orphans(orders, journal);
+  auto unsettled = journal.unsettled();
+  int fills_checked = 0, fill_mismatches = 0;
+  for (const auto& o : orders) {
+    CHECK_FALSE(o.open());
+    // Every broker order came from a journalled intent (ref_id written before sending).
+    CHECK_MESSAGE(journal.intents.contains(o.ref_id), "broker order ", o.id, " has no journalled intent");
+    if (o.cumulative_quantity.is_zero()) continue;
+    ++fills_checked;
+    auto seen = soak.last_fill.find(o.id);
+    bool same = seen != soak.last_fill.end() && seen->second.cumulative_quantity == o.cumulative_quantity &&
+                seen->second.average_price == o.average_price;
+    if (!same) ++fill_mismatches;
+    CHECK_MESSAGE(same, "fill of ", o.id, " at the broker: ", o.cumulative_quantity.to_string(), " @ ",
+                  o.average_price ? o.average_price->to_string() : "-");
+  }
+  for (const auto& id : soak.envelope_ids) CHECK(journal.known_order_ids.contains(id));
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+
+  std::cout << "soak: N=" << n << " operations, " << soak.submissions << " submissions (" << soak.envelopes
+            << " placed, " << soak.duplicates_returned << " duplicate requests answered with the pending envelope, "
+            << soak.failures << " failed), " << orders.size() << " broker orders, " << soak.faults
+            << " faults injected, " << soak.cancel_alls << " cancel-alls, " << soak.fills_forced << " fills forced, "
+            << soak.status_queries << " status queries, " << soak.syncs << " syncs; duplicates=" << duplicates
+            << " lost=" << lost.size() << " unsettled_intents=" << unsettled.size()
+            << " fills_checked=" << fills_checked << " fill_mismatches=" << fill_mismatches
+            << " journal_records=" << journal.records << " elapsed_ms=" << elapsed.count() << "\n  failures:";
+  for (const auto& [category, count] : soak.failure_categories) std::cout << " " << category << "=" << count;
+  std::cout << "\n";
+
+  CHECK(duplicates == 0);
+  CHECK(lost.empty());
+  CHECK(unsettled.empty());
+  CHECK(journal.malformed.empty());
+  CHECK(fills_checked > 0);
+  CHECK(soak.faults > 0);
+}
