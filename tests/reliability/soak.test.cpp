@@ -82,10 +82,16 @@ class Soak {
   bool chance(int pct) { return static_cast<int>(rng_() % 100) < pct; }
 
   void arm_fault() {
-    const std::string& kind = kFaultKinds[rng_() % kFaultKinds.size()];
+    // The first faults walk through every kind once, so even a short soak covers them all.
+    std::size_t pick = faults < static_cast<int>(kFaultKinds.size()) ? static_cast<std::size_t>(faults)
+                                                                      : rng_() % kFaultKinds.size();
+    const std::string& kind = kFaultKinds[pick];
     // Order routes only: placements and cancels (POST /orders/…), status and lists (GET /orders/…).
     std::string method = kind == "fill_during_cancel" || chance(70) ? "POST" : "GET";
-    boost::json::object f{{"method", method}, {"path", "/orders/"}, {"kind", kind}, {"count", 1}};
+    // Now and then a burst longer than the retries: the submission fails (ambiguous or exhausted)
+    // and only recovery's ref_id look-up settles it.
+    int count = kind != "delay" && chance(12) ? 5 : 1;
+    boost::json::object f{{"method", method}, {"path", "/orders/"}, {"kind", kind}, {"count", count}};
     if (kind == "delay") f["delay_ms"] = 20 + static_cast<int>(rng_() % 100);
     if (kind == "http_429") f["retry_after_s"] = 0;
     if (kind == "timeout" && chance(50)) f["process"] = true;  // processed, reply lost
@@ -188,6 +194,11 @@ TEST_CASE("soak: every rh-sim fault kind on the order routes leaves no duplicate
                   o.average_price ? o.average_price->to_string() : "-");
   }
   for (const auto& id : soak.envelope_ids) CHECK(journal.known_order_ids.contains(id));
+  // What rh-sim actually served: faults that fired, by kind.
+  std::map<std::string, int> fired;
+  auto log = soak.sim.admin_get("/_sim/requests");
+  for (const auto& line : log.at("log").as_array())
+    if (const auto& f = line.at("fault"); f.is_string()) ++fired[std::string(f.as_string())];
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
 
   std::cout << "soak: N=" << n << " operations, " << soak.submissions << " submissions (" << soak.envelopes
@@ -199,7 +210,10 @@ TEST_CASE("soak: every rh-sim fault kind on the order routes leaves no duplicate
             << " fills_checked=" << fills_checked << " fill_mismatches=" << fill_mismatches
             << " journal_records=" << journal.records << " elapsed_ms=" << elapsed.count() << "\n  failures:";
   for (const auto& [category, count] : soak.failure_categories) std::cout << " " << category << "=" << count;
+  std::cout << "\n  faults fired:";
+  for (const auto& [kind, count] : fired) std::cout << " " << kind << "=" << count;
   std::cout << "\n";
+  for (const auto& kind : kFaultKinds) CHECK_MESSAGE(fired[kind] > 0, "fault kind never fired: ", kind);
 
   CHECK(duplicates == 0);
   CHECK(lost.empty());
