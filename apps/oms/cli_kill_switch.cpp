@@ -1,5 +1,6 @@
 // `oms cancel-all` (the kill switch) and `oms resume`.
 #include "apps/oms/cli_commands.hpp"
+#include "apps/oms/cli_orders.hpp"
 #include "apps/oms/cli_output.hpp"
 #include "apps/oms/cli_session.hpp"
 
@@ -81,6 +82,9 @@ int run_cancel_all(const Invocation& inv, const config::Config& config) {
   if (!session) return fail(session.error());
   progress.say("kill switch: submissions halted; cancelling every open order and confirming each…");
   CancelAllReport report = (*session)->cancel_all("cli");
+  JournalSymbols symbols(config.order_management.journal_path);
+  for (auto& r : report.results)
+    if (r.symbol.empty()) r.symbol = symbols.of(r.order_id);
   Tally t = tally(report);
   bool ok = t.failed == 0 && report.open_orders_remaining == 0;
   if (inv.globals.json) print_json(report_json(report, t, ok));

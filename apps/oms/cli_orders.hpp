@@ -2,6 +2,7 @@
 /// `oms orders`: the journal's records folded into one row per order (no broker call).
 #include <boost/json/object.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,5 +42,20 @@ const std::vector<std::string>& order_row_states();
 std::vector<OrderRow> orders_from_journal(const std::vector<boost::json::object>& records);
 
 boost::json::object order_row_json(const OrderRow& row);
+
+/// Order id → symbol from the journal. Broker answers name an instrument URL, and a fresh
+/// process's gateway has not looked those up; the journal knows every order this product placed.
+class JournalSymbols {
+ public:
+  explicit JournalSymbols(std::string journal_path) : path_(std::move(journal_path)) {}
+  /// The symbol, or empty. A new id re-reads the journal (an order placed since), once per id.
+  std::string of(const std::string& order_id);
+
+ private:
+  void load();
+  std::string path_;
+  std::map<std::string, std::string> symbols_;
+  std::map<std::string, bool> missed_;
+};
 
 }  // namespace oms::cli

@@ -65,7 +65,13 @@ std::string recovery_note(const RecoveryReport& r) {
 struct Session::Impl {
   explicit Impl(const config::Config& config)
       : journal_path(config.order_management.journal_path),
-        om(rt, config, gateway::Credentials::from_environment()) {}
+        om(rt, config, gateway::Credentials::from_environment()) {
+    // Registered once, before any poll: the printer is set only while a command wants fills,
+    // so nothing the command owns is called after it returned.
+    om.on_fill([this](const FillEvent& f) {
+      if (printer) printer(f);
+    });
+  }
   ~Impl() {
     om.close();
     rt.stop();
@@ -79,6 +85,7 @@ struct Session::Impl {
   std::string journal_path;
   OrderManager om;
   RecoveryReport recovery;
+  FillPrinter printer;
 };
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -108,13 +115,15 @@ CancelAllReport Session::cancel_all(std::string requested_by) {
 }
 
 SyncReport Session::sync_once(FillPrinter on_fill) {
-  impl_->om.on_fill(std::move(on_fill));
-  return run(impl_->ctx, impl_->om.synchronize_open_orders());
+  impl_->printer = std::move(on_fill);
+  SyncReport report = run(impl_->ctx, impl_->om.synchronize_open_orders());
+  impl_->printer = nullptr;
+  return report;
 }
 
 void Session::poll_until_signal(FillPrinter on_fill) {
   auto& ctx = impl_->ctx;
-  impl_->om.on_fill(std::move(on_fill));
+  impl_->printer = std::move(on_fill);
   asio::signal_set signals(ctx, SIGINT, SIGTERM);
   bool stop = false;
   signals.async_wait([&](const boost::system::error_code&, int) { stop = true; });
@@ -124,6 +133,7 @@ void Session::poll_until_signal(FillPrinter on_fill) {
   }
   signals.cancel();
   ctx.poll();  // the cancelled wait's handler, before `signals` goes away
+  impl_->printer = nullptr;
 }
 
 PendingOrders Session::resume(std::string requested_by) {

@@ -1,5 +1,6 @@
 // `oms sync [--once]`: the StatusPoller in the foreground, printing fills as they happen.
 #include "apps/oms/cli_commands.hpp"
+#include "apps/oms/cli_orders.hpp"
 #include "apps/oms/cli_output.hpp"
 #include "apps/oms/cli_session.hpp"
 
@@ -8,11 +9,17 @@ namespace json = boost::json;
 
 namespace {
 
-int once(Session& session, bool as_json) {
+// The fill with its symbol, from the journal when the broker's answer did not name it.
+FillEvent named(FillEvent fill, JournalSymbols& symbols) {
+  if (fill.symbol.empty()) fill.symbol = symbols.of(fill.order_id);
+  return fill;
+}
+
+int once(Session& session, bool as_json, JournalSymbols& symbols) {
   json::array fills;
   SyncReport report = session.sync_once([&](const FillEvent& f) {
-    if (as_json) fills.push_back(fill_json(f));
-    else print_text(fill_text(f));
+    if (as_json) fills.push_back(fill_json(named(f, symbols)));
+    else print_text(fill_text(named(f, symbols)));
   });
   if (!report.error.empty())
     return fail(CliError{exit_code_for_broker_text(report.error), "broker", report.error,
@@ -35,14 +42,15 @@ int run_sync(const Invocation& inv, const config::Config& config) {
   bool as_json = inv.globals.json;
   auto session = Session::open(config, inv.globals.json);
   if (!session) return fail(session.error());
-  if (inv.flag("--once")) return once(**session, as_json);
+  JournalSymbols symbols(config.order_management.journal_path);
+  if (inv.flag("--once")) return once(**session, as_json, symbols);
   Progress progress(as_json);
   progress.say("following orders every " + std::to_string(config.order_management.poll_interval_s) +
                " s; fills appear below — Ctrl-C to stop");
   // --json: one JSON object per fill, one per line, so a consumer can read them as they come.
-  (*session)->poll_until_signal([as_json](const FillEvent& f) {
-    if (as_json) print_json(fill_json(f));
-    else print_text(fill_text(f));
+  (*session)->poll_until_signal([as_json, &symbols](const FillEvent& f) {
+    if (as_json) print_json(fill_json(named(f, symbols)));
+    else print_text(fill_text(named(f, symbols)));
   });
   progress.say("stopped");
   return exit_ok;

@@ -18,6 +18,7 @@ TEST_CASE("cancel-all --json cancels every open order, reports each, and exits 0
     CHECK(str(result, "outcome") == "cancelled");
     std::string id = str(result, "order_id");
     CHECK((id == tsla || id == aapl));
+    CHECK(str(result, "symbol") == (id == tsla ? "TSLA" : "AAPL"));
   }
   const auto& summary = report.at("summary");
   CHECK(summary.at("orders").to_number<int>() == 2);

@@ -16,6 +16,7 @@ TEST_CASE("sync --once --json reports the fills it found") {
   REQUIRE(fills.size() == 1);
   CHECK(str(fills[0], "order_id") == id);
   CHECK(str(fills[0], "quantity") == "20");
+  CHECK(str(fills[0], "symbol") == "TSLA");  // named even though this process never looked TSLA up
   CHECK(str(fills[0], "price") == "249.93");
   CHECK(fills[0].at("complete").as_bool() == false);
 }
