@@ -536,10 +536,20 @@ awaitable<BrokerResult<std::vector<Position>>> Gateway::Impl::get_positions() {
   co_return ok(std::move(out));
 }
 
+// Order payloads carry an instrument URL, not a symbol. A process that has not looked the
+// instrument up yet (a restart, an order placed elsewhere) asks the broker once.
 awaitable<std::optional<std::string>> Gateway::Impl::symbol_of(std::string instrument_url) {
-  auto it = symbol_by_url.find(instrument_url);
-  if (it == symbol_by_url.end()) co_return std::nullopt;
-  co_return it->second;
+  if (auto it = symbol_by_url.find(instrument_url); it != symbol_by_url.end()) co_return it->second;
+  auto spec = next_page_request(request_options, RequestKind::instrument, instrument_url);  // same host only
+  if (!spec) co_return std::nullopt;
+  auto response = co_await call(std::move(*spec), Lane::poll);
+  if (!response) co_return std::nullopt;
+  auto body = parse_json(response->body);
+  if (!body) co_return std::nullopt;
+  auto instrument = parse_instrument(*body);
+  if (!instrument) co_return std::nullopt;
+  remember(*instrument);
+  co_return instrument->symbol;
 }
 
 awaitable<GatewayStats> Gateway::Impl::get_stats() {

@@ -157,3 +157,25 @@ TEST_CASE("recovery: a torn last journal line (killed mid-write) is set aside an
   CHECK_FALSE(report.halted);
   CHECK(report.intents_resolved == 0);
 }
+
+TEST_CASE("recovery: an adopted order gets its symbol from the broker (a new process has no instrument cache)") {
+  simtest::SimFixture sim;
+  TempDir dir;
+  {
+    gwtest::Harness h(sim);
+    h.run([&]() -> oms::runtime::awaitable<void> {
+      gateway::OrderIntent intent{"0b9d5c1e-4444-4c2a-9a55-000000000004", "AAPL", Side::buy,
+                                  Quantity::parse("1").value(), Price::parse("189.00").value()};
+      auto placed = co_await h.gw->place_limit_order(std::move(intent));
+      REQUIRE(placed.has_value());
+    });
+  }
+  Session s(sim, dir);
+  REQUIRE(run(s.ctx, s.om.start()).orders_adopted == 1);
+  // Adopted with its symbol: an identical request is the duplicate it is, not a second order.
+  auto again = run(s.ctx, s.om.submit(request("AAPL", "1", Side::buy, "189.28")));
+  REQUIRE(again.envelope.has_value());
+  CHECK(again.duplicate);
+  CHECK(again.envelope->symbol == "AAPL");
+  CHECK(broker_orders(sim) == 1);
+}
