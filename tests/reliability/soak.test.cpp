@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <iostream>
 #include <random>
 
@@ -115,6 +116,8 @@ class Soak {
       if (r.envelope) {
         r.duplicate ? ++duplicates_returned : ++envelopes;
         envelope_ids.insert(r.envelope->order_id);
+        recent_ids_.push_back(r.envelope->order_id);
+        if (recent_ids_.size() > 64) recent_ids_.pop_front();
       } else {
         ++failures;
         ++failure_categories[boost::describe::enum_to_string(r.error->category, "?")];
@@ -132,16 +135,13 @@ class Soak {
     if (reply.status) CHECK(reply.status->order_id == *it);
   }
 
+  // Among recent orders (cheap at any N); a closed one answers 409 and counts for nothing.
   void force_fill() {
-    std::vector<BrokerOrder> open;
-    for (auto& o : broker_orders(sim))
-      if (o.open()) open.push_back(std::move(o));
-    if (open.empty()) return;
-    const auto& o = open[rng_() % open.size()];
-    boost::json::object body{{"order_id", o.id}};
+    if (recent_ids_.empty()) return;
+    boost::json::object body{{"order_id", recent_ids_[rng_() % recent_ids_.size()]}};
     if (chance(60)) body["quantity"] = "1";  // partial: leaves a remainder to fill or cancel later
-    sim.admin("/_sim/fill", boost::json::serialize(body));
-    ++fills_forced;
+    auto reply = sim.admin("/_sim/fill", boost::json::serialize(body));
+    if (reply.is_object() && reply.as_object().contains("state")) ++fills_forced;
   }
 
   void synchronize() {
@@ -163,6 +163,7 @@ class Soak {
   std::mt19937_64 rng_;
   std::vector<std::pair<std::string, std::string>> symbols_;
   std::unique_ptr<Session> session_;
+  std::deque<std::string> recent_ids_;  ///< the latest envelopes: candidates for a forced fill
 };
 
 }  // namespace
