@@ -1,0 +1,89 @@
+// Figure 5: orders per second through the runtime in paper mode (OrderManager → actors →
+// journal → PaperBroker) on 1 and 2 runtime threads, with the journal on disk (every intent and
+// envelope fdatasync'ed, as in production) and, to show the runtime without the disk, on tmpfs.
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include "bench/figures.hpp"
+
+namespace oms::bench {
+namespace json = boost::json;
+
+namespace {
+
+constexpr int kInFlight = 64;  // submissions a bot keeps outstanding at once
+
+std::pair<std::string, Price> order_key(int i) {
+  long ten_thousandths = 5000 + 2 * (i / 200);  // distinct (symbol, limit) per order: no duplicate refusals
+  return {ticker('T', static_cast<std::size_t>(i % 200)), Price::from_units(ten_thousandths * (Price::kOne / 10000))};
+}
+
+runtime::awaitable<void> worker(OrderManager* om, std::shared_ptr<std::atomic<int>> next, int total) {
+  auto quantity = Quantity::parse("1").value();
+  for (int i = (*next)++; i < total; i = (*next)++) {
+    auto [symbol, reference] = order_key(i);
+    auto result = co_await om->place_limit_buy(symbol, quantity, reference);
+    if (!result.envelope || result.duplicate)
+      throw BenchError("paper order " + symbol + ": " + (result.error ? result.error->to_string() : "duplicate"));
+  }
+}
+
+double orders_per_second(const std::filesystem::path& journal, unsigned threads, int orders) {
+  std::filesystem::create_directories(journal.parent_path());
+  std::filesystem::remove(journal);
+  OmHost host(paper_config(journal), threads);
+  host.start();
+  auto next = std::make_shared<std::atomic<int>>(0);
+  std::vector<std::future<void>> done;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int w = 0; w < kInFlight; ++w) {
+    auto promise = std::make_shared<std::promise<void>>();
+    done.push_back(promise->get_future());
+    boost::asio::co_spawn(host.rt().context(), worker(&host.om(), next, orders), [promise](std::exception_ptr e) {
+      if (e)
+        promise->set_exception(e);
+      else
+        promise->set_value();
+    });
+  }
+  for (auto& d : done) d.get();
+  double seconds = ms_between(t0, std::chrono::steady_clock::now()) / 1000;
+  std::filesystem::remove(journal);
+  return orders / seconds;
+}
+
+bool writable_dir(const std::filesystem::path& dir) {
+  return std::filesystem::is_directory(dir) && ::access(dir.c_str(), W_OK) == 0;
+}
+
+}  // namespace
+
+json::object throughput_figure(const BenchOptions& options) {
+  say("== 5. throughput: paper orders through the runtime, " + std::to_string(kInFlight) + " in flight");
+  struct Journal {
+    const char* name;
+    std::filesystem::path dir;
+    int orders;
+  };
+  std::vector<Journal> journals{{"disk", options.work_dir / "throughput", options.quick ? 300 : 1500}};
+  std::filesystem::path shm = "/dev/shm";
+  // Two sizes on tmpfs: the rate depends on how many orders the paper broker already holds.
+  if (writable_dir(shm))
+    for (int orders : {options.quick ? 1000 : 2000, options.quick ? 3000 : 20000})
+      journals.push_back({"tmpfs", shm / ("oms-bench-" + std::to_string(::getpid())), orders});
+  json::array rows;
+  for (const auto& j : journals) {
+    for (unsigned threads : {1u, 2u}) {
+      double rate = orders_per_second(j.dir / "orders.jsonl", threads, j.orders);
+      say("throughput  journal on " + std::string(j.name) + "  " + std::to_string(threads) + " thread(s)  " +
+          std::to_string(j.orders) + " orders  " + fmt(rate, 0) + " orders/s");
+      rows.push_back(
+          json::object{{"journal", j.name}, {"threads", threads}, {"orders", j.orders}, {"orders_per_s", rate}});
+    }
+    if (std::string(j.name) == "tmpfs") std::filesystem::remove_all(j.dir);
+  }
+  return json::object{{"in_flight", kInFlight}, {"rows", std::move(rows)}};
+}
+
+}  // namespace oms::bench
