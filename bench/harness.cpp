@@ -29,18 +29,7 @@ rhsim::Options sim_options(int latency_ms) {
 
 }  // namespace
 
-SimHost::SimHost(int latency_ms) : guard_(ctx_.get_executor()), sim_(ctx_, sim_options(latency_ms)) {
-  port_ = sim_.start();
-  thread_ = std::thread([this] { ctx_.run(); });
-}
-
-SimHost::~SimHost() {
-  sim_.stop();
-  guard_.reset();
-  for (int i = 0; i < 300 && !ctx_.stopped(); ++i) std::this_thread::sleep_for(10ms);
-  ctx_.stop();
-  thread_.join();
-}
+SimHost::SimHost(int latency_ms) : rhsim::HostedSimulator(sim_options(latency_ms)) {}
 
 config::Config live_config(const std::string& base_url, const std::filesystem::path& journal,
                            const std::filesystem::path& token) {

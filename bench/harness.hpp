@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "actors/order_manager.hpp"
-#include "apps/rh-sim/simulator.hpp"
+#include "apps/rh-sim/hosted.hpp"
 #include "bench/http_client.hpp"
 #include "bench/stats.hpp"
 
@@ -33,19 +33,9 @@ struct BenchOptions {
 };
 
 /// rh-sim started on its own io_context and thread, so it never shares the product's threads.
-class SimHost {
+class SimHost : public rhsim::HostedSimulator {
  public:
   explicit SimHost(int latency_ms);
-  ~SimHost();
-  std::uint16_t port() const { return port_; }
-  std::string base_url() const { return sim_.base_url(); }
-
- private:
-  boost::asio::io_context ctx_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
-  rhsim::Simulator sim_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
 };
 
 /// The product's configuration for benchmarks: the defaults except the client-side rate limit,

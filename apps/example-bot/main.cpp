@@ -5,7 +5,7 @@
 //   build/bin/example-bot          paper mode: no broker, no credentials
 //   build/bin/example-bot --sim    live mode against rh-sim started in-process on 127.0.0.1
 #include "actors/order_manager.hpp"
-#include "apps/rh-sim/simulator.hpp"
+#include "apps/rh-sim/hosted.hpp"
 #include "runtime/log.hpp"
 
 #include <boost/asio/detached.hpp>
@@ -13,7 +13,6 @@
 
 #include <cstring>
 #include <iostream>
-#include <thread>
 
 namespace {
 using namespace oms;
@@ -106,15 +105,11 @@ int main(int argc, char** argv) {
   auto config = config::parse_config(R"({"mode":"paper"})").value();
   config.order_management.journal_path = sim ? "logs/example-bot-live.jsonl" : "logs/example-bot-paper.jsonl";
 
-  boost::asio::io_context sim_ctx;  // the simulator shares nothing with the bot: own context, own thread
-  std::unique_ptr<rhsim::Simulator> simulator;
-  std::thread sim_thread;
+  std::unique_ptr<rhsim::HostedSimulator> simulator;  // shares nothing with the bot: own context, own thread
   if (sim) {
     rhsim::Options options;
     options.log = false;
-    simulator = std::make_unique<rhsim::Simulator>(sim_ctx, options);
-    simulator->start();
-    sim_thread = std::thread([&] { sim_ctx.run(); });
+    simulator = std::make_unique<rhsim::HostedSimulator>(options);
     config.mode = ExecutionMode::live;
     config.broker.base_url = simulator->base_url();
     config.broker.token_path.clear();
@@ -128,10 +123,7 @@ int main(int argc, char** argv) {
   boost::asio::co_spawn(ctx, feed(ctx, om, bot), boost::asio::detached);
   ctx.run();
 
-  if (simulator) {
-    boost::asio::post(sim_ctx, [&] { simulator->stop(); });
-    sim_thread.join();
-  }
+  simulator.reset();
   std::cout << bot->envelopes << " envelope(s), " << bot->errors << " refusal(s)\n";
   return bot->errors == 0 && bot->envelopes > 0 ? 0 : 1;
 }

@@ -4,7 +4,7 @@
 
 #include "apps/oms/demo_scenarios.hpp"
 #include "apps/oms/report.hpp"
-#include "apps/rh-sim/simulator.hpp"
+#include "apps/rh-sim/hosted.hpp"
 #include "runtime/log.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -36,31 +36,6 @@ fs::path make_run_folder(const fs::path& root) {
   return dir;
 }
 
-// The simulator on its own io_context thread, as a broker across the network would be.
-class SimHost {
- public:
-  explicit SimHost(const rhsim::Options& options) : guard_(ctx_.get_executor()), sim_(ctx_, options) {
-    port_ = sim_.start();
-    thread_ = std::thread([this] { ctx_.run(); });
-  }
-  ~SimHost() {
-    sim_.stop();
-    guard_.reset();
-    // stop() closes everything so run() returns by itself; the deadline only guards a bug.
-    for (int i = 0; i < 300 && !ctx_.stopped(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    ctx_.stop();
-    thread_.join();
-  }
-  rhsim::Simulator& sim() { return sim_; }
-  std::uint16_t port() const { return port_; }
-
- private:
-  boost::asio::io_context ctx_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
-  rhsim::Simulator sim_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-};
 
 rhsim::Options sim_options(const fs::path& run_dir) {
   rhsim::Options o;
@@ -154,7 +129,7 @@ json::object scenario_json(const Scenario& s) {
 // Sets up the simulator, the runtime and the order manager, and runs every scenario in order.
 std::vector<Scenario> run_scenarios(const fs::path& run_dir, const fs::path& token_dir, bool quiet) {
   std::vector<Scenario> done;
-  SimHost host(sim_options(run_dir));
+  rhsim::HostedSimulator host(sim_options(run_dir));
   auto cert = run_dir / "rh-sim-cert.pem";
   std::ofstream(cert) << host.sim().certificate_pem();
   auto config = demo_config(host.sim().base_url(), cert, run_dir / "orders.jsonl", token_dir / "token.json");

@@ -8,6 +8,7 @@
 // requirements_edges.test.cpp.
 #include "requirements_fixture.hpp"
 
+#include "actors/order_errors.hpp"
 #include "actors/pricing.hpp"
 #include "gateway/retry.hpp"
 
@@ -297,7 +298,7 @@ TEST_CASE("FR-006: cancel_all_open_orders cancels every open equity order, retur
   CHECK(broker_orders(sim) == 4);
 }
 
-TEST_CASE("FR-007: the poller refreshes open orders every poll_interval_s (default 15 s) and calls fill callbacks; "
+TEST_CASE("FR-007: the poller refreshes open orders every poll_interval_s (default 15 s) and calls fill callbacks, and "
           "synchronize_open_orders does it on demand") {
   simtest::SimFixture sim;
   // Virtual time starts at the real time: rh-sim stamps orders with the real clock, and the
@@ -497,7 +498,8 @@ TEST_CASE("FR-011: after a fill or a cancellation the next account_data() shows 
 }
 
 TEST_CASE("FR-012: failures carry a category and actionable guidance (validation, broker_rejected, "
-          "insufficient_funds, transient_exhausted; status and cancel errors name the order)") {
+          "insufficient_funds, transient_exhausted), as values and as OrderSubmissionError, "
+          "OrderCancellationError and OrderStatusError") {
   simtest::SimFixture sim;
   Live live(sim);
   auto validation = live.buy("TSLA", "1.5", "250.30");
@@ -520,6 +522,34 @@ TEST_CASE("FR-012: failures carry a category and actionable guidance (validation
   CHECK(transient.error->guidance.find("nothing was placed") != std::string::npos);
   CHECK_FALSE(transient.error->ref_id.empty());
 
+  // A cancel the broker keeps failing: the report says failed, and the exception form
+  // (OrderCancellationError) carries it.
+  auto open = live.buy("MSFT", "1", "415.00");
+  REQUIRE_MESSAGE(open.envelope.has_value(), why(open));
+  fault(sim, "POST", "/orders/" + open.envelope->order_id + "/cancel/", "http_500", 3);
+  auto cancel = live.run(live.om.cancel_all_open_orders("test"));
+  REQUIRE(cancel.results.size() == 1);
+  CHECK(cancel.results[0].outcome == CancelOutcome::failed);
+  CHECK_FALSE(cancel.results[0].detail.empty());
+  CHECK_FALSE(all_confirmed(cancel));
+  try {
+    confirmed_or_throw(cancel);
+    FAIL("a failed cancel must raise OrderCancellationError");
+  } catch (const OrderCancellationError& e) {
+    CHECK_FALSE(e.guidance().empty());
+    CHECK(e.report().open_orders_remaining == 1);
+  }
+  live.om.resume_submissions("test");
+
+  // The exception form of a submission failure keeps the category and the guidance.
+  try {
+    envelope_or_throw(transient);
+    FAIL("a failed submission must raise OrderSubmissionError");
+  } catch (const OrderSubmissionError& e) {
+    CHECK(e.category() == SubmissionErrorCategory::transient_exhausted);
+    CHECK(e.guidance() == transient.error->guidance);
+  }
+
   sim.admin("/_sim/account", R"({"buying_power":"100.00"})");
   auto funds = live.buy("TSLA", "1", "250.30");
   REQUIRE(funds.error.has_value());
@@ -534,9 +564,17 @@ TEST_CASE("FR-012: failures carry a category and actionable guidance (validation
   CHECK_FALSE(status.status.has_value());
   CHECK(status.error.find(unknown) != std::string::npos);
   CHECK(status.error.find("not_found") != std::string::npos);
+  CHECK(status.category == StatusErrorCategory::not_found);
+  try {
+    status_or_throw(status);
+    FAIL("a failed query must raise OrderStatusError");
+  } catch (const OrderStatusError& e) {
+    CHECK(e.category() == StatusErrorCategory::not_found);
+    CHECK(std::string(e.what()).find(unknown) != std::string::npos);
+  }
 }
 
-TEST_CASE("FR-014: market and stop orders are refused live with a structured NotImplemented result; paper mode "
+TEST_CASE("FR-014: market and stop orders are refused live with a structured NotImplemented result, while paper mode "
           "still handles them") {
   simtest::SimFixture sim;
   Live live(sim);

@@ -38,9 +38,17 @@ struct Live {
     settle(ctx);
   }
 
+  /// Runs one call to completion. In short slices rather than omtest::run: once the poll loop
+  /// sleeps, the io_context always has work and a long run_for would not return early.
   template <class T>
   T run(runtime::awaitable<T> op) {
-    return omtest::run(ctx, std::move(op));
+    std::optional<T> out;
+    boost::asio::co_spawn(ctx, std::move(op), [&](std::exception_ptr e, T value) {
+      if (e) std::rethrow_exception(e);
+      out = std::move(value);
+    });
+    REQUIRE(run_until([&] { return out.has_value(); }));
+    return std::move(*out);
   }
   SubmissionResult submit(OrderRequest r) { return run(om.submit(std::move(r))); }
   SubmissionResult buy(const char* symbol, const char* qty, const char* ref, std::string strategy = "") {
@@ -49,9 +57,9 @@ struct Live {
   SubmissionResult sell(const char* symbol, const char* qty, const char* ref, std::string strategy = "") {
     return submit(request(symbol, qty, Side::sell, ref, std::move(strategy)));
   }
-  /// Runs the io_context in short slices until `done()` (at most ~3 s).
+  /// Runs the io_context in short slices until `done()` (at most ~20 s).
   bool run_until(const std::function<bool()>& done) {
-    for (int i = 0; i < 600 && !done(); ++i) {
+    for (int i = 0; i < 4000 && !done(); ++i) {
       ctx.restart();
       ctx.run_for(5ms);
     }

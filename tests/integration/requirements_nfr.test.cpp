@@ -181,6 +181,7 @@ TEST_CASE("NFR-006: cancellation and status queries retry transient failures (ti
   auto failed = live.run(live.om.get_order_status(id));
   CHECK_FALSE(failed.status.has_value());
   CHECK(failed.error.find(id) != std::string::npos);
+  CHECK(failed.category == StatusErrorCategory::transient_exhausted);
   CHECK(route_count(sim, "GET /orders/{id}/") == gets + 3);
 
   // Cancel: the first order's cancel fails twice with 503 and then goes through; the second's

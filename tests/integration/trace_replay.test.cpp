@@ -147,7 +147,7 @@ std::string read_text(const std::string& path) {
 }  // namespace
 
 TEST_CASE("trace replay: an OrderManager session replayed from its trace into a fresh OrderManager and rh-sim "
-          "gives the same envelopes, cancel outcomes and broker orders; the trace holds no secret") {
+          "gives the same envelopes, cancel outcomes and broker orders, and the trace holds no secret") {
   TempDir files;
   const auto trace_path = files.file("session.trace.jsonl");
   std::size_t recorded_from = 0;

@@ -1,6 +1,6 @@
 #pragma once
 // A fresh simulator per test: in-process on port 0, its io_context on a background thread.
-#include "apps/rh-sim/simulator.hpp"
+#include "apps/rh-sim/hosted.hpp"
 #include "apps/rh-sim/util.hpp"
 #include "gateway/totp.hpp"
 #include "tests/sim/http_client.hpp"
@@ -25,21 +25,11 @@ inline rhsim::Options frozen_options() {
 
 class SimFixture {
  public:
-  explicit SimFixture(rhsim::Options options = frozen_options())
-      : guard_(ctx_.get_executor()), sim_(ctx_, options) {
-    port_ = sim_.start();
+  explicit SimFixture(rhsim::Options options = frozen_options()) : host_(options), sim_(host_.sim()) {
+    port_ = host_.port();
     admin_client_.emplace(port_, sim_.certificate_pem());
-    thread_ = std::thread([this] { ctx_.run(); });
   }
-  ~SimFixture() {
-    admin_client_.reset();
-    sim_.stop();
-    guard_.reset();
-    // stop() closes everything, so run() returns by itself; the deadline only guards a bug.
-    for (int i = 0; i < 300 && !ctx_.stopped(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    ctx_.stop();
-    thread_.join();
-  }
+  ~SimFixture() { admin_client_.reset(); }  // before the simulator stops
 
   std::uint16_t port() const { return port_; }
   rhsim::Simulator& sim() { return sim_; }
@@ -86,11 +76,9 @@ class SimFixture {
   static constexpr const char* device_token = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 
  private:
-  boost::asio::io_context ctx_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
-  rhsim::Simulator sim_;
+  rhsim::HostedSimulator host_;
+  rhsim::Simulator& sim_;
   std::uint16_t port_ = 0;
-  std::thread thread_;
   rhsim::Rng rng_{42};
   std::optional<HttpClient> admin_client_;
 };
