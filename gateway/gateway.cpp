@@ -8,6 +8,7 @@
 #include "gateway/totp.hpp"
 #include "gateway/url.hpp"
 #include "runtime/log.hpp"
+#include "runtime/run_on.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -587,7 +588,7 @@ awaitable<T> keep([[maybe_unused]] Self self, awaitable<T> op) {  // `self` only
 
 template <class T>
 awaitable<T> Gateway::on_strand(awaitable<T> op) {
-  return asio::co_spawn(strand(), keep<T>(impl_, std::move(op)), use_awaitable);
+  return runtime::run_on(strand(), keep<T>(impl_, std::move(op)));
 }
 
 awaitable<BrokerResult<void>> Gateway::login() { return on_strand(impl_->ensure_token(false)); }

@@ -1,4 +1,5 @@
 #include "gateway/paper_broker.hpp"
+#include "runtime/run_on.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -189,7 +190,7 @@ auto run(std::shared_ptr<State> state, F op) -> awaitable<decltype(op(*state))> 
 // state alive while it does.
 template <class F>
 auto on_strand(const runtime::strand_type& strand, std::shared_ptr<State> state, F op) {
-  return boost::asio::co_spawn(strand, run<F>(std::move(state), std::move(op)), runtime::use_awaitable);
+  return runtime::run_on(strand, run<F>(std::move(state), std::move(op)));
 }
 
 }  // namespace

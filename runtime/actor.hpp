@@ -49,11 +49,15 @@ class ActorBase {
 namespace detail {
 /// Where one reply goes: the asker's channel (none during replay, where replies are only traced).
 template <class R>
-struct ReplySlot {
+struct ReplySlot final : StopListener {
   using channel = asio::experimental::concurrent_channel<void(error_code, std::shared_ptr<R>)>;
   ReplySlot(Runtime& rt, std::string asker, std::optional<asio::any_io_executor> ex)
       : runtime(rt), asker(std::move(asker)) {
     if (ex) chan.emplace(*ex, 1);
+  }
+  /// The asker stops waiting (concurrent_channel::close is thread-safe).
+  void on_runtime_stop() override {
+    if (chan) chan->close();
   }
   Runtime& runtime;
   std::string asker;
@@ -171,7 +175,7 @@ awaitable<boost::system::result<R>> await_reply(std::shared_ptr<ReplySlot<R>> sl
   if (!sent) co_return make_error_code(boost::system::errc::operation_canceled);
   auto receive = [](std::shared_ptr<ReplySlot<R>> s) -> awaitable<boost::system::result<R>> {
     auto [ec, value] = co_await s->chan->async_receive(as_tuple_awaitable);
-    if (ec) co_return ec;
+    if (ec) co_return make_error_code(boost::system::errc::operation_canceled);  // closed: stopping
     co_return std::move(*value);
   };
   using namespace asio::experimental::awaitable_operators;
@@ -195,6 +199,7 @@ awaitable<boost::system::result<R>> ask(const std::shared_ptr<A>& to, B&& body, 
   // concurrent_channel is thread-safe; the awaiting coroutine resumes on its own executor.
   auto slot = std::make_shared<detail::ReplySlot<R>>(rt, std::string(from),
                                                      asio::any_io_executor(rt.context().get_executor()));
+  rt.on_stop(slot);
   bool sent = to->enqueue(Ask<Body, R>{Body(std::forward<B>(body)), ReplyTo<R>(slot)}, from);
   return detail::await_reply<R>(std::move(slot), sent, timeout);
 }

@@ -2,6 +2,7 @@
 
 #include "runtime/actor.hpp"
 
+#include <algorithm>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/log/trivial.hpp>
 
@@ -38,9 +39,16 @@ void Runtime::start(unsigned threads) {
 void Runtime::stop() {
   if (stopping_.exchange(true)) return;
   std::vector<Task> tasks;
+  std::vector<std::weak_ptr<StopListener>> listeners;
   {
     std::lock_guard lock(mu_);
     for (auto& [id, task] : tasks_) tasks.push_back(task);
+    listeners.swap(stop_listeners_);
+  }
+  // Pending asks end now with operation_canceled rather than at their timeout: a bot awaiting
+  // an answer when the runtime stops must not hold the threads for the rest of the timeout.
+  for (auto& weak : listeners) {
+    if (auto listener = weak.lock()) listener->on_runtime_stop();
   }
   // A cancellation signal must be emitted on the executor its operation runs on.
   for (auto& task : tasks) {
@@ -83,6 +91,21 @@ void Runtime::spawn(const asio::any_io_executor& ex, awaitable<void> task, std::
                    std::lock_guard lock(mu_);
                    tasks_.erase(id);
                  }));
+}
+
+void Runtime::on_stop(std::weak_ptr<StopListener> listener) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      if (stop_listeners_.size() >= prune_at_) {
+        std::erase_if(stop_listeners_, [](const auto& w) { return w.expired(); });
+        prune_at_ = std::max<std::size_t>(64, stop_listeners_.size() * 2);
+      }
+      stop_listeners_.push_back(std::move(listener));
+      return;
+    }
+  }
+  if (auto l = listener.lock()) l->on_runtime_stop();
 }
 
 std::size_t Runtime::running_tasks() const {

@@ -46,6 +46,14 @@ constexpr const char* message_name() {
   else return M::body_type::message_type;
 }
 
+/// Something that must end when the runtime stops, such as a pending ask waiting for a reply.
+class StopListener {
+ public:
+  virtual ~StopListener() = default;
+  /// Called once, from the thread that calls Runtime::stop(). Must be thread-safe.
+  virtual void on_runtime_stop() = 0;
+};
+
 /// Owns the shared parts of an actor system. Thread-safe unless a member says otherwise.
 class Runtime {
  public:
@@ -73,6 +81,9 @@ class Runtime {
   /// co_spawn tied to stop(): the task is cancelled at shutdown and an escaping exception is
   /// logged with `what` (a bug), never silently dropped.
   void spawn(const asio::any_io_executor& ex, awaitable<void> task, std::string what);
+  /// Tells `listener` when stop() is called (at once if it already was). Held weakly: a
+  /// listener that is gone by then is skipped.
+  void on_stop(std::weak_ptr<StopListener> listener);
   /// Tasks spawned and not yet finished.
   std::size_t running_tasks() const;
 
@@ -115,6 +126,8 @@ class Runtime {
   mutable std::mutex mu_;
   std::uint64_t next_task_ = 0;
   std::map<std::uint64_t, Task> tasks_;
+  std::vector<std::weak_ptr<StopListener>> stop_listeners_;
+  std::size_t prune_at_ = 64;  // listeners count that triggers dropping the expired ones
   std::shared_ptr<detail::ActorRegistry> registry_ = std::make_shared<detail::ActorRegistry>();
 };
 

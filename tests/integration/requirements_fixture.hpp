@@ -33,8 +33,11 @@ struct Live {
       : sim(s), rt(ctx, {std::move(clock), nullptr}), om(rt, with_dir(std::move(config)), std::move(credentials)) {
     started();
   }
+  // A clean stop: every task (the poll loop's sleep on a test's VirtualClock included) ends
+  // before the io_context goes, so no clock outliving it holds a timer of it.
   ~Live() {
     om.close();
+    rt.stop();
     settle(ctx);
   }
 

@@ -181,3 +181,27 @@ TEST_CASE("two actors cannot share a name") {
   CHECK_THROWS_AS(std::make_shared<Recorder>(rt, "same"), std::logic_error);
   CHECK(rt.find_actor("same") == a.get());
 }
+
+TEST_CASE("stop ends a pending ask at once with operation_canceled instead of at its timeout") {
+  Runtime rt;  // real clock: the ask would otherwise wait its full 60 s
+  struct Mute final : Actor<Mute, Ask<Number, Number>> {
+    using Actor::Actor;
+    friend struct runtime::ActorAccess;
+    void on(Ask<Number, Number>) {}  // never answers
+  };
+  auto mute = std::make_shared<Mute>(rt, "mute");
+  std::promise<boost::system::error_code> outcome;
+  auto result = outcome.get_future();
+  asio::co_spawn(rt.context(), [&]() -> awaitable<void> {
+    auto r = co_await ask<Number>(mute, Number{1}, std::chrono::seconds(60));
+    outcome.set_value(r ? boost::system::error_code{} : r.error());
+  }, asio::detached);
+  rt.start(1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the ask is waiting now
+  auto began = std::chrono::steady_clock::now();
+  rt.stop();
+  REQUIRE(result.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(result.get() == boost::system::errc::operation_canceled);
+  rt.join();
+  CHECK(std::chrono::steady_clock::now() - began < std::chrono::seconds(10));
+}
