@@ -5,6 +5,7 @@
 #include <boost/asio/dispatch.hpp>
 
 #include <cstdio>
+#include <functional>
 
 namespace oms::gateway {
 using runtime::awaitable;
@@ -47,6 +48,14 @@ struct PaperBroker::State {
   std::map<std::string, Paper> orders;       // id → order (ids sort in placement order)
   std::map<std::string, std::string> by_ref; // ref_id → id: a retried intent finds its order
   std::map<std::string, Quantity> holdings;  // symbol → shares
+
+  // Resting limit orders per symbol in price priority, so that a market move looks only at the
+  // orders it reaches (a scan of every order made each placement cost O(orders)).
+  struct Book {
+    std::multimap<Price, std::string, std::greater<>> buys;  // highest limit first
+    std::multimap<Price, std::string> sells;                  // lowest limit first
+  };
+  std::map<std::string, Book, std::less<>> books;
   std::uint64_t next_id = 1;
   std::uint64_t next_execution = 1;
   bool closed = false;
@@ -112,8 +121,42 @@ struct PaperBroker::State {
 
   void move_market(const std::string& symbol, Price price) {
     market[symbol] = price;
-    for (auto& [id, p] : orders)
-      if (p.symbol == symbol && p.order.state == "confirmed" && reached(p.order, price)) fill(p, *p.order.price);
+    auto book = books.find(symbol);
+    if (book == books.end()) return;
+    fill_reached(book->second.buys, price);
+    fill_reached(book->second.sells, price);
+  }
+
+  // Fills, best limit first, every order of one side of a book that `price` reaches.
+  template <class BookSide>
+  void fill_reached(BookSide& side, Price price) {
+    while (!side.empty()) {
+      auto& p = orders.at(side.begin()->second);
+      if (!reached(p.order, price)) return;
+      side.erase(side.begin());
+      fill(p, *p.order.price);
+    }
+  }
+
+  void rest(const Paper& p) {
+    auto& book = books[p.symbol];
+    if (p.order.side == Side::buy) book.buys.emplace(*p.order.price, p.order.id);
+    else book.sells.emplace(*p.order.price, p.order.id);
+  }
+
+  void unrest(const Paper& p) {
+    auto book = books.find(p.symbol);
+    if (book == books.end()) return;
+    auto drop = [&](auto& side) {
+      auto [first, last] = side.equal_range(*p.order.price);
+      for (auto it = first; it != last; ++it)
+        if (it->second == p.order.id) {
+          side.erase(it);
+          return;
+        }
+    };
+    if (p.order.side == Side::buy) drop(book->second.buys);
+    else drop(book->second.sells);
   }
 
   BrokerResult<PlacedOrder> place(OrderIntent intent) {
@@ -148,8 +191,12 @@ struct PaperBroker::State {
     refresh_raw(p);
     by_ref[intent.ref_id] = o.id;
     auto& stored = orders[o.id] = std::move(p);
-    if (immediate) fill(stored, price);
-    else if (intent.reference_price) move_market(intent.symbol, *intent.reference_price);
+    if (immediate) {
+      fill(stored, price);
+    } else {
+      rest(stored);
+      if (intent.reference_price) move_market(intent.symbol, *intent.reference_price);
+    }
     return ok(PlacedOrder{stored.order, 1, false});
   }
 
@@ -158,6 +205,7 @@ struct PaperBroker::State {
     if (it == orders.end() || it->second.order.state != "confirmed")
       return refused(ErrorKind::not_found, "order " + id + " is not open", 404);
     auto& o = it->second.order;
+    unrest(it->second);
     release_reservation(o);
     o.state = "cancelled";
     o.cancel_url.reset();

@@ -94,3 +94,48 @@ TEST_CASE("paper buying power: an order it cannot pay for is refused as insuffic
   om.close();
   settle(ctx);
 }
+
+TEST_CASE("paper market moves fill exactly the resting orders they reach, per symbol and side, never a cancelled one") {
+  TempDir dir;
+  boost::asio::io_context ctx;
+  runtime::Runtime rt(ctx);
+  OrderManager om(rt, paper_config(dir), {});
+  REQUIRE(run(ctx, om.start()).ok());
+  auto place = [&](const char* symbol, Side side, const char* ref) {
+    auto r = run(ctx, om.submit(request(symbol, "1", side, ref)));
+    REQUIRE_MESSAGE(r.envelope.has_value(), (r.error ? r.error->to_string() : ""));
+    return r.envelope->order_id;
+  };
+  // Buys rest 15 bps under their reference, sells 10 bps over (the defaults); each placement
+  // moves the model to its reference, so they are placed in an order that leaves all resting.
+  auto buy_low = place("TSLA", Side::buy, "240.00");        // 239.64
+  auto buy_cancelled = place("TSLA", Side::buy, "245.00");  // 244.64
+  auto buy_high = place("TSLA", Side::buy, "250.00");       // 249.63
+  auto other_symbol = place("AAPL", Side::buy, "250.00");   // 249.63, in another book
+  auto sell = place("TSLA", Side::sell, "250.00");          // 250.25
+  auto paper = om.paper_broker();
+  auto state_of = [&](const std::string& id) {
+    auto s = run(ctx, om.get_order_status(id));
+    REQUIRE(s.status.has_value());
+    return s.status->state;
+  };
+  for (const auto& id : {buy_low, buy_cancelled, buy_high, other_symbol, sell}) CHECK(state_of(id) == OrderState::queued);
+  REQUIRE(run(ctx, paper->cancel_order(buy_cancelled)).has_value());
+
+  run(ctx, paper->set_market_price("TSLA", Price::parse("244.00").value()));  // reaches 249.63 and 244.64
+  CHECK(state_of(buy_high) == OrderState::filled);
+  CHECK(state_of(buy_cancelled) == OrderState::cancelled);
+  CHECK(state_of(buy_low) == OrderState::queued);
+  CHECK(state_of(sell) == OrderState::queued);
+  CHECK(state_of(other_symbol) == OrderState::queued);
+
+  run(ctx, paper->set_market_price("TSLA", Price::parse("250.25").value()));  // exactly the sell's limit
+  CHECK(state_of(sell) == OrderState::filled);
+  CHECK(state_of(buy_low) == OrderState::queued);
+
+  run(ctx, paper->set_market_price("TSLA", Price::parse("239.64").value()));  // exactly the low buy's limit
+  CHECK(state_of(buy_low) == OrderState::filled);
+  CHECK(state_of(other_symbol) == OrderState::queued);
+  om.close();
+  settle(ctx);
+}
