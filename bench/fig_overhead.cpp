@@ -108,6 +108,19 @@ double per_trade_ns(int iterations, Trade trade) {
   return total / (iterations / kBatch * kBatch);
 }
 
+// execute_trade as it was before the order manager existed: the paper flow behind the same
+// awaitable API. What the order manager adds to execute_trade's paper path is the difference.
+runtime::awaitable<SubmissionResult> execute_trade_before_order_manager(TradingBot* bot, TradeSignal signal) {
+  co_return bot->paper_trade(signal);
+}
+
+runtime::awaitable<void> execute_all_before(TradingBot* bot, std::vector<TradeSignal>* signals) {
+  for (auto& s : *signals) {
+    auto result = co_await execute_trade_before_order_manager(bot, std::move(s));
+    if (!result.envelope) throw BenchError("paper trade: " + result.error->to_string());
+  }
+}
+
 runtime::awaitable<void> execute_all(TradingBot* bot, std::vector<TradeSignal>* signals) {
   for (auto& s : *signals) {
     auto result = co_await bot->execute_trade(std::move(s));  // by value, as the API takes it: moved, not copied
@@ -150,30 +163,38 @@ json::object overhead_figure(const BenchOptions& options) {
       keep(r);
     }
   };
-  auto execute_trade_all = [](runtime::Runtime& rt, TradingBot& bot, std::vector<TradeSignal>& signals) {
-    boost::asio::co_spawn(rt.context(), execute_all(&bot, &signals), [](std::exception_ptr e) {
-      if (e) std::rethrow_exception(e);
-    });
-    rt.context().restart();
-    rt.context().run();
+  auto run_all = [](runtime::awaitable<void> (*all)(TradingBot*, std::vector<TradeSignal>*)) {
+    return [all](runtime::Runtime& rt, TradingBot& bot, std::vector<TradeSignal>& signals) {
+      boost::asio::co_spawn(rt.context(), all(&bot, &signals), [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+      rt.context().restart();
+      rt.context().run();
+    };
   };
-  // Interleaved rounds, median of each: drift in the machine's load hits both paths alike.
+  // Interleaved rounds, median of each: drift in the machine's load hits every path alike.
   constexpr int kRounds = 5;
-  std::vector<double> paper_rounds, execute_rounds;
+  std::vector<double> paper_rounds, before_rounds, execute_rounds;
   for (int round = 0; round < kRounds; ++round) {
     paper_rounds.push_back(per_trade_ns(trades / kRounds, paper_trade_all));
-    execute_rounds.push_back(per_trade_ns(trades / kRounds, execute_trade_all));
+    before_rounds.push_back(per_trade_ns(trades / kRounds, run_all(execute_all_before)));
+    execute_rounds.push_back(per_trade_ns(trades / kRounds, run_all(execute_all)));
   }
   double paper_flow = percentile(paper_rounds, 50);
+  double before = percentile(before_rounds, 50);
   double execute = percentile(execute_rounds, 50);
-  double pct = paper_flow > 0 ? (execute - paper_flow) / paper_flow * 100 : 0;
-  say("overhead    TradingBot::paper_trade " + fmt(paper_flow, 0) + " ns | execute_trade (paper) " + fmt(execute, 0) +
-      " ns CPU per trade (median of " + std::to_string(kRounds) + " rounds) → overhead " + fmt(pct, 1) + " %");
+  auto over = [](double a, double b) { return b > 0 ? (a - b) / b * 100 : 0; };
+  say("overhead    TradingBot::paper_trade " + fmt(paper_flow, 0) + " ns | awaited without the order manager " +
+      fmt(before, 0) + " ns | execute_trade (paper) " + fmt(execute, 0) + " ns CPU per trade (median of " +
+      std::to_string(kRounds) + " rounds) → order manager overhead " + fmt(over(execute, before), 1) +
+      " %, over the plain call " + fmt(over(execute, paper_flow), 1) + " %");
   out["trading_bot"] = true;
   out["trades"] = trades;
   out["paper_flow_cpu_ns"] = paper_flow;
+  out["awaited_paper_flow_cpu_ns"] = before;
   out["execute_trade_cpu_ns"] = execute;
-  out["execute_trade_overhead_pct"] = pct;
+  out["execute_trade_overhead_pct"] = over(execute, before);
+  out["execute_trade_over_plain_call_pct"] = over(execute, paper_flow);
 #else
   // TradingBot was not in the build: the paper figure is OrderManager::submit (the actor path).
   out["trading_bot"] = false;
