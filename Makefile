@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Everything else is a helper.
 #   make test SAN=address,undefined   sanitizer build in build-asan/
-#   make test SAN=thread              ThreadSanitizer build in build-tsan/ (runtime tests)
+#   make test SAN=thread              ThreadSanitizer build in build-tsan/ (runtime + shutdown tests)
 #   make fuzz FUZZ_SECONDS=60         libFuzzer targets (clang) in build-fuzz/, each run that long
 SAN ?=
 JOBS ?= 2
@@ -13,7 +13,7 @@ ifeq ($(SAN),)
 else ifeq ($(SAN),thread)
   BUILD_DIR ?= build-tsan
   CTEST_ARGS += -L runtime
-  BUILD_TARGETS ?= --target runtime_tests  # only what the runtime label runs: keeps CI short
+  BUILD_TARGETS ?= --target runtime_tests runtime_stress_tests  # only what the runtime label runs: keeps CI short
 else
   BUILD_DIR ?= build-asan
 endif

@@ -6,7 +6,7 @@
 /// caller's cancellation by posting a raw pointer to its forwarding signal onto the strand. If the
 /// spawned coroutine finishes before that post runs, the signal is gone and the post writes into
 /// freed memory — which happened when the runtime was stopped while a broker request was in
-/// flight (tests/integration/shutdown.test.cpp). Here the forwarding signal is shared by
+/// flight (tests/stress/shutdown.test.cpp). Here the forwarding signal is shared by
 /// everything that can reach it, and it is emitted on the strand only while the operation runs.
 #include "runtime/asio.hpp"
 

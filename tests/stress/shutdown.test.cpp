@@ -2,7 +2,7 @@
 // varying moments of a burst of submissions and a cancel-all, over an rh-sim with 20 ms of
 // latency. Each stop must return, free everything (ASan checks the frees), and leave a journal a
 // restarted OrderManager recovers from with no duplicate and no orphan broker order.
-#include "om_fixture.hpp"
+#include "tests/integration/om_fixture.hpp"
 
 #include <boost/asio/detached.hpp>
 #include <boost/json.hpp>
