@@ -37,6 +37,7 @@ struct Order {
   oms::Timestamp created_at{}, updated_at{}, last_transaction_at{};
   std::optional<oms::Timestamp> confirm_at;  ///< when it leaves `unconfirmed`
   std::optional<oms::Timestamp> cancel_at;   ///< an accepted cancel takes effect then
+  std::optional<oms::Timestamp> expires_at;  ///< a `gfd` order is cancelled at this close
   bool stop_triggered = false;
   oms::Price reserve_per_share;  ///< buying power held per unfilled share (buys)
   oms::Price reserved;           ///< buying power still held for this order
