@@ -327,6 +327,9 @@ SimReply Broker::admin_orders() const {
   for (const Order& o : orders_) {
     json::object j = order_json(o);
     j["symbol"] = o.symbol;  // admin-only convenience; the real API never returns it
+    auto sent = [](const std::string& text) { return text.empty() ? json::value(nullptr) : json::value(text); };
+    j["sent_quote"] = json::object{{"ask_price", sent(o.sent_ask)}, {"bid_price", sent(o.sent_bid)},
+                                   {"bid_ask_timestamp", sent(o.sent_bid_ask_timestamp)}};
     results.push_back(std::move(j));
   }
   return json_reply(200, json::object{{"count", orders_.size()}, {"results", std::move(results)}});

@@ -160,6 +160,9 @@ void check_tick(const Instrument& inst, const Order& order, json::object& errors
 
 void copy_passthrough(const Params& form, Order& order) {
   order.order_form_version = field(form, "order_form_version");
+  order.sent_ask = field(form, "ask_price");
+  order.sent_bid = field(form, "bid_price");
+  order.sent_bid_ask_timestamp = field(form, "bid_ask_timestamp");
   if (auto preset = Price::parse(field(form, "preset_percent_limit"))) order.preset_percent_limit = *preset;
   if (order.type == "market") order.price.reset();  // market orders fill at the touch
 }

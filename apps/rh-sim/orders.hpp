@@ -29,6 +29,9 @@ struct Order {
   std::string id, ref_id, symbol, instrument_id;
   std::string side, type, trigger, time_in_force, market_hours, order_form_version;
   bool extended_hours = false;
+  /// ask_price, bid_price, bid_ask_timestamp as the client sent them ("" = absent); not checked,
+  /// shown by /_sim/orders so tests can see what a client sent.
+  std::string sent_ask, sent_bid, sent_bid_ask_timestamp;
   std::optional<oms::Price> price, stop_price, preset_percent_limit;
   oms::Quantity quantity, cumulative;
   std::vector<Execution> executions;
