@@ -94,6 +94,10 @@ Session::~Session() = default;
 outcome<std::unique_ptr<Session>> Session::open(const config::Config& config, bool json) {
   auto impl = std::make_unique<Impl>(config);
   impl->recovery = run(impl->ctx, impl->om.start());
+  if (int owner = impl->recovery.journal_owner_pid; owner != 0)
+    return CliError{exit_failure, "journal", impl->recovery.error,
+                    "nothing was sent; wait for process " + std::to_string(owner) +
+                        " to finish, or stop it (kill " + std::to_string(owner) + ") and run the command again"};
   if (!impl->recovery.ok())
     return CliError{exit_code_for_broker_text(impl->recovery.error), "recovery", impl->recovery.error,
                     "nothing was sent; check the broker (--broker, credentials) and the journal at " +
