@@ -3,6 +3,7 @@
 #include "actors/journal_file.hpp"
 #include "actors/journal_replay.hpp"
 #include "runtime/log.hpp"
+#include "runtime/run_on.hpp"
 
 #include <set>
 
@@ -55,7 +56,9 @@ class Recovery {
       co_return report_;
     }
     report_.torn_tail = parts_.journal->open_report().repaired_torn_tail;
-    if (!read_journal()) co_return report_;
+    journal::OpenReport read;
+    auto all = co_await records(read);
+    if (!read_journal(all, read)) co_return report_;
     std::vector<OrderEnvelope> open;
     // Paper orders live in memory: a previous process's paper book is gone, only latches remain.
     if (parts_.broker->mode() == ExecutionMode::live) {
@@ -66,11 +69,25 @@ class Recovery {
   }
 
  private:
+  // The journal is read once, when the Journal opened it under the lock; recovery takes those
+  // records (plus any written since) on the journal's strand. Only a second start() reads the
+  // file again.
+  awaitable<std::vector<json::object>> records(journal::OpenReport& read) {
+    auto take = [](std::shared_ptr<Journal> j) -> awaitable<std::optional<std::vector<json::object>>> {
+      co_return j->take_startup_records();
+    };
+    auto op = take(parts_.journal);  // named: no lambda inside a co_await expression (GCC 12)
+    auto taken = co_await runtime::run_on(parts_.journal->strand(), std::move(op));
+    if (taken) {
+      read = parts_.journal->open_report();
+      co_return std::move(*taken);
+    }
+    co_return journal::JournalFile::read_all(parts_.journal_path, &read);
+  }
+
   // The journal is the truth: a line in the middle that cannot be read may have been anything
   // (an intent, a fill, the kill switch), so nothing is traded until a person has looked.
-  bool read_journal() {
-    journal::OpenReport read;
-    auto records = journal::JournalFile::read_all(parts_.journal_path, &read);
+  bool read_journal(const std::vector<json::object>& records, const journal::OpenReport& read) {
     if (!read.malformed.empty()) {
       for (const auto& bad : read.bad_lines) report_.journal_malformed_lines.push_back(static_cast<int>(bad.line));
       return fail("journal " + parts_.journal_path + " " + first_bad_line(read) + " is not a readable record" +

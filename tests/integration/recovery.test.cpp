@@ -295,3 +295,20 @@ TEST_CASE("issue 12: a garbage line in the middle of the journal makes start() r
   CHECK(refused.error.has_value());
   CHECK(broker_orders(sim) == 0);
 }
+
+TEST_CASE("issue 12: the journal is read once at open, and records written before start() (a kill switch) are replayed too") {
+  simtest::SimFixture sim;
+  TempDir dir;
+  Session s(sim, dir);
+  // The file changes behind the owner's back after it was read: recovery must not read it again.
+  { std::ofstream(dir.file("orders.jsonl"), std::ios::app) << "written by nobody we know\n"; }
+  auto halted = run(s.ctx, s.om.cancel_all_open_orders("operator"));  // before start(): journalled
+  CHECK(halted.submissions_halted);
+  auto report = run(s.ctx, s.om.start());
+  REQUIRE_MESSAGE(report.ok(), report.error);
+  CHECK(report.halted);
+  CHECK(report.journal_records == 1);  // the halted record (the line written behind its back is not read)
+  auto refused = run(s.ctx, s.om.submit(request("AAPL", "1", Side::buy, "190.00")));
+  REQUIRE(refused.error.has_value());
+  CHECK(refused.error->category == SubmissionErrorCategory::halted);
+}
