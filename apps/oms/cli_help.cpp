@@ -24,7 +24,8 @@ constexpr const char* kCredentials =
 constexpr const char* kExitCodes =
     "Exit codes:\n"
     "  0  ok\n"
-    "  1  other failure (journal not writable, internal error; see DIR/oms.log)\n"
+    "  1  other failure (journal owned by another process, unreadable or not writable; internal\n"
+    "     error; see DIR/oms.log)\n"
     "  2  bad usage or validation error\n"
     "  3  the broker rejected the request (including insufficient funds)\n"
     "  4  the broker was unreachable after the retries, or an order's outcome is still unknown\n"
