@@ -37,7 +37,7 @@ JournalAck Journal::write(JournalRecord record) {
     log::error("journal.write_failed", {{"kind", record.kind}, {"error", ec.message()}});
     return JournalAck{false, "journal write failed: " + ec.message()};
   }
-  if (startup_) startup_->push_back(std::move(obj));  // written before recovery read the journal
+  if (startup_) startup_->push_back(obj);  // written before recovery took what was read at open
   return JournalAck{true, {}};
 }
 
