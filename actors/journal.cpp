@@ -4,14 +4,22 @@
 
 namespace oms::actors {
 
-Journal::Journal(runtime::Runtime& rt, const std::string& path, std::string name) : Actor(rt, std::move(name)) {
-  auto file = journal::JournalFile::open(path, &report_);
+Journal::Journal(runtime::Runtime& rt, const std::string& path, std::string name)
+    : Actor(rt, std::move(name)), path_(path) {
+  std::vector<boost::json::object> records;
+  auto file = journal::JournalFile::open(path, &report_, &records);
+  if (!file && file.error() == journal::journal_errc::locked) {
+    open_error_ = "the journal " + path + " is owned by process " + std::to_string(report_.owner_pid);
+    log::error("journal.locked", {{"path", path}, {"owner_pid", report_.owner_pid}});
+    return;
+  }
   if (!file) {
     open_error_ = "cannot open journal " + path + ": " + file.error().message();
     log::error("journal.open_failed", {{"path", path}, {"error", file.error().message()}});
     return;
   }
   file_.emplace(std::move(*file));
+  startup_ = std::move(records);
   if (report_.repaired_torn_tail)
     log::warn("journal.torn_tail_repaired", {{"path", path}, {"cut", report_.torn_tail}});
   for (const auto& m : report_.malformed) log::warn("journal.malformed_line", {{"path", path}, {"where", m}});
@@ -29,7 +37,14 @@ JournalAck Journal::write(JournalRecord record) {
     log::error("journal.write_failed", {{"kind", record.kind}, {"error", ec.message()}});
     return JournalAck{false, "journal write failed: " + ec.message()};
   }
+  if (startup_) startup_->push_back(obj);  // written before recovery took what was read at open
   return JournalAck{true, {}};
+}
+
+std::optional<std::vector<boost::json::object>> Journal::take_startup_records() {
+  auto out = std::move(startup_);
+  startup_.reset();
+  return out;
 }
 
 void Journal::on(runtime::Ask<JournalRecord, JournalAck> request) {

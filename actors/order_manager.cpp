@@ -113,7 +113,8 @@ awaitable<SyncReport> OrderManager::synchronize_open_orders() {
 }
 
 awaitable<RecoveryReport> OrderManager::start() {
-  return actors::recover(actors::RecoveryParts{config_.order_management.journal_path, journal_, ledger_, broker_});
+  return actors::recover(
+      actors::RecoveryParts{config_.order_management.journal_path, journal_, ledger_, broker_, poller_});
 }
 
 awaitable<AccountData> OrderManager::account_data(bool fresh) {

@@ -32,9 +32,13 @@ class OrderManager {
   ~OrderManager();
 
   /// Start-up recovery (call once, before trading): replays the journal, settles every intent
-  /// that has no broker id through the ref_id look-up, adopts open broker orders the journal
-  /// does not know, restores the duplicate guard, the kill-switch latch and the breaker.
+  /// that has no broker id through the ref_id look-up, catches up with what happened while no
+  /// process ran (one poll pass from the journalled cursor: fills and state changes journalled
+  /// and delivered to the fill callbacks once), adopts open broker orders the journal does not
+  /// know, restores the duplicate guard, the kill-switch latch and the breaker.
   /// Submissions are refused from construction until it has finished (call it first).
+  /// Fails, sending nothing, when another process owns the journal (`journal_owner_pid`) or a
+  /// line in its middle does not parse (`journal_malformed_lines`).
   runtime::awaitable<RecoveryReport> start();
 
   // Awaitables (call them inside a coroutine; each posts to the actors when called).
@@ -80,7 +84,8 @@ class OrderManager {
     });
   }
 
-  /// Fill callbacks (called on the poller's strand); register before start_polling().
+  /// Fill callbacks (called on the poller's strand); register before start(): fills that
+  /// happened while no process ran are delivered during start().
   void on_fill(actors::StatusPoller::FillCallback callback) { poller_->on_fill(std::move(callback)); }
   /// Starts the poll loop (every order_management.poll_interval_s).
   void start_polling();

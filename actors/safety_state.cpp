@@ -28,7 +28,7 @@ Decision LedgerState::admit(const PendingKey& key) {
 void LedgerState::restore(const std::vector<OrderEnvelope>& open_orders, bool halted,
                           std::optional<CircuitBreakerTripped> trip) {
   for (const auto& e : open_orders) entries_[PendingKey{e.symbol, e.side, e.limit_price}].envelope = e;
-  halted_ = halted;
+  halted_ = halted_ || halted;  // a kill switch pressed while recovery ran stays pressed
   trip_ = std::move(trip);
   recovering_ = false;
 }

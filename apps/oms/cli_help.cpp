@@ -24,7 +24,8 @@ constexpr const char* kCredentials =
 constexpr const char* kExitCodes =
     "Exit codes:\n"
     "  0  ok\n"
-    "  1  other failure (journal not writable, internal error; see DIR/oms.log)\n"
+    "  1  other failure (journal owned by another process, unreadable or not writable; internal\n"
+    "     error; see DIR/oms.log)\n"
     "  2  bad usage or validation error\n"
     "  3  the broker rejected the request (including insufficient funds)\n"
     "  4  the broker was unreachable after the retries, or an order's outcome is still unknown\n"
@@ -94,6 +95,17 @@ const std::vector<CommandSpec> kCommands = {
      "guardrail.\n\n"
      "Options:\n"
      "  --since DATE      only records at or after DATE (2026-11-24 or 2026-11-24T14:30:00Z)\n"},
+    {Command::journal, "journal", {"action"}, {}, {}, {},
+     "oms journal check|repair",
+     "check the order journal, or repair it by moving unreadable lines aside",
+     "check (read-only, safe while a bot runs): counts the records and lists every line that does\n"
+     "not parse (number and first bytes) and a torn last line. Exits 0 when clean, 1 otherwise.\n"
+     "Start-up refuses to trade while a line in the middle does not parse.\n\n"
+     "repair (only while no process owns the journal: stop the bot or `oms serve` first): keeps a\n"
+     "backup (<journal>.bak-YYYYMMDD-HHMMSS), moves the unreadable lines with their numbers to\n"
+     "<journal>.rejected-YYYYMMDD-HHMMSS, rewrites the journal atomically and appends a `halted`\n"
+     "record (a lost line may have been the kill switch): check the account, then `oms resume`.\n"
+     "--json prints what was found or done.\n"},
     {Command::resume, "resume", {}, {}, {}, {},
      "oms resume",
      "re-open submissions after the kill switch or the circuit breaker",

@@ -6,6 +6,8 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <csignal>
+
+#include <pthread.h>
 #include <exception>
 #include <optional>
 #include <stdexcept>
@@ -52,6 +54,8 @@ std::string recovery_note(const RecoveryReport& r) {
   count(r.intents_resolved - r.intents_not_placed, "interrupted submissions found at the broker");
   count(r.intents_not_placed, "interrupted submissions never placed (safe to place again)");
   count(r.orders_adopted, "broker orders adopted");
+  count(r.fills_while_down, "fills while no process ran (journalled now)");
+  count(r.state_changes_while_down, "order state changes while no process ran (journalled now)");
   if (r.torn_tail) parts.emplace_back("a torn last journal line set aside");
   if (r.halted) parts.emplace_back("submissions halted (kill switch)");
   if (r.breaker_open) parts.emplace_back("circuit breaker open");
@@ -60,7 +64,20 @@ std::string recovery_note(const RecoveryReport& r) {
   return note;
 }
 
+sigset_t stop_signal_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
 }  // namespace
+
+void block_stop_signals() {
+  sigset_t set = stop_signal_set();
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
 
 struct Session::Impl {
   explicit Impl(const config::Config& config)
@@ -91,9 +108,17 @@ struct Session::Impl {
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::~Session() = default;
 
-outcome<std::unique_ptr<Session>> Session::open(const config::Config& config, bool json) {
+outcome<std::unique_ptr<Session>> Session::open(const config::Config& config, bool json, FillPrinter on_fill) {
   auto impl = std::make_unique<Impl>(config);
+  impl->printer = std::move(on_fill);
   impl->recovery = run(impl->ctx, impl->om.start());
+  impl->printer = nullptr;
+  if (int owner = impl->recovery.journal_owner_pid; owner != 0)
+    return CliError{exit_failure, "journal", impl->recovery.error,
+                    "nothing was sent; wait for process " + std::to_string(owner) +
+                        " to finish, or stop it (kill " + std::to_string(owner) + ") and run the command again"};
+  if (!impl->recovery.journal_malformed_lines.empty())
+    return CliError{exit_failure, "journal", impl->recovery.error, ""};
   if (!impl->recovery.ok())
     return CliError{exit_code_for_broker_text(impl->recovery.error), "recovery", impl->recovery.error,
                     "nothing was sent; check the broker (--broker, credentials) and the journal at " +
@@ -127,6 +152,8 @@ void Session::poll_until_signal(FillPrinter on_fill) {
   asio::signal_set signals(ctx, SIGINT, SIGTERM);
   bool stop = false;
   signals.async_wait([&](const boost::system::error_code&, int) { stop = true; });
+  sigset_t stop_signals = stop_signal_set();
+  ::pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);  // a pending one is delivered now
   impl_->om.start_polling();
   ctx.restart();
   while (!stop && ctx.run_one() > 0) {

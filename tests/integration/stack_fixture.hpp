@@ -17,8 +17,12 @@ using namespace std::chrono_literals;
 
 // Journal, SafetyLedger, Gateway and Submitter on one runtime, against the simulator.
 struct Stack {
-  explicit Stack(simtest::SimFixture& s, std::function<void(GatewayOptions&)> tweak = {})
-      : sim(s), rt(ctx),
+  /// `clock`: the runtime's (null: the real one).
+  explicit Stack(simtest::SimFixture& s, std::shared_ptr<oms::runtime::Clock> clock)
+      : Stack(s, std::function<void(GatewayOptions&)>{}, std::move(clock)) {}
+  explicit Stack(simtest::SimFixture& s, std::function<void(GatewayOptions&)> tweak = {},
+                 std::shared_ptr<oms::runtime::Clock> clock = nullptr)
+      : sim(s), rt(ctx, {std::move(clock), nullptr}),
         journal_path((std::filesystem::temp_directory_path() /
                       ("oms-submitter-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)) / "orders.jsonl")
                          .string()) {

@@ -90,7 +90,7 @@ bool is_output(const TraceRecord& r) { return r.to == kExternal; }
 void strip_volatile(boost::json::value& v) {
   if (auto* o = v.if_object()) {
     for (const char* key : {"raw", "ref_id", "submitted_at", "updated_at", "executed_at", "fetched_at", "at",
-                            "broker_state"})
+                            "broker_state", "cursor"})
       o->erase(key);
     for (auto& [key, child] : *o) strip_volatile(child);
   } else if (auto* a = v.if_array()) {

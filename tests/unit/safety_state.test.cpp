@@ -104,3 +104,12 @@ TEST_CASE("the kill switch latches until an explicit resume, and the ledger list
   ledger.resume();
   CHECK(ledger.admit(key("MSFT")).admission == Admission::proceed);
 }
+
+TEST_CASE("issue 12: a kill switch pressed while recovery runs survives the restore of a journal that was not halted") {
+  LedgerState ledger;
+  ledger.begin_recovery();
+  ledger.halt();  // cancel-all reached the owner mid-recovery
+  ledger.restore({}, false, std::nullopt);
+  CHECK(ledger.halted());
+  CHECK(ledger.admit(key()).admission == Admission::halted);
+}
