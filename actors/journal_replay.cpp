@@ -72,6 +72,7 @@ class Replayer {
     else if (kind == "envelope" || kind == "adopted") known(r, line);
     else if (kind == "submission_failed") failed(r);
     else if (kind == "intent_abandoned") pending_.erase(text(r, "ref_id"));
+    else if (kind == "settlement_gave_up") {}  // still unresolved: the next start settles it again
     else if (kind == "state_change") state_change(r);
     else if (kind == "cancel_result") cancel_result(r);
     else if (kind == "fill") fill(r);
@@ -122,11 +123,15 @@ class Replayer {
     slot.finished = finished;
   }
 
-  // A definitive failure settles the intent; an ambiguous one leaves it for the look-up.
+  // A definitive failure settles the intent; an ambiguous one leaves it for the settlement, which
+  // knows from its time that no attempt followed.
   void failed(const json::object& r) {
     SubmissionErrorCategory category{};
     bool known_category = enum_field(r, "category", category);
-    if (known_category && category == SubmissionErrorCategory::ambiguous_unresolved) return;
+    if (known_category && category == SubmissionErrorCategory::ambiguous_unresolved) {
+      if (auto it = pending_.find(text(r, "ref_id")); it != pending_.end()) it->second.attempts_ended_at = optional_time(r, "ts");
+      return;
+    }
     pending_.erase(text(r, "ref_id"));
     if (known_category && category == SubmissionErrorCategory::insufficient_funds)
       out_.trip = CircuitBreakerTripped{TripReason::insufficient_funds, text(r, "detail"), time_field(r)};

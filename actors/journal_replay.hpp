@@ -31,6 +31,10 @@ struct JournalIntent {
   std::string strategy;
   ExecutionMode mode = ExecutionMode::live;
   Timestamp at{};
+  /// When the attempts ended: the time of its ambiguous `submission_failed` (the gateway had
+  /// returned, no POST followed). Absent when the process stopped while sending: then no
+  /// earlier bound than the next start is known.
+  std::optional<Timestamp> attempts_ended_at;
 };
 
 /// An order the journal knows went to the broker (kind "envelope" or "adopted").

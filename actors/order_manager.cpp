@@ -64,7 +64,8 @@ OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, g
     live_ = std::make_shared<gateway::Gateway>(rt, gateway_options(config_, std::move(credentials)));
     broker_ = live_;
   }
-  submitter_ = std::make_shared<actors::Submitter>(rt, om, ledger_, journal_, broker_);
+  settler_ = std::make_shared<actors::Settler>(rt, actors::settlement_policy(om.settlement), ledger_, journal_, broker_);
+  submitter_ = std::make_shared<actors::Submitter>(rt, om, ledger_, journal_, broker_, settler_);
   canceller_ = std::make_shared<actors::Canceller>(rt, ledger_, journal_, broker_);
   poller_ = std::make_shared<actors::StatusPoller>(rt, std::chrono::seconds(om.poll_interval_s), ledger_, journal_,
                                                    broker_);
@@ -113,8 +114,9 @@ awaitable<SyncReport> OrderManager::synchronize_open_orders() {
 }
 
 awaitable<RecoveryReport> OrderManager::start() {
-  return actors::recover(
-      actors::RecoveryParts{config_.order_management.journal_path, journal_, ledger_, broker_, poller_});
+  return actors::recover(actors::RecoveryParts{config_.order_management.journal_path, journal_, ledger_, broker_, poller_,
+                                               settler_,
+                                               actors::settlement_policy(config_.order_management.settlement)});
 }
 
 awaitable<AccountData> OrderManager::account_data(bool fresh) {

@@ -8,6 +8,7 @@
 #include "actors/canceller.hpp"
 #include "actors/journal.hpp"
 #include "actors/safety_ledger.hpp"
+#include "actors/settlement.hpp"
 #include "actors/status_poller.hpp"
 #include "actors/submitter.hpp"
 #include "config/config.hpp"
@@ -99,6 +100,8 @@ class OrderManager {
   const std::shared_ptr<actors::Canceller>& canceller() const { return canceller_; }
   const std::shared_ptr<actors::StatusPoller>& poller() const { return poller_; }
   const std::shared_ptr<actors::SafetyLedger>& ledger() const { return ledger_; }
+  /// Settles unresolved intents in the background (actors/settlement.hpp).
+  const std::shared_ptr<actors::Settler>& settler() const { return settler_; }
   const std::shared_ptr<actors::CacheInvalidator>& account_cache() const { return cache_; }
   /// The broker the actors use: the live gateway, or the paper broker in paper mode.
   const std::shared_ptr<gateway::Broker>& broker() const { return broker_; }
@@ -115,6 +118,7 @@ class OrderManager {
   std::shared_ptr<gateway::Broker> broker_;
   std::shared_ptr<gateway::Gateway> live_;
   std::shared_ptr<gateway::PaperBroker> paper_;
+  std::shared_ptr<actors::Settler> settler_;
   std::shared_ptr<actors::Submitter> submitter_;
   std::shared_ptr<actors::Canceller> canceller_;
   std::shared_ptr<actors::StatusPoller> poller_;

@@ -115,41 +115,82 @@ class Recovery {
     return false;
   }
 
-  // Step 1: every live intent without a broker id, settled by its ref_id.
+  // Step 1: every live intent without a broker id goes through the settlement protocol
+  // (actors/settlement_fsm.hpp); one listing is each one's first look-up. Found → its envelope
+  // is journalled; proven absent → journalled as never placed; anything else (the listing failed,
+  // or it came too soon after the last attempt to prove absence) → the intent stays unresolved:
+  // its key is reserved in the ledger and the Settler goes on in the background. Nothing else is
+  // blocked by it: other keys trade as soon as recovery ends.
   awaitable<bool> settle_intents() {
     std::vector<recovery::JournalIntent> live;
     for (const auto& i : replay_.unresolved)
       if (i.mode == ExecutionMode::live) live.push_back(i);
     if (live.empty()) co_return true;
-    std::optional<Timestamp> since = replay_.earliest_unresolved();
-    if (since) *since -= kLookBackMargin;
-    auto orders = co_await parts_.broker->list_orders(since);
-    if (!orders) co_return fail("could not list broker orders to settle intents: " + orders.error().to_string());
+    auto now = clock().now();
+    std::vector<settlement::Fsm> fsms;
+    std::optional<Timestamp> since;
     for (const auto& intent : live) {
-      ++report_.intents_resolved;
-      const auto* found = gateway::find_by_ref_id(*orders, intent.ref_id);
-      if (!found) {
+      // A process that stopped while sending may have sent up to its end, which was before now.
+      fsms.emplace_back(intent.at, intent.attempts_ended_at.value_or(now), now, parts_.settlement);
+      auto window = fsms.back().begin_look_up(now);
+      if (!since || *window < *since) since = window;
+    }
+    auto orders = co_await parts_.broker->list_orders(since);
+    auto done = clock().now();
+    if (!orders) log::warn("recovery.settlement_deferred", {{"intents", live.size()}, {"error", orders.error().to_string()}});
+    for (std::size_t n = 0; n < live.size(); ++n) {
+      const auto& intent = live[n];
+      auto& fsm = fsms[n];
+      const gateway::BrokerOrder* found = orders ? gateway::find_by_ref_id(*orders, intent.ref_id) : nullptr;
+      auto step = !orders ? fsm.failed(done, orders.error().to_string())
+                          : found ? fsm.found(done) : fsm.not_found(now, done);
+      if (found) {
+        gateway::BrokerOrder order = *found;
+        recovery::JournalIntent settled = intent;
+        if (!co_await settle_found(std::move(settled), std::move(order))) co_return false;
+      } else if (std::holds_alternative<settlement::ProvenAbsent>(step)) {
+        ++report_.intents_resolved;
         ++report_.intents_not_placed;
         json::object data{{"ref_id", intent.ref_id}, {"symbol", intent.symbol},
                           {"reason", "not at the broker after a restart: it was never placed"}};
         if (!co_await journal("intent_abandoned", std::move(data))) co_return fail("the journal refused a record");
-        continue;
+      } else {
+        auto at = std::get_if<settlement::LookUpAt>(&step);
+        still_unresolved(intent, at ? std::optional<Timestamp>(at->at) : std::nullopt);
       }
-      auto known = known_from(intent, *found);
-      auto data = order_record(known);
-      data["reference_price"] = intent.reference_price.to_string(2);
-      data["submitted_at"] = format_iso8601(found->created_at);
-      data["strategy"] = intent.strategy;
-      data["raw"] = found->raw;
-      data["recovered"] = true;
-      if (!co_await journal("envelope", std::move(data))) co_return fail("the journal refused a record");
-      log::warn("recovery.intent_found_at_broker", {{"ref_id", intent.ref_id}, {"order_id", found->id}});
-      replay_.orders[found->id] = known;
-      // Tracked from nothing: whatever it did at the broker is news, reported once.
-      replay_.progress.try_emplace(found->id).first->second.order_id = found->id;
     }
     co_return true;
   }
+
+  // Found at the broker (by the first look-up, or open under its ref_id): its envelope.
+  awaitable<bool> settle_found(recovery::JournalIntent intent, gateway::BrokerOrder found) {
+    ++report_.intents_resolved;
+    auto known = known_from(intent, found);
+    auto data = order_record(known);
+    data["reference_price"] = intent.reference_price.to_string(2);
+    data["submitted_at"] = format_iso8601(found.created_at);
+    data["strategy"] = intent.strategy;
+    data["raw"] = found.raw;
+    data["recovered"] = true;
+    if (!co_await journal("envelope", std::move(data))) co_return fail("the journal refused a record");
+    log::warn("recovery.intent_found_at_broker", {{"ref_id", intent.ref_id}, {"order_id", found.id}});
+    replay_.orders[found.id] = known;
+    // Tracked from nothing: whatever it did at the broker is news, reported once.
+    replay_.progress.try_emplace(found.id).first->second.order_id = found.id;
+    co_return true;
+  }
+
+  void still_unresolved(const recovery::JournalIntent& i, std::optional<Timestamp> next_look_up) {
+    PendingKey key{i.symbol, i.side, i.limit_price};
+    unresolved_.push_back(UnresolvedIntent{i.ref_id, key, i.quantity, i.at});
+    settle_later_.push_back(SettleIntent{i.ref_id, key, i.quantity, i.reference_price, i.strategy, i.mode, i.at,
+                                         i.attempts_ended_at.value_or(clock().now()), next_look_up});
+    report_.unresolved_ref_ids.push_back(i.ref_id);
+    log::warn("recovery.intent_unresolved", {{"ref_id", i.ref_id}, {"symbol", i.symbol},
+                                             {"limit_price", i.limit_price.to_string(2)}});
+  }
+
+  runtime::Clock& clock() const { return parts_.ledger->runtime().clock(); }
 
   // Step 2: what happened while no process ran. The poller resumes from the journal (the
   // executions and states already journalled, the cursor) and makes one pass before anything can
@@ -178,7 +219,15 @@ class Recovery {
       auto known = replay_.orders.find(o.id);
       if (known == replay_.orders.end()) {
         gateway::BrokerOrder unknown = o;
-        if (!co_await adopt(std::move(unknown))) co_return false;
+        // An intent still unresolved shows here under its ref_id: it is that intent's order.
+        auto mine = o.ref_id ? unresolved_index(*o.ref_id) : -1;
+        if (mine >= 0) {
+          auto intent = *intent_of(*o.ref_id);
+          forget_unresolved(static_cast<std::size_t>(mine));
+          if (!co_await settle_found(std::move(intent), std::move(unknown))) co_return false;
+        } else if (!co_await adopt(std::move(unknown))) {
+          co_return false;
+        }
         known = replay_.orders.find(o.id);
       }
       if (!known->second.symbol.empty()) open.push_back(recovery::envelope_of(known->second));
@@ -204,14 +253,36 @@ class Recovery {
     co_return true;
   }
 
-  // Step 4: the ledger gets the open orders and the latches; submissions open (unless latched).
+  int unresolved_index(const std::string& ref_id) const {
+    for (std::size_t n = 0; n < unresolved_.size(); ++n)
+      if (unresolved_[n].ref_id == ref_id) return static_cast<int>(n);
+    return -1;
+  }
+  std::optional<recovery::JournalIntent> intent_of(const std::string& ref_id) const {
+    for (const auto& i : replay_.unresolved)
+      if (i.ref_id == ref_id) return i;
+    return std::nullopt;
+  }
+  void forget_unresolved(std::size_t n) {
+    std::erase(report_.unresolved_ref_ids, unresolved_[n].ref_id);
+    unresolved_.erase(unresolved_.begin() + static_cast<long>(n));
+    settle_later_.erase(settle_later_.begin() + static_cast<long>(n));
+  }
+
+  // Step 4: the ledger gets the open orders, the unresolved intents (their keys stay reserved)
+  // and the latches; submissions open (unless latched); the Settler takes the unresolved on.
   awaitable<void> restore_ledger(std::vector<OrderEnvelope> open) {
     report_.pending_restored = static_cast<int>(open.size());
-    RestoreLedger restore{std::move(open), replay_.halted, replay_.trip};
+    report_.intents_unresolved = static_cast<int>(unresolved_.size());
+    RestoreLedger restore{std::move(open), replay_.halted, replay_.trip, unresolved_};
     auto state = co_await runtime::ask<PendingOrders>(parts_.ledger, std::move(restore), 10s, "recovery");
     if (!state) {
       fail("the safety ledger did not answer");
       co_return;
+    }
+    // After the ledger holds them: a settlement's result always finds its entry.
+    for (auto& s : settle_later_) {
+      if (parts_.settler) post(parts_.settler, std::move(s), "recovery");
     }
     report_.halted = state->halted;
     report_.breaker_open = state->breaker_open;
@@ -224,6 +295,8 @@ class Recovery {
 
   RecoveryParts parts_;
   recovery::JournalReplay replay_;
+  std::vector<UnresolvedIntent> unresolved_;  ///< still unknown after the first look-up
+  std::vector<SettleIntent> settle_later_;    ///< the same, for the Settler (same order)
   RecoveryReport report_;
   std::optional<Timestamp> poll_cursor_;
 };

@@ -4,40 +4,95 @@
 
 namespace oms::actors {
 
+namespace {
+Reservation reservation(safety::Decision d) {
+  return Reservation{d.admission, std::move(d.existing), std::move(d.guidance), false, std::move(d.ref_id), d.rearm};
+}
+}  // namespace
+
 SafetyLedger::SafetyLedger(runtime::Runtime& rt, int failures_to_trip, std::string name)
     : Actor(rt, std::move(name)), state_(failures_to_trip) {}
 
 void SafetyLedger::on(runtime::Ask<ReserveSubmission, Reservation> m) {
-  auto d = state_.admit(m.body.key);
+  auto d = state_.admit(m.body.key, m.body.quantity, m.body.ref_id);
   if (d.admission == Admission::join_pending) {
-    joiners_[m.body.key].push_back(std::move(m.reply_to));  // answered when the first one ends
+    joiners_[d.ref_id].push_back(std::move(m.reply_to));  // answered when the first one ends
     return;
   }
-  m.reply_to.send(Reservation{d.admission, std::move(d.existing), std::move(d.guidance), false}, name());
+  if (d.admission == Admission::conflict)
+    log::warn("safety.key_conflict", {{"symbol", m.body.key.symbol}, {"limit_price", m.body.key.limit_price.to_string(2)},
+                                      {"quantity", m.body.quantity.to_string()}, {"why", d.guidance}});
+  m.reply_to.send(reservation(std::move(d)), name());
+}
+
+void SafetyLedger::on(runtime::Ask<AwaitSettlement, Reservation> m) {
+  auto now = state_.settlement_answer(m.body.ref_id);
+  if (!now) {
+    waiting_[m.body.ref_id].push_back(std::move(m.reply_to));  // answered by IntentSettled
+    return;
+  }
+  m.reply_to.send(reservation(std::move(*now)), name());
+}
+
+void SafetyLedger::answer(std::map<std::string, std::vector<runtime::ReplyTo<Reservation>>>& parked,
+                          const std::string& ref_id, const Reservation& answer) {
+  auto it = parked.find(ref_id);
+  if (it == parked.end()) return;
+  for (auto& reply : it->second) reply.send(answer, name());
+  parked.erase(it);
 }
 
 void SafetyLedger::on(SubmissionSucceeded m) {
   state_.submitted(m.key, m.envelope);
   state_.broker_succeeded();
-  auto it = joiners_.find(m.key);
-  if (it == joiners_.end()) return;
-  for (auto& reply : it->second) reply.send(Reservation{Admission::duplicate, m.envelope, {}, false}, name());
-  joiners_.erase(it);
+  answer(joiners_, m.envelope.ref_id, Reservation{Admission::duplicate, m.envelope, {}, false, m.envelope.ref_id, false});
+}
+
+void SafetyLedger::count_failure(bool insufficient_funds, const std::string& detail) {
+  if (auto trip = state_.broker_failed(insufficient_funds, detail, runtime().clock().now()))
+    log::error("safety.circuit_breaker_tripped", {{"reason", boost::describe::enum_to_string(trip->reason, "")},
+                                                   {"detail", trip->detail}});
 }
 
 void SafetyLedger::on(SubmissionAbandoned m) {
-  state_.abandoned(m.key);
-  if (m.broker_failure) {
-    if (auto trip = state_.broker_failed(m.insufficient_funds, m.error, runtime().clock().now()))
-      log::error("safety.circuit_breaker_tripped", {{"reason", boost::describe::enum_to_string(trip->reason, "")},
-                                                     {"detail", trip->detail}});
-  }
-  auto it = joiners_.find(m.key);
-  if (it == joiners_.end()) return;
+  state_.abandoned(m.key, m.ref_id);
+  if (m.broker_failure) count_failure(m.insufficient_funds, m.error);
   // The joiners asked for the same order: they get the same failure, not a second attempt.
-  for (auto& reply : it->second)
-    reply.send(Reservation{Admission::proceed, std::nullopt, m.error, true}, name());
-  joiners_.erase(it);
+  answer(joiners_, m.ref_id, Reservation{Admission::proceed, std::nullopt, m.error, true, m.ref_id, false});
+}
+
+// The outcome is unknown: the key stays reserved, and identical requests that joined the
+// submission now wait for its settlement instead of sending again.
+void SafetyLedger::on(SubmissionUnresolved m) {
+  state_.unresolved(m.key, m.ref_id, m.at);
+  count_failure(false, m.error);
+  log::warn("safety.intent_unresolved", {{"ref_id", m.ref_id}, {"symbol", m.key.symbol},
+                                         {"limit_price", m.key.limit_price.to_string(2)}, {"error", m.error}});
+  answer(joiners_, m.ref_id, Reservation{Admission::await_settlement, std::nullopt, {}, false, m.ref_id, false});
+}
+
+void SafetyLedger::on(IntentSettled m) {
+  state_.settled(m);
+  Reservation told;
+  told.ref_id = m.ref_id;
+  switch (m.outcome) {
+    case SettlementOutcome::found:
+      told.admission = Admission::duplicate;
+      told.existing = m.envelope;
+      break;
+    case SettlementOutcome::proven_absent: told.admission = Admission::retry; break;
+    case SettlementOutcome::gave_up:
+      told.admission = Admission::unresolved;
+      told.guidance = "the outcome of ref_id " + m.ref_id + " is still unknown after its settlement timeout (" +
+                      m.detail + "); its key stays reserved";
+      break;
+  }
+  auto parked = waiting_.find(m.ref_id);
+  std::size_t waiting = parked == waiting_.end() ? 0 : parked->second.size();
+  log::info("safety.intent_settled", {{"ref_id", m.ref_id}, {"outcome", boost::describe::enum_to_string(m.outcome, "")},
+                                      {"order_id", m.envelope ? m.envelope->order_id : std::string()},
+                                      {"waiting", waiting}});
+  answer(waiting_, m.ref_id, told);
 }
 
 void SafetyLedger::on(OrderFinished m) {
@@ -55,17 +110,19 @@ void SafetyLedger::on(ResumeSubmissions m) {
   log::warn("safety.submissions_resumed", {{"requested_by", m.requested_by}});
 }
 
-void SafetyLedger::on(runtime::Ask<PendingOrdersQuery, PendingOrders> m) {
-  m.reply_to.send(PendingOrders{state_.pending_order_ids(), state_.halted(), state_.breaker_open()}, name());
+PendingOrders SafetyLedger::snapshot() const {
+  return PendingOrders{state_.pending_order_ids(), state_.halted(), state_.breaker_open(), state_.unresolved_intents()};
 }
+
+void SafetyLedger::on(runtime::Ask<PendingOrdersQuery, PendingOrders> m) { m.reply_to.send(snapshot(), name()); }
 
 void SafetyLedger::on(BeginRecovery) { state_.begin_recovery(); }
 
 void SafetyLedger::on(runtime::Ask<RestoreLedger, PendingOrders> m) {
-  state_.restore(m.body.open_orders, m.body.halted, m.body.trip);
-  log::info("safety.restored", {{"pending", state_.pending()}, {"halted", state_.halted()},
-                                {"breaker_open", state_.breaker_open()}});
-  m.reply_to.send(PendingOrders{state_.pending_order_ids(), state_.halted(), state_.breaker_open()}, name());
+  state_.restore(m.body.open_orders, m.body.unresolved, m.body.halted, m.body.trip);
+  log::info("safety.restored", {{"pending", state_.pending()}, {"unresolved", m.body.unresolved.size()},
+                                {"halted", state_.halted()}, {"breaker_open", state_.breaker_open()}});
+  m.reply_to.send(snapshot(), name());
 }
 
 }  // namespace oms::actors

@@ -1,8 +1,11 @@
 #pragma once
 /// The SafetyLedger actor (seed: SafetyChecks): admits or refuses submissions, de-duplicates
-/// identical requests (also when they race), runs the circuit breaker and the kill-switch latch.
+/// identical requests (also when they race, and while an earlier one's outcome is being
+/// settled), refuses a request that only shares a pending order's key, runs the circuit breaker
+/// and the kill-switch latch. Its state is actors/safety_state.hpp.
 #include "actors/safety_state.hpp"
 #include "messages/safety.hpp"
+#include "messages/settlement.hpp"
 #include "runtime/actor.hpp"
 
 #include <map>
@@ -11,8 +14,9 @@
 namespace oms::actors {
 
 class SafetyLedger final
-    : public runtime::Actor<SafetyLedger, runtime::Ask<ReserveSubmission, Reservation>, SubmissionSucceeded,
-                            SubmissionAbandoned, OrderFinished, HaltSubmissions, ResumeSubmissions,
+    : public runtime::Actor<SafetyLedger, runtime::Ask<ReserveSubmission, Reservation>,
+                            runtime::Ask<AwaitSettlement, Reservation>, SubmissionSucceeded, SubmissionAbandoned,
+                            SubmissionUnresolved, IntentSettled, OrderFinished, HaltSubmissions, ResumeSubmissions,
                             runtime::Ask<PendingOrdersQuery, PendingOrders>, BeginRecovery,
                             runtime::Ask<RestoreLedger, PendingOrders>> {
  public:
@@ -21,8 +25,11 @@ class SafetyLedger final
  private:
   friend struct runtime::ActorAccess;
   void on(runtime::Ask<ReserveSubmission, Reservation> m);
+  void on(runtime::Ask<AwaitSettlement, Reservation> m);
   void on(SubmissionSucceeded m);
   void on(SubmissionAbandoned m);
+  void on(SubmissionUnresolved m);
+  void on(IntentSettled m);
   void on(OrderFinished m);
   void on(HaltSubmissions m);
   void on(ResumeSubmissions m);
@@ -30,8 +37,17 @@ class SafetyLedger final
   void on(BeginRecovery m);
   void on(runtime::Ask<RestoreLedger, PendingOrders> m);
 
+  void count_failure(bool insufficient_funds, const std::string& detail);
+  /// Answers everyone parked under `ref_id` in `parked` with `answer`.
+  void answer(std::map<std::string, std::vector<runtime::ReplyTo<Reservation>>>& parked, const std::string& ref_id,
+              const Reservation& answer);
+  PendingOrders snapshot() const;
+
   safety::LedgerState state_;
-  std::map<PendingKey, std::vector<runtime::ReplyTo<Reservation>>> joiners_;  // racing duplicates
+  /// Identical requests racing a submission in flight, by its ref_id.
+  std::map<std::string, std::vector<runtime::ReplyTo<Reservation>>> joiners_;
+  /// Identical requests waiting for a settlement, by the unresolved intent's ref_id.
+  std::map<std::string, std::vector<runtime::ReplyTo<Reservation>>> waiting_;
 };
 
 }  // namespace oms::actors

@@ -1,51 +1,171 @@
 #include "actors/safety_state.hpp"
 
+#include <algorithm>
+
 namespace oms::safety {
 
-Decision LedgerState::admit(const PendingKey& key) {
+namespace {
+
+std::string side_text(Side s) { return boost::describe::enum_to_string(s, "?"); }
+
+}  // namespace
+
+Decision LedgerState::admit(const PendingKey& key, Quantity quantity, const std::string& ref_id) {
   if (recovering_)
     return {Admission::halted, std::nullopt,
-            "start-up recovery has not finished: await OrderManager::start() before submitting"};
+            "start-up recovery has not finished: await OrderManager::start() before submitting", {}, false};
   if (halted_)
     return {Admission::halted, std::nullopt,
-            "submissions are halted by the kill switch; run `oms resume` once the incident is over"};
+            "submissions are halted by the kill switch; run `oms resume` once the incident is over", {}, false};
   if (trip_) {
     std::string why = trip_->reason == TripReason::insufficient_funds
                           ? "the broker reported insufficient buying power (" + trip_->detail + ")"
                           : "the broker failed " + std::to_string(failures_to_trip_) + " times in a row (" + trip_->detail + ")";
     return {Admission::breaker_open, std::nullopt,
-            "the circuit breaker is open: " + why + "; check the account, then run `oms resume`"};
+            "the circuit breaker is open: " + why + "; check the account, then run `oms resume`", {}, false};
   }
   auto it = entries_.find(key);
-  if (it == entries_.end()) {
-    entries_.emplace(key, Entry{});
-    return {Admission::proceed, std::nullopt, {}};
+  if (it == entries_.end() || it->second.empty()) {
+    entries_[key].push_back(Entry{ref_id, quantity, Stage::sending, std::nullopt, false, {}});
+    return {Admission::proceed, std::nullopt, {}, ref_id, false};
   }
-  if (!it->second.envelope) return {Admission::join_pending, std::nullopt, {}};
-  return {Admission::duplicate, it->second.envelope, {}};
+  // The same order (same key and quantity) is answered with what became of it; never sent twice.
+  for (auto& e : it->second) {
+    if (e.quantity != quantity) continue;
+    switch (e.stage) {
+      case Stage::placed: return {Admission::duplicate, e.envelope, {}, e.ref_id, false};
+      case Stage::sending: return {Admission::join_pending, std::nullopt, {}, e.ref_id, false};
+      case Stage::unresolved: {
+        bool rearm = !e.settling;
+        e.settling = true;
+        return {Admission::await_settlement, std::nullopt, {}, e.ref_id, rearm};
+      }
+    }
+  }
+  // Only the key is shared: a different order would rest beside the pending one (or double it).
+  return {Admission::conflict, std::nullopt, describe(key, it->second), {}, false};
 }
 
-void LedgerState::restore(const std::vector<OrderEnvelope>& open_orders, bool halted,
-                          std::optional<CircuitBreakerTripped> trip) {
-  for (const auto& e : open_orders) entries_[PendingKey{e.symbol, e.side, e.limit_price}].envelope = e;
+std::string LedgerState::describe(const PendingKey& key, const std::vector<Entry>& holders) const {
+  const Entry& e = holders.front();
+  std::string what = key.symbol + " " + side_text(key.side) + " at " + key.limit_price.to_string(2) + " is already ";
+  switch (e.stage) {
+    case Stage::placed: what += "pending as order " + e.envelope->order_id; break;
+    case Stage::sending: what += "being sent (ref_id " + e.ref_id + ")"; break;
+    case Stage::unresolved: what += "unresolved (ref_id " + e.ref_id + ": the broker may hold it; it is being settled)"; break;
+  }
+  what += " with quantity " + e.quantity.to_string();
+  if (holders.size() > 1) what += " (and " + std::to_string(holders.size() - 1) + " more)";
+  return what;
+}
+
+std::optional<Decision> LedgerState::settlement_answer(const std::string& ref_id) const {
+  const Entry* e = find(ref_id);
+  // Gone (proven absent, or finished): the key is free; reserve again with the same ref_id.
+  if (!e || e->stage == Stage::sending) return Decision{Admission::retry, std::nullopt, {}, ref_id, false};
+  if (e->stage == Stage::placed) return Decision{Admission::duplicate, e->envelope, {}, ref_id, false};
+  if (e->settling) return std::nullopt;
+  return Decision{Admission::unresolved, std::nullopt,
+                  "the outcome of ref_id " + ref_id +
+                      " is still unknown after its settlement timeout; its key stays reserved",
+                  ref_id, false};
+}
+
+void LedgerState::restore(const std::vector<OrderEnvelope>& open_orders, const std::vector<UnresolvedIntent>& unresolved,
+                          bool halted, std::optional<CircuitBreakerTripped> trip) {
+  // Every open order, also several under one key: each must be released by its own finish.
+  for (const auto& o : open_orders) {
+    auto& list = entries_[PendingKey{o.symbol, o.side, o.limit_price}];
+    bool known = std::any_of(list.begin(), list.end(),
+                             [&](const Entry& e) { return e.envelope && e.envelope->order_id == o.order_id; });
+    if (!known) list.push_back(Entry{o.ref_id, o.quantity, Stage::placed, o, false, {}});
+  }
+  for (const auto& u : unresolved)
+    if (!find(u.ref_id)) entries_[u.key].push_back(Entry{u.ref_id, u.quantity, Stage::unresolved, std::nullopt, true, u.since});
   halted_ = halted_ || halted;  // a kill switch pressed while recovery ran stays pressed
   trip_ = std::move(trip);
   recovering_ = false;
 }
 
-void LedgerState::submitted(const PendingKey& key, const OrderEnvelope& envelope) { entries_[key].envelope = envelope; }
+void LedgerState::submitted(const PendingKey& key, const OrderEnvelope& envelope) {
+  if (finished_before(envelope.order_id)) {  // the poller saw it finish first
+    erase_ref(envelope.ref_id);
+    return;
+  }
+  Entry* e = find(envelope.ref_id);
+  if (!e) {
+    entries_[key].push_back(Entry{envelope.ref_id, envelope.quantity, Stage::placed, envelope, false, {}});
+    return;
+  }
+  e->stage = Stage::placed;
+  e->envelope = envelope;
+  e->settling = false;
+}
 
-void LedgerState::abandoned(const PendingKey& key) {
+void LedgerState::abandoned(const PendingKey& key, const std::string& ref_id) {
   auto it = entries_.find(key);
-  if (it != entries_.end() && !it->second.envelope) entries_.erase(it);
+  if (it == entries_.end()) return;
+  std::erase_if(it->second, [&](const Entry& e) { return e.ref_id == ref_id && e.stage == Stage::sending; });
+  if (it->second.empty()) entries_.erase(it);
+}
+
+void LedgerState::unresolved(const PendingKey& key, const std::string& ref_id, Timestamp at) {
+  Entry* e = find(ref_id);
+  if (!e) {
+    entries_[key].push_back(Entry{ref_id, {}, Stage::unresolved, std::nullopt, true, at});
+    return;
+  }
+  if (e->stage == Stage::placed) return;  // already found: a late report changes nothing
+  e->stage = Stage::unresolved;
+  e->settling = true;
+  e->since = at;
+}
+
+void LedgerState::settled(const IntentSettled& result) {
+  Entry* e = find(result.ref_id);
+  switch (result.outcome) {
+    case SettlementOutcome::found: {
+      if (!result.envelope) return;
+      bool done = result.finished || finished_before(result.envelope->order_id);
+      if (done) {
+        erase_ref(result.ref_id);
+        return;
+      }
+      if (!e) {
+        entries_[result.key].push_back(
+            Entry{result.ref_id, result.envelope->quantity, Stage::placed, result.envelope, false, {}});
+        return;
+      }
+      e->stage = Stage::placed;
+      e->envelope = result.envelope;
+      e->settling = false;
+      return;
+    }
+    case SettlementOutcome::proven_absent:
+      if (e && e->stage == Stage::unresolved) erase_ref(result.ref_id);
+      return;
+    case SettlementOutcome::gave_up:
+      if (e && e->stage == Stage::unresolved) e->settling = false;
+      return;
+  }
 }
 
 std::optional<PendingKey> LedgerState::finished(const std::string& order_id) {
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    if (it->second.envelope && it->second.envelope->order_id == order_id) {
-      PendingKey key = it->first;
-      entries_.erase(it);
-      return key;
+    auto& list = it->second;
+    auto e = std::find_if(list.begin(), list.end(),
+                          [&](const Entry& x) { return x.envelope && x.envelope->order_id == order_id; });
+    if (e == list.end()) continue;
+    PendingKey key = it->first;
+    list.erase(e);
+    if (list.empty()) entries_.erase(it);
+    return key;
+  }
+  if (!order_id.empty() && finished_unmatched_.insert(order_id).second) {
+    finished_order_.push_back(order_id);
+    if (finished_order_.size() > kFinishedMemory) {
+      finished_unmatched_.erase(finished_order_.front());
+      finished_order_.pop_front();
     }
   }
   return std::nullopt;
@@ -67,18 +187,67 @@ void LedgerState::resume() {
   consecutive_failures_ = 0;
 }
 
+std::size_t LedgerState::pending() const noexcept {
+  std::size_t n = 0;
+  for (const auto& [key, list] : entries_) n += list.size();
+  return n;
+}
+
 std::vector<std::string> LedgerState::pending_order_ids() const {
   std::vector<std::string> out;
-  for (const auto& [key, entry] : entries_)
-    if (entry.envelope) out.push_back(entry.envelope->order_id);
+  for (const auto& [key, list] : entries_)
+    for (const auto& e : list)
+      if (e.envelope) out.push_back(e.envelope->order_id);
   return out;
+}
+
+std::vector<UnresolvedIntent> LedgerState::unresolved_intents() const {
+  std::vector<UnresolvedIntent> out;
+  for (const auto& [key, list] : entries_)
+    for (const auto& e : list)
+      if (e.stage == Stage::unresolved) out.push_back(UnresolvedIntent{e.ref_id, key, e.quantity, e.since});
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.since < b.since; });
+  return out;
+}
+
+std::optional<Stage> LedgerState::stage_of(const std::string& ref_id) const {
+  const Entry* e = find(ref_id);
+  return e ? std::optional<Stage>(e->stage) : std::nullopt;
 }
 
 std::vector<PendingKey> LedgerState::clear() {
   std::vector<PendingKey> out;
-  for (const auto& [key, entry] : entries_) out.push_back(key);
-  entries_.clear();
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    auto& list = it->second;
+    auto before = list.size();
+    std::erase_if(list, [](const Entry& e) { return e.stage != Stage::unresolved; });
+    if (list.size() != before) out.push_back(it->first);
+    it = list.empty() ? entries_.erase(it) : std::next(it);
+  }
   return out;
+}
+
+LedgerState::Entry* LedgerState::find(const std::string& ref_id) {
+  if (ref_id.empty()) return nullptr;
+  for (auto& [key, list] : entries_)
+    for (auto& e : list)
+      if (e.ref_id == ref_id) return &e;
+  return nullptr;
+}
+
+const LedgerState::Entry* LedgerState::find(const std::string& ref_id) const {
+  return const_cast<LedgerState*>(this)->find(ref_id);
+}
+
+void LedgerState::erase_ref(const std::string& ref_id) {
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    auto& list = it->second;
+    auto before = list.size();
+    std::erase_if(list, [&](const Entry& e) { return e.ref_id == ref_id; });
+    if (list.size() == before) continue;
+    if (list.empty()) entries_.erase(it);
+    return;
+  }
 }
 
 }  // namespace oms::safety

@@ -2,27 +2,43 @@
 /// The SafetyLedger's state, without I/O or actors (seed: SafetyChecks): the pending-order cache
 /// keyed by symbol + side + normalised limit price, the circuit breaker and the kill-switch latch.
 /// The actor owns one of these and turns its answers into messages.
+///
+/// A key holds one entry per order reserved under it, each in one of three stages:
+/// - sending: reserved, the POST is in flight (an identical request joins it);
+/// - placed: at the broker with a known envelope (an identical request gets it back);
+/// - unresolved: the outcome is unknown — the broker may hold it — and a settlement is looking it
+///   up (an identical request waits for the settlement; nothing else may use the key).
+/// Several entries share a key only when the broker already holds several orders under it
+/// (adopted at start-up, or placed before this guard existed); a new request is never added
+/// beside an existing one: identical (same quantity) is answered with the existing order, another
+/// quantity is refused naming it.
 #include "messages/order.hpp"
 #include "messages/safety.hpp"
+#include "messages/settlement.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace oms::safety {
 
-// Admission (messages/safety.hpp): proceed = reserved, send it; join_pending = the same order is
-// being sent right now, wait for its outcome; duplicate = already at the broker, reuse its
-// envelope; breaker_open / halted = refused with guidance.
-
-/// The answer to `admit`.
+/// The answer to `admit` (and to a request waiting for a settlement).
 struct Decision {
   Admission admission = Admission::proceed;
   std::optional<OrderEnvelope> existing;  ///< for duplicate
-  std::string guidance;                   ///< for breaker_open / halted: what the operator should do
+  std::string guidance;                   ///< for refusals: why, and what the operator should do
+  /// proceed/retry: the ref_id to send with; join_pending: the one in flight;
+  /// await_settlement/unresolved: the unresolved intent's.
+  std::string ref_id;
+  bool rearm = false;  ///< await_settlement: its settlement had given up; start it again
 };
+
+/// Where a reserved order stands (see the header comment).
+enum class Stage { sending, unresolved, placed };
 
 /// Pending orders, breaker and kill switch. Plain state: the SafetyLedger actor serialises access.
 class LedgerState {
@@ -31,14 +47,26 @@ class LedgerState {
   /// breaker_consecutive_failures).
   explicit LedgerState(int failures_to_trip = 5) : failures_to_trip_(failures_to_trip) {}
 
-  /// May an order with this key be sent now? Reserves the key when the answer is `proceed`.
-  Decision admit(const PendingKey& key);
-  /// The reserved order reached the broker: later identical requests get this envelope.
+  /// May this order be sent now? Reserves the key under `ref_id` when the answer is `proceed`.
+  Decision admit(const PendingKey& key, Quantity quantity, const std::string& ref_id);
+  /// What a request waiting for the settlement of `ref_id` is told now; nullopt while the
+  /// settlement runs (keep waiting).
+  std::optional<Decision> settlement_answer(const std::string& ref_id) const;
+
+  /// The reserved order reached the broker (found by its envelope's ref_id): later identical
+  /// requests get this envelope.
   void submitted(const PendingKey& key, const OrderEnvelope& envelope);
-  /// The reserved order never reached the broker (validation, transient exhaustion): forget it,
-  /// leaving breaker state untouched (seed scenario 5).
-  void abandoned(const PendingKey& key);
+  /// The reserved order never reached the broker, or the broker refused it: forget it, leaving
+  /// breaker state untouched (seed scenario 5). A placed or unresolved entry stays.
+  void abandoned(const PendingKey& key, const std::string& ref_id);
+  /// The reserved order's outcome is unknown: the key stays reserved as `unresolved`.
+  void unresolved(const PendingKey& key, const std::string& ref_id, Timestamp at);
+  /// A settlement's result: found → placed (released at once when already finished), proven
+  /// absent → the key is free, gave up → stays unresolved (an identical request rearms it).
+  void settled(const IntentSettled& result);
   /// The order finished (filled, cancelled, rejected): its key is free again. Returns the key.
+  /// An id the ledger does not hold yet is remembered for a while: a submission or settlement
+  /// may report the order after the poller saw it finish.
   std::optional<PendingKey> finished(const std::string& order_id);
 
   /// Broker outcomes feed the breaker: insufficient funds trips it at once; so do
@@ -48,8 +76,10 @@ class LedgerState {
 
   /// Start-up recovery: refuse submissions until restore().
   void begin_recovery() { recovering_ = true; }
-  /// Recovery's result: open orders back in the duplicate guard, latches as they were.
-  void restore(const std::vector<OrderEnvelope>& open_orders, bool halted, std::optional<CircuitBreakerTripped> trip);
+  /// Recovery's result: every open order back in the duplicate guard (several may share a key),
+  /// the intents still being settled reserved as unresolved, latches as they were.
+  void restore(const std::vector<OrderEnvelope>& open_orders, const std::vector<UnresolvedIntent>& unresolved,
+               bool halted, std::optional<CircuitBreakerTripped> trip);
   bool recovering() const noexcept { return recovering_; }
 
   /// The kill switch: new submissions are refused until resume().
@@ -60,17 +90,41 @@ class LedgerState {
   bool halted() const noexcept { return halted_; }
   bool breaker_open() const noexcept { return trip_.has_value(); }
   const std::optional<CircuitBreakerTripped>& trip() const noexcept { return trip_; }
-  std::size_t pending() const noexcept { return entries_.size(); }
+  /// Entries of every stage.
+  std::size_t pending() const noexcept;
   /// Order ids the ledger knows are at the broker (the Canceller cancels these too).
   std::vector<std::string> pending_order_ids() const;
-  /// Clears every entry (after a confirmed cancel-all). Returns the keys cleared.
+  /// Intents whose outcome is unknown, oldest first (health, `oms orders`).
+  std::vector<UnresolvedIntent> unresolved_intents() const;
+  /// The stage of the entry reserved under `ref_id`, if any.
+  std::optional<Stage> stage_of(const std::string& ref_id) const;
+  /// Clears every entry but the unresolved ones (only a settlement frees those). Returns the
+  /// keys cleared.
   std::vector<PendingKey> clear();
+
+  /// How many finished-but-unknown order ids are remembered (see finished()).
+  static constexpr std::size_t kFinishedMemory = 4096;
 
  private:
   struct Entry {
-    std::optional<OrderEnvelope> envelope;  ///< empty while the first submission is in flight
+    std::string ref_id;
+    Quantity quantity;
+    Stage stage = Stage::sending;
+    std::optional<OrderEnvelope> envelope;  ///< placed
+    bool settling = false;                  ///< unresolved: a settlement is running
+    Timestamp since{};                      ///< unresolved: since when
   };
-  std::map<PendingKey, Entry> entries_;
+  using Entries = std::map<PendingKey, std::vector<Entry>>;
+
+  Entry* find(const std::string& ref_id);
+  const Entry* find(const std::string& ref_id) const;
+  void erase_ref(const std::string& ref_id);
+  bool finished_before(const std::string& order_id) const { return finished_unmatched_.contains(order_id); }
+  std::string describe(const PendingKey& key, const std::vector<Entry>& holders) const;
+
+  Entries entries_;
+  std::set<std::string> finished_unmatched_;
+  std::deque<std::string> finished_order_;  ///< finished_unmatched_ in arrival order (bounded)
   int failures_to_trip_;
   int consecutive_failures_ = 0;
   std::optional<CircuitBreakerTripped> trip_;

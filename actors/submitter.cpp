@@ -39,8 +39,9 @@ std::string guidance_for(SubmissionErrorCategory c, const std::string& ref_id) {
     case SubmissionErrorCategory::transient_exhausted:
       return "the broker was unreachable after the retries; nothing was placed — retry later";
     case SubmissionErrorCategory::ambiguous_unresolved:
-      return "the order may exist at the broker: check `oms orders` / the broker for ref_id " + ref_id +
-             " before placing it again";
+      return "the order may exist at the broker (ref_id " + ref_id +
+             "): the owner keeps looking it up; an identical request waits for the outcome and never places it "
+             "twice — see `oms orders --state unresolved`";
     default: return "the broker refused the order; fix it and submit again";
   }
 }
@@ -66,9 +67,10 @@ json::object intent_record(const OrderRequest& r, Price limit, const std::string
 }  // namespace
 
 Submitter::Submitter(runtime::Runtime& rt, config::OrderManagementConfig config, std::shared_ptr<SafetyLedger> ledger,
-                     std::shared_ptr<Journal> journal, std::shared_ptr<gateway::Broker> gateway, std::string name)
+                     std::shared_ptr<Journal> journal, std::shared_ptr<gateway::Broker> gateway,
+                     std::shared_ptr<Settler> settler, std::string name)
     : Actor(rt, std::move(name)), config_(std::move(config)), ledger_(std::move(ledger)), journal_(std::move(journal)),
-      gateway_(std::move(gateway)) {}
+      gateway_(std::move(gateway)), settler_(std::move(settler)) {}
 
 void Submitter::on(runtime::Ask<OrderRequest, SubmissionResult> m) {
   // Each submission runs as its own coroutine on this strand, so several can be in flight.
@@ -131,38 +133,88 @@ awaitable<void> Submitter::submit(OrderRequest request, runtime::ReplyTo<Submiss
     co_return;
   }
   PendingKey key{request.symbol, request.side, *limit};
-  ReserveSubmission reserve{key};
-  auto reservation = co_await runtime::ask<Reservation>(ledger_, std::move(reserve), 60s, name());
-  if (!reservation) {
-    reply.send(failure(SubmissionErrorCategory::internal, "", "the safety ledger did not answer", "retry"), name());
-    co_return;
-  }
-  switch (reservation->admission) {
-    case Admission::halted:
-      reply.send(failure(SubmissionErrorCategory::halted, "", "submissions are halted", reservation->guidance), name());
-      co_return;
-    case Admission::breaker_open:
-      reply.send(failure(SubmissionErrorCategory::breaker_open, "", "the circuit breaker is open", reservation->guidance),
-                 name());
-      co_return;
-    case Admission::duplicate: {
-      SubmissionResult r;
-      r.envelope = reservation->existing;
-      r.duplicate = true;
-      log::info("order.duplicate_request", {{"order_id", r.envelope->order_id}, {"symbol", request.symbol}});
-      reply.send(std::move(r), name());
-      co_return;
+  auto placed = reserve_and_place(std::move(request), *limit, key);
+  reply.send(co_await std::move(placed), name());
+}
+
+// The ledger decides whether this order may go out. An identical order whose outcome is unknown
+// is waited for; when the broker proved it absent, the key is reserved again with that order's
+// ref_id, so even a late copy of its first attempt could never become a second order (the broker
+// refuses a ref_id twice). A few rounds at most: each follows an event that changed the key.
+awaitable<SubmissionResult> Submitter::reserve_and_place(OrderRequest request, Price limit, PendingKey key) {
+  auto self = shared_from_this();
+  std::string ref_id = gateway::new_ref_id();
+  for (int round = 0; round < 4; ++round) {
+    ReserveSubmission reserve{key, request.quantity, ref_id};
+    auto asked = co_await runtime::ask<Reservation>(ledger_, std::move(reserve), 60s, name());
+    if (!asked) co_return failure(SubmissionErrorCategory::internal, "", "the safety ledger did not answer", "retry");
+    Reservation reservation = std::move(*asked);
+    if (reservation.admission == Admission::await_settlement) {
+      std::string waited_for = reservation.ref_id;
+      auto waiting = await_settlement(std::move(reservation));
+      auto settled = co_await std::move(waiting);
+      if (!settled)
+        co_return failure(SubmissionErrorCategory::ambiguous_unresolved, "",
+                          "an identical order (ref_id " + waited_for +
+                              ") may be at the broker and is still being settled after " +
+                              std::to_string(config_.settlement.wait_ms) + " ms",
+                          "nothing new was sent; the owner keeps looking it up — repeat the identical request to wait "
+                          "again, or see `oms orders --state unresolved`",
+                          waited_for);
+      reservation = std::move(*settled);
     }
-    default: break;
+    switch (reservation.admission) {
+      case Admission::halted:
+        co_return failure(SubmissionErrorCategory::halted, "", "submissions are halted", reservation.guidance);
+      case Admission::breaker_open:
+        co_return failure(SubmissionErrorCategory::breaker_open, "", "the circuit breaker is open", reservation.guidance);
+      case Admission::conflict:
+        co_return failure(SubmissionErrorCategory::pending_conflict, "order",
+                          reservation.guidance + ", not " + request.quantity.to_string(),
+                          "nothing was sent; the same quantity returns that order; otherwise wait until it ends, "
+                          "cancel it (`oms cancel-all`) or use another price");
+      case Admission::duplicate: {
+        SubmissionResult r;
+        r.envelope = std::move(reservation.existing);
+        r.duplicate = true;
+        log::info("order.duplicate_request", {{"order_id", r.envelope->order_id}, {"symbol", request.symbol}});
+        co_return r;
+      }
+      case Admission::unresolved:
+        co_return failure(SubmissionErrorCategory::ambiguous_unresolved, "", reservation.guidance,
+                          "nothing new was sent; check the broker for ref_id " + reservation.ref_id +
+                              " — repeat the identical request to look again, or restart to settle it",
+                          reservation.ref_id);
+      case Admission::retry:
+        // The earlier order was proven absent: place this one under its ref_id.
+        log::info("order.settled_absent_retry", {{"ref_id", reservation.ref_id}, {"symbol", request.symbol}});
+        ref_id = reservation.ref_id;
+        continue;
+      case Admission::proceed: {
+        if (reservation.abandoned)
+          co_return failure(SubmissionErrorCategory::broker_rejected, "", reservation.guidance,
+                            "an identical request just failed; see its error");
+        auto placing = place(std::move(request), limit, key, quote_for_order(key.symbol), reservation.ref_id);
+        co_return co_await std::move(placing);
+      }
+      case Admission::join_pending:
+      case Admission::await_settlement: break;
+    }
+    break;
   }
-  if (reservation->abandoned) {
-    reply.send(failure(SubmissionErrorCategory::broker_rejected, "", reservation->guidance,
-                       "an identical request just failed; see its error"),
-               name());
-    co_return;
-  }
-  auto result = co_await place(std::move(request), *limit, key, quote_for_order(key.symbol));
-  reply.send(std::move(result), name());
+  co_return failure(SubmissionErrorCategory::internal, "", "the order's key kept changing hands while this request waited",
+                    "retry");
+}
+
+awaitable<std::optional<Reservation>> Submitter::await_settlement(Reservation pending) {
+  auto self = shared_from_this();
+  if (pending.rearm) post(settler_, RearmSettlement{pending.ref_id}, name());
+  log::info("order.awaiting_settlement", {{"ref_id", pending.ref_id}, {"wait_ms", config_.settlement.wait_ms}});
+  AwaitSettlement wait{pending.ref_id};
+  auto timeout = std::chrono::duration_cast<runtime::Duration>(std::chrono::milliseconds(config_.settlement.wait_ms));
+  auto answer = co_await runtime::ask<Reservation>(ledger_, std::move(wait), timeout, name());
+  if (!answer) co_return std::nullopt;
+  co_return std::move(*answer);
 }
 
 awaitable<std::variant<gateway::Instrument, SubmissionResult>> Submitter::trading_rules(std::string symbol) {
@@ -222,15 +274,16 @@ awaitable<std::optional<FieldError>> Submitter::check_collar(std::string symbol,
   co_return pricing::check_price_collar(limit, cached->second.price, config_.price_collar_pct);
 }
 
-awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, PendingKey key, QuoteSnapshot quote) {
+awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, PendingKey key, QuoteSnapshot quote,
+                                             std::string ref_id) {
   auto self = shared_from_this();
-  std::string ref_id = gateway::new_ref_id();
+  Timestamp intent_at = runtime().clock().now();
   // Write-ahead: nothing is sent until the intent (with its ref_id) is durable.
   // Records are built before the co_await: GCC 12 miscompiles literals and braced temporaries
   // inside a co_await expression (see docs/architecture.md).
   JournalRecord intent_entry{"intent", intent_record(request, limit, ref_id, gateway_->mode())};
   if (!co_await journal(std::move(intent_entry))) {
-    post(ledger_, SubmissionAbandoned{key, "journal write failed", false, false}, name());
+    post(ledger_, SubmissionAbandoned{key, "journal write failed", false, false, ref_id}, name());
     co_return failure(SubmissionErrorCategory::journal_failed, "", "the order intent could not be journalled",
                       "nothing was sent; check the journal path and disk space");
   }
@@ -250,10 +303,21 @@ awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, 
                                       {"detail", e.detail}, {"attempts", e.attempts}, {"http_status", e.http_status},
                                       {"latency_ms", latency_ms}}};
     co_await journal(std::move(failed));
-    bool broker_failure = category != SubmissionErrorCategory::broker_rejected || e.http_status >= 500;
-    post(ledger_, SubmissionAbandoned{key, e.detail, broker_failure,
-                                      category == SubmissionErrorCategory::insufficient_funds},
-         name());
+    if (category == SubmissionErrorCategory::ambiguous_unresolved) {
+      // The broker may hold it: the key stays reserved and the owner settles it in the background.
+      Timestamp now = runtime().clock().now();
+      post(ledger_, SubmissionUnresolved{key, ref_id, e.detail, now}, name());
+      auto first = now + std::chrono::duration_cast<runtime::Duration>(
+                             std::chrono::milliseconds(config_.settlement.base_delay_ms));
+      post(settler_, SettleIntent{ref_id, key, request.quantity, request.reference_price, request.strategy,
+                                  gateway_->mode(), intent_at, now, first},
+           name());
+    } else {
+      bool broker_failure = category != SubmissionErrorCategory::broker_rejected || e.http_status >= 500;
+      post(ledger_, SubmissionAbandoned{key, e.detail, broker_failure,
+                                        category == SubmissionErrorCategory::insufficient_funds, ref_id},
+           name());
+    }
     log::warn("order.submission_failed", {{"ref_id", ref_id}, {"symbol", request.symbol},
                                           {"limit_price", limit.to_string(2)}, {"error", e.to_string()},
                                           {"attempt", e.attempts}, {"latency_ms", latency_ms}});

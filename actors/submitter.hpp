@@ -1,9 +1,14 @@
 #pragma once
 /// The Submitter: turns an OrderRequest into exactly one broker order. Validate → price →
 /// reserve (SafetyLedger) → journal the intent with its ref_id (write-ahead, fsync) → gateway →
-/// journal the envelope → reply. Every failure is journalled too (NFR-002).
+/// journal the envelope → reply. Every failure is journalled too (NFR-002). An outcome the
+/// gateway could not settle stays `unresolved`: the key stays reserved and the Settler looks the
+/// ref_id up in the background; an identical request meanwhile waits for its result (up to
+/// settlement.wait_ms) and gets the found order, or places it once (same ref_id) when the broker
+/// proved it absent.
 #include "actors/journal.hpp"
 #include "actors/safety_ledger.hpp"
+#include "actors/settlement.hpp"
 #include "config/config.hpp"
 #include "gateway/broker.hpp"
 #include "messages/submission.hpp"
@@ -18,7 +23,7 @@ class Submitter final : public runtime::Actor<Submitter, runtime::Ask<OrderReque
  public:
   Submitter(runtime::Runtime& rt, config::OrderManagementConfig config, std::shared_ptr<SafetyLedger> ledger,
             std::shared_ptr<Journal> journal, std::shared_ptr<gateway::Broker> gateway,
-            std::string name = "submitter");
+            std::shared_ptr<Settler> settler, std::string name = "submitter");
 
  private:
   friend struct runtime::ActorAccess;
@@ -30,7 +35,13 @@ class Submitter final : public runtime::Actor<Submitter, runtime::Ask<OrderReque
   };
 
   runtime::awaitable<void> submit(OrderRequest request, runtime::ReplyTo<SubmissionResult> reply);
-  runtime::awaitable<SubmissionResult> place(OrderRequest request, Price limit, PendingKey key, QuoteSnapshot quote);
+  /// Reserves the key (waiting for a settlement when an identical order's outcome is unknown)
+  /// and places the order, or answers with the existing one or the refusal.
+  runtime::awaitable<SubmissionResult> reserve_and_place(OrderRequest request, Price limit, PendingKey key);
+  runtime::awaitable<SubmissionResult> place(OrderRequest request, Price limit, PendingKey key, QuoteSnapshot quote,
+                                             std::string ref_id);
+  /// An identical order's outcome is unknown: wait for its settlement (bounded by wait_ms).
+  runtime::awaitable<std::optional<Reservation>> await_settlement(Reservation pending);
   runtime::awaitable<bool> journal(JournalRecord record);
   runtime::awaitable<std::optional<FieldError>> check_collar(std::string symbol, Side side, Price limit);
   /// The instrument's trading rules, or the reply that ends the submission (before any POST).
@@ -50,6 +61,7 @@ class Submitter final : public runtime::Actor<Submitter, runtime::Ask<OrderReque
   std::shared_ptr<SafetyLedger> ledger_;
   std::shared_ptr<Journal> journal_;
   std::shared_ptr<gateway::Broker> gateway_;
+  std::shared_ptr<Settler> settler_;
   std::map<std::string, CachedQuote> quotes_;  // symbol → latest price, for the collar
 };
 

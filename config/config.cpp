@@ -176,6 +176,21 @@ Error read_timeouts(Fields& parent, TimeoutConfig& out) {
   return f.unknown_keys();
 }
 
+Error read_settlement(Fields& parent, SettlementConfig& out) {
+  const json::object* obj;
+  if (auto e = parent.object("settlement", obj); e || !obj) return e;
+  Fields f(*obj, parent.field("settlement"));
+  if (auto e = f.integer("quiet_ms", out.quiet_ms, 0, 3'600'000)) return e;
+  if (auto e = f.integer("base_delay_ms", out.base_delay_ms, 1, 600'000)) return e;
+  if (auto e = f.integer("max_delay_ms", out.max_delay_ms, 1, 3'600'000)) return e;
+  if (auto e = f.integer("timeout_s", out.timeout_s, 1, 7 * 86'400)) return e;
+  // An embedding bot's submit waits 120 s in all: the wait must end before that.
+  if (auto e = f.integer("wait_ms", out.wait_ms, 0, 100'000)) return e;
+  if (out.max_delay_ms < out.base_delay_ms)
+    return FieldError{f.field("max_delay_ms"), "must be at least base_delay_ms"};
+  return f.unknown_keys();
+}
+
 Error read_offsets(Fields& f, PriceOffsetConfig& out) {
   if (auto e = f.enumeration("offset_mode", out.offset_mode, kOffsetModes)) return e;
   if (auto e = f.decimal("buy_offset", out.buy_offset)) return e;
@@ -207,6 +222,7 @@ Error read_order_management(Fields& root, OrderManagementConfig& out) {
   if (auto e = f.integer("pool_size", out.pool_size, 1, 64)) return e;
   if (auto e = f.integer("account_cache_ttl_s", out.account_cache_ttl_s, 0, 86'400)) return e;
   if (auto e = f.integer("breaker_consecutive_failures", out.breaker_consecutive_failures, 1, 1000)) return e;
+  if (auto e = read_settlement(f, out.settlement)) return e;
   return f.unknown_keys();
 }
 

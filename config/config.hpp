@@ -53,6 +53,16 @@ struct TimeoutConfig {
   int request_ms = 10000;
 };
 
+/// Settling an order whose outcome is unknown (actors/settlement_fsm.hpp): the owner looks it up
+/// by ref_id in the background until the broker shows it or proves it absent.
+struct SettlementConfig {
+  int quiet_ms = 60'000;       ///< absence is proven only by a listing begun this long after the last attempt
+  int base_delay_ms = 1000;    ///< first look-up backoff, doubling
+  int max_delay_ms = 30'000;   ///< backoff cap
+  int timeout_s = 900;         ///< gives up after this (the key stays reserved as unresolved)
+  int wait_ms = 60'000;        ///< how long an identical request waits for the outcome
+};
+
 /// Everything under "order_management".
 struct OrderManagementConfig {
   PriceOffsetConfig offsets;
@@ -66,6 +76,7 @@ struct OrderManagementConfig {
   int pool_size = 4;
   int account_cache_ttl_s = 30;
   int breaker_consecutive_failures = 5;  ///< broker failures in a row that trip the breaker
+  SettlementConfig settlement;
 
   /// The offsets a strategy uses: its overrides field by field, else the global values.
   PriceOffsetConfig offsets_for(std::string_view strategy) const;

@@ -131,6 +131,8 @@ struct Gateway::Impl : std::enable_shared_from_this<Gateway::Impl> {
   awaitable<BrokerResult<std::vector<BrokerOrder>>> list(std::optional<Timestamp> since, bool stop_at_first_match,
                                                          std::string ref_id);
   awaitable<BrokerResult<std::optional<BrokerOrder>>> find_ref(std::string ref_id, Timestamp since);
+  awaitable<BrokerResult<std::optional<BrokerOrder>>> look_up(std::string ref_id, Timestamp since, int tries,
+                                                              bool until_found);
   awaitable<BrokerResult<std::vector<std::optional<Quote>>>> get_quotes(std::vector<std::string> symbols);
   awaitable<BrokerResult<BrokerOrder>> get_order(std::string order_id);
   awaitable<BrokerResult<std::vector<BrokerOrder>>> open_orders();
@@ -447,8 +449,38 @@ awaitable<BrokerResult<std::optional<BrokerOrder>>> Gateway::Impl::find_ref(std:
   co_return ok(std::optional<BrokerOrder>());
 }
 
+// The ref_id look-up after an ambiguous POST, with its own retries: a failed listing is asked
+// again after a backoff (the shell used to give up on the first failure and call the order
+// unresolved). `until_found`: the broker said the ref_id exists, so keep looking while the
+// listing does not show it yet.
+awaitable<BrokerResult<std::optional<BrokerOrder>>> Gateway::Impl::look_up(std::string ref_id, Timestamp since,
+                                                                          int tries, bool until_found) {
+  auto self = shared_from_this();
+  std::optional<BrokerError> last_error;
+  for (int look = 1; look <= tries; ++look) {
+    auto found = co_await find_ref(ref_id, since);
+    if (found && (*found || !until_found)) co_return found;
+    if (found) last_error.reset();
+    else {
+      last_error = found.error();
+      log::warn("broker.look_up_failed", {{"ref_id", ref_id}, {"look", look}, {"error", last_error->to_string()}});
+      if (last_error->kind == ErrorKind::cancelled) break;
+    }
+    if (look < tries && co_await runtime.clock().sleep_for(next_delay(retry, look, std::nullopt, rng))) {
+      last_error = cancelled_error();
+      break;
+    }
+  }
+  if (last_error) co_return *last_error;
+  co_return ok(std::optional<BrokerOrder>());
+}
+
 // Exactly once: the same ref_id on every POST; after an ambiguous failure or a "ref_id already
-// exists" answer, the order is looked up among recent orders before anything is re-sent.
+// exists" answer, the order is looked up among recent orders before anything is re-sent. Once
+// any attempt may have reached the broker, the outcome stays ambiguous until the order is found:
+// a re-send that then fails (transiently or for good — even "insufficient funds", which the
+// first attempt may be the cause of) says nothing about the first attempt, so it is never
+// reported as "nothing was placed".
 awaitable<BrokerResult<PlacedOrder>> Gateway::Impl::place(OrderIntent intent) {
   auto self = shared_from_this();
   auto acct = co_await get_account(false);
@@ -460,6 +492,11 @@ awaitable<BrokerResult<PlacedOrder>> Gateway::Impl::place(OrderIntent intent) {
   // Broker clocks differ from ours: look back a generous margin before the first attempt.
   Timestamp look_since = now() - 5min;
   PlacedOrder placed;
+  bool may_exist = false;  // an earlier attempt may have reached the broker
+  auto unresolved = [&](std::string why) {
+    return BrokerError{FailureClass::ambiguous, ErrorKind::ambiguous_unresolved, 0,
+                       std::move(why) + "; resolve ref_id " + intent.ref_id + " before placing it again", placed.posts};
+  };
   for (int post = 1; post <= retry.max_attempts; ++post) {
     placed.posts = post;
     auto response = co_await call(*spec, Lane::submit);
@@ -471,31 +508,31 @@ awaitable<BrokerResult<PlacedOrder>> Gateway::Impl::place(OrderIntent intent) {
     }
     const BrokerError& e = response.error();
     bool duplicate = is_duplicate_ref_id(e);
-    if (e.failure != FailureClass::ambiguous && !duplicate) co_return e;
-    // Did the broker take it? Ask before sending again.
-    for (int look = 0; look < (duplicate ? 5 : 1); ++look) {
-      auto found = co_await find_ref(intent.ref_id, look_since);
-      if (!found) co_return BrokerError{FailureClass::ambiguous, ErrorKind::ambiguous_unresolved, 0,
-                                        "order state unknown and the look-up failed: " + found.error().to_string(), post};
-      if (*found) {
-        log::info("broker.order_recovered", {{"ref_id", intent.ref_id}, {"order_id", (*found)->id}, {"posts", post}});
-        placed.order = std::move(**found);
-        placed.found_by_lookup = true;
-        co_return ok(std::move(placed));
-      }
-      if (duplicate && co_await runtime.clock().sleep_for(next_delay(retry, look + 1, std::nullopt, rng)))
-        co_return cancelled_error();
+    // A cancelled POST may have been written before it was cancelled.
+    bool doubtful = e.failure == FailureClass::ambiguous || duplicate || e.kind == ErrorKind::cancelled;
+    if (!doubtful) {
+      if (!may_exist) co_return e;
+      co_return unresolved("an earlier attempt may be at the broker, and the re-send failed: " + e.to_string());
+    }
+    may_exist = true;
+    if (e.kind == ErrorKind::cancelled) co_return unresolved("cancelled while the order was being sent");
+    // Did the broker take it? Ask (retrying a failed look-up) before sending again.
+    std::string ref_id = intent.ref_id;
+    auto found = co_await look_up(std::move(ref_id), look_since, duplicate ? 5 : retry.max_attempts, duplicate);
+    if (!found) co_return unresolved("order state unknown and the look-up failed: " + found.error().to_string());
+    if (*found) {
+      log::info("broker.order_recovered", {{"ref_id", intent.ref_id}, {"order_id", (*found)->id}, {"posts", post}});
+      placed.order = std::move(**found);
+      placed.found_by_lookup = true;
+      co_return ok(std::move(placed));
     }
     if (duplicate)
       co_return BrokerError{FailureClass::ambiguous, ErrorKind::ambiguous_unresolved, 400,
                             "the broker says ref_id " + intent.ref_id + " exists but it is not in the order list yet", post};
     if (post < retry.max_attempts && co_await runtime.clock().sleep_for(next_delay(retry, post, std::nullopt, rng)))
-      co_return cancelled_error();
+      co_return unresolved("cancelled between attempts");
   }
-  co_return BrokerError{FailureClass::ambiguous, ErrorKind::ambiguous_unresolved, 0,
-                        "no answer from the broker and the order is not in its list; resolve ref_id " + intent.ref_id +
-                            " before placing it again",
-                        placed.posts};
+  co_return unresolved("no answer from the broker and the order is not in its list");
 }
 
 awaitable<BrokerResult<std::vector<std::optional<Quote>>>> Gateway::Impl::get_quotes(std::vector<std::string> symbols) {

@@ -15,6 +15,8 @@ struct RecoveryReport {
   int journal_records = 0;     ///< records replayed
   int intents_resolved = 0;    ///< intents without a broker id, settled by the ref_id look-up
   int intents_not_placed = 0;  ///< of those, the broker never received (safe to place again)
+  int intents_unresolved = 0;  ///< still unknown: keys reserved, settled in the background
+  std::vector<std::string> unresolved_ref_ids;
   int orders_adopted = 0;      ///< open broker orders the journal did not know, now tracked
   int pending_restored = 0;    ///< open orders put back into the SafetyLedger (duplicate guard)
   bool halted = false;         ///< the kill switch was latched before the restart and still is
@@ -35,6 +37,7 @@ struct RecoveryReport {
 BOOST_DESCRIBE_STRUCT(RecoveryReport, (), (journal_records, intents_resolved, intents_not_placed, orders_adopted,
                                            pending_restored, halted, breaker_open, torn_tail, adopted_order_ids,
                                            error, journal_owner_pid, journal_malformed_lines, executions_known,
-                                           fills_while_down, state_changes_while_down))
+                                           fills_while_down, state_changes_while_down, intents_unresolved,
+                                           unresolved_ref_ids))
 
 }  // namespace oms

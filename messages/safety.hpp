@@ -42,44 +42,96 @@ struct PendingKey {
 };
 BOOST_DESCRIBE_STRUCT(PendingKey, (), (symbol, side, limit_price))
 
-/// What a new submission may do (see SafetyLedger).
-BOOST_DEFINE_ENUM_CLASS(Admission, proceed, join_pending, duplicate, breaker_open, halted)
+/// What a new submission may do (see SafetyLedger):
+/// - proceed: reserved under `Reservation::ref_id`, send it;
+/// - join_pending: the same order is being sent right now (internal: answered when it ends);
+/// - duplicate: already at the broker, reuse its envelope;
+/// - breaker_open / halted: refused with guidance;
+/// - conflict: another order holds the key (symbol, side, price) with another quantity: refused,
+///   naming it;
+/// - await_settlement: the same order's outcome is unknown (`unresolved`) and is being settled:
+///   ask AwaitSettlement{ref_id} for the outcome;
+/// - retry: the key is free again (the unresolved order was proven absent): ask again, reusing
+///   `ref_id`;
+/// - unresolved: the settlement gave up; the key stays reserved until the broker shows the order
+///   or proves it absent.
+BOOST_DEFINE_ENUM_CLASS(Admission, proceed, join_pending, duplicate, breaker_open, halted, conflict, await_settlement,
+                        retry, unresolved)
 
-/// Ask the SafetyLedger whether an order with this key may be sent; reserves it if so.
+/// Ask the SafetyLedger whether an order with this key may be sent; reserves it if so. `ref_id`
+/// is the idempotency key the order would be sent with; `quantity` tells an identical request
+/// from one that only shares the key.
 struct ReserveSubmission {
   static constexpr const char* message_type = "ReserveSubmission";
   PendingKey key;
+  Quantity quantity;
+  std::string ref_id;
 };
-BOOST_DESCRIBE_STRUCT(ReserveSubmission, (), (key))
+BOOST_DESCRIBE_STRUCT(ReserveSubmission, (), (key, quantity, ref_id))
 
 /// The ledger's answer. A racing duplicate is answered only when the first one's outcome is
-/// known: `duplicate` with its envelope, or `abandoned` with the first one's error.
+/// known: `duplicate` with its envelope, `abandoned` with the first one's error, or
+/// `await_settlement` when it ended unresolved.
 struct Reservation {
   static constexpr const char* message_type = "Reservation";
   Admission admission = Admission::proceed;
   std::optional<OrderEnvelope> existing;
   std::string guidance;  ///< why refused, and what to do
   bool abandoned = false;  ///< a joined submission failed before reaching the broker
+  std::string ref_id;      ///< proceed/retry: the ref_id to send with; await_settlement/unresolved: the intent's
+  bool rearm = false;      ///< await_settlement: the settlement had given up; start it again first
 };
-BOOST_DESCRIBE_STRUCT(Reservation, (), (admission, existing, guidance, abandoned))
+BOOST_DESCRIBE_STRUCT(Reservation, (), (admission, existing, guidance, abandoned, ref_id, rearm))
+
+/// Wait for the settlement of an unresolved intent: answered (a Reservation) when it is settled
+/// — duplicate (found at the broker), retry (proven absent: reserve again with its ref_id) or
+/// unresolved (the settlement gave up). The asker bounds the wait with its ask timeout.
+struct AwaitSettlement {
+  static constexpr const char* message_type = "AwaitSettlement";
+  std::string ref_id;
+};
+BOOST_DESCRIBE_STRUCT(AwaitSettlement, (), (ref_id))
 
 /// The reserved order reached the broker.
 struct SubmissionSucceeded {
   static constexpr const char* message_type = "SubmissionSucceeded";
   PendingKey key;
-  OrderEnvelope envelope;
+  OrderEnvelope envelope;  ///< its ref_id names the reservation
 };
 BOOST_DESCRIBE_STRUCT(SubmissionSucceeded, (), (key, envelope))
 
-/// The reserved order did not reach the broker, or the broker refused it.
+/// The reserved order did not reach the broker, or the broker refused it (definitely: an
+/// outcome that may still exist at the broker is SubmissionUnresolved).
 struct SubmissionAbandoned {
   static constexpr const char* message_type = "SubmissionAbandoned";
   PendingKey key;
   std::string error;
   bool broker_failure = false;     ///< counts toward the breaker (not for local validation)
   bool insufficient_funds = false; ///< trips the breaker at once
+  std::string ref_id;
 };
-BOOST_DESCRIBE_STRUCT(SubmissionAbandoned, (), (key, error, broker_failure, insufficient_funds))
+BOOST_DESCRIBE_STRUCT(SubmissionAbandoned, (), (key, error, broker_failure, insufficient_funds, ref_id))
+
+/// The reserved order's outcome is unknown (the broker may hold it): the key stays reserved as
+/// `unresolved` until the settlement finds the order or proves it absent.
+struct SubmissionUnresolved {
+  static constexpr const char* message_type = "SubmissionUnresolved";
+  PendingKey key;
+  std::string ref_id;
+  std::string error;
+  Timestamp at{};  ///< when it became unresolved (the oldest is shown by health)
+};
+BOOST_DESCRIBE_STRUCT(SubmissionUnresolved, (), (key, ref_id, error, at))
+
+/// An intent whose broker outcome is unknown: its key is reserved until it is settled.
+struct UnresolvedIntent {
+  static constexpr const char* message_type = "UnresolvedIntent";
+  std::string ref_id;
+  PendingKey key;
+  Quantity quantity;
+  Timestamp since{};  ///< when it became unresolved (the intent's time after a restart)
+};
+BOOST_DESCRIBE_STRUCT(UnresolvedIntent, (), (ref_id, key, quantity, since))
 
 /// An order reached a terminal state: its key is free again.
 struct OrderFinished {
@@ -107,8 +159,9 @@ struct PendingOrders {
   std::vector<std::string> order_ids;
   bool halted = false;
   bool breaker_open = false;
+  std::vector<UnresolvedIntent> unresolved;  ///< intents being settled (or given up on), oldest first
 };
-BOOST_DESCRIBE_STRUCT(PendingOrders, (), (order_ids, halted, breaker_open))
+BOOST_DESCRIBE_STRUCT(PendingOrders, (), (order_ids, halted, breaker_open, unresolved))
 
 /// A pending-order entry was cleared (order finished, cancelled or failed before the broker).
 struct PendingOrderReleased {
@@ -125,13 +178,16 @@ struct BeginRecovery {
 BOOST_DESCRIBE_STRUCT(BeginRecovery, (), ())
 
 /// Start-up recovery's result for the ledger: the orders still open at the broker (the
-/// duplicate guard), and the latches the journal says were set. Ends the recovery block.
+/// duplicate guard, every one of them, also several sharing a key), the intents still being
+/// settled (their keys stay reserved), and the latches the journal says were set. Ends the
+/// recovery block.
 struct RestoreLedger {
   static constexpr const char* message_type = "RestoreLedger";
   std::vector<OrderEnvelope> open_orders;
   bool halted = false;
   std::optional<CircuitBreakerTripped> trip;
+  std::vector<UnresolvedIntent> unresolved;
 };
-BOOST_DESCRIBE_STRUCT(RestoreLedger, (), (open_orders, halted, trip))
+BOOST_DESCRIBE_STRUCT(RestoreLedger, (), (open_orders, halted, trip, unresolved))
 
 }  // namespace oms

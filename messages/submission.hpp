@@ -17,10 +17,11 @@ BOOST_DEFINE_ENUM_CLASS(SubmissionErrorCategory,
                         not_implemented,       ///< market/stop (FR-014): use a limit order
                         halted,                ///< kill switch latched: resume first
                         breaker_open,          ///< circuit breaker open: check the account, then resume
+                        pending_conflict,      ///< another order holds the key (symbol, side, price) with another quantity: nothing sent
                         broker_rejected,       ///< the broker refused (its words in `message`)
                         insufficient_funds,    ///< not enough buying power; the breaker is now open
                         transient_exhausted,   ///< the broker could not be reached after the retries
-                        ambiguous_unresolved,  ///< may exist at the broker: resolve `ref_id` before re-sending
+                        ambiguous_unresolved,  ///< may exist at the broker: the owner settles `ref_id`; an identical request waits for it
                         journal_failed,        ///< not sent: the intent could not be made durable
                         internal)              ///< a bug or a timeout between actors
 

@@ -32,7 +32,8 @@ int exit_code_for(SubmissionErrorCategory category) {
     case C::validation:
     case C::not_implemented: return exit_usage;
     case C::halted:
-    case C::breaker_open: return exit_halted;
+    case C::breaker_open:
+    case C::pending_conflict: return exit_halted;
     case C::broker_rejected:
     case C::insufficient_funds: return exit_broker_rejected;
     case C::transient_exhausted:

@@ -16,7 +16,7 @@ enum ExitCode : int {
   exit_usage = 2,               ///< bad usage or a validation error
   exit_broker_rejected = 3,     ///< the broker refused (including insufficient funds)
   exit_broker_unreachable = 4,  ///< the broker could not be reached after the retries, or the outcome is unknown
-  exit_halted = 5,              ///< circuit breaker open or submissions halted (kill switch)
+  exit_halted = 5,              ///< refused: breaker open, halted (kill switch), or the key held by another quantity
 };
 
 /// A failure to report: which field, which rule, what to do, and the exit code.

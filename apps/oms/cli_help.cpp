@@ -29,7 +29,9 @@ constexpr const char* kExitCodes =
     "  2  bad usage or validation error\n"
     "  3  the broker rejected the request (including insufficient funds)\n"
     "  4  the broker was unreachable after the retries, or an order's outcome is still unknown\n"
-    "  5  circuit breaker open or submissions halted: check the account, then `oms resume`\n"
+    "     (unresolved: the owner keeps settling it; an identical request waits for it)\n"
+    "  5  refused: circuit breaker open or submissions halted (check the account, then `oms resume`),\n"
+    "     or another order holds the same symbol, side and price with another quantity\n"
     "Errors are one line on stderr: \"oms: <field>: <rule> — <what to do>\".\n";
 
 const std::vector<CommandSpec> kCommands = {

@@ -36,8 +36,9 @@ class Folder {
     if (row->created_at.empty()) row->created_at = row->updated_at;
     std::string kind = text(r, "kind");
     if (kind == "intent" || kind == "envelope" || kind == "adopted") describe(*row, r);
-    if (kind == "envelope" && row->state == "pending") row->state = "queued";
+    if (kind == "envelope") envelope(*row, r);
     else if (kind == "submission_failed") failed(*row, r);
+    else if (kind == "settlement_gave_up") gave_up(*row, r);
     else if (kind == "state_change") state_change(*row, r);
     else if (kind == "fill") fill(*row, r);
     else if (kind == "cancel_result") cancel_result(*row, r);
@@ -106,11 +107,43 @@ class Folder {
     row.detail = text(r, "reason");
   }
 
+  // Before the broker's word: what the row says until an envelope arrives.
+  static bool before_broker(const std::string& state) {
+    return state == "pending" || state == "failed" || state == "unresolved" || state == "not_placed";
+  }
+
+  // The order is at the broker: placed now, or found later (recovery or settlement, flagged
+  // `recovered`) after the submission had reported a failure or an unknown outcome. Its state is
+  // the broker's as the envelope saw it; later state changes and fills move it on. A row the
+  // poller already moved (fills journalled before the envelope) keeps its state.
+  static void envelope(OrderRow& row, const json::object& r) {
+    if (!before_broker(row.state)) return;
+    row.state = "queued";
+    const auto* raw = r.if_contains("raw");
+    if (!raw || !raw->is_object()) return;
+    std::string broker_state = text(raw->get_object(), "state");
+    if (broker_state == "partially_filled" || broker_state == "filled" || broker_state == "cancelled")
+      row.state = broker_state;
+    else if (broker_state == "rejected" || broker_state == "failed")
+      row.state = "rejected";
+    take(raw->get_object(), "cumulative_quantity", row.filled_quantity);
+    if (auto avg = text(raw->get_object(), "average_price"); !avg.empty()) row.average_fill_price = avg;
+    if (const auto* recovered = r.if_contains("recovered"); recovered && recovered->is_bool() && recovered->get_bool())
+      row.detail = row.detail.empty() ? "found at the broker later" : "found at the broker later (was " + row.detail + ")";
+  }
+
   static void failed(OrderRow& row, const json::object& r) {
-    row.state = "failed";
     std::string category = text(r, "category");
     std::string detail = text(r, "detail");
+    // An unknown outcome is not a failure: the order may be at the broker, and is being settled.
+    row.state = category == "ambiguous_unresolved" ? "unresolved" : "failed";
     row.detail = category.empty() ? detail : (detail.empty() ? category : category + ": " + detail);
+  }
+
+  static void gave_up(OrderRow& row, const json::object& r) {
+    if (row.state != "unresolved" && row.state != "pending") return;
+    row.state = "unresolved";
+    row.detail = "settlement gave up (restart or an identical request looks again): " + text(r, "detail");
   }
 
   static void fill(OrderRow& row, const json::object& r) {
@@ -144,8 +177,8 @@ class Folder {
 }  // namespace
 
 const std::vector<std::string>& order_row_states() {
-  static const std::vector<std::string> states = {"pending", "queued",  "partially_filled", "filled",    "cancelled",
-                                                  "rejected", "unknown", "failed",           "not_placed"};
+  static const std::vector<std::string> states = {"pending", "queued",  "partially_filled", "filled",     "cancelled",
+                                                  "rejected", "unknown", "failed",           "not_placed", "unresolved"};
   return states;
 }
 

@@ -22,8 +22,10 @@ struct OrderRow {
   std::string mode;
   bool manual_override = false;
   /// pending (intent, no outcome yet), queued, partially_filled, filled, cancelled, rejected,
-  /// unknown, failed (submission failed: `detail` says why), not_placed (recovery found the intent
-  /// never reached the broker)
+  /// unknown, failed (submission failed: `detail` says why), not_placed (recovery or the
+  /// settlement proved the intent never reached the broker), unresolved (the outcome is unknown:
+  /// the owner is settling it). An order found at the broker later (recovered) shows the
+  /// broker's state, not the earlier failure.
   std::string state = "pending";
   std::string filled_quantity = "0";
   std::optional<std::string> average_fill_price;

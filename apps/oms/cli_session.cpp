@@ -53,6 +53,8 @@ std::string recovery_note(const RecoveryReport& r) {
   };
   count(r.intents_resolved - r.intents_not_placed, "interrupted submissions found at the broker");
   count(r.intents_not_placed, "interrupted submissions never placed (safe to place again)");
+  count(r.intents_unresolved, "interrupted submissions still unresolved (their keys stay reserved; an identical "
+                              "request waits for the look-up)");
   count(r.orders_adopted, "broker orders adopted");
   count(r.fills_while_down, "fills while no process ran (journalled now)");
   count(r.state_changes_while_down, "order state changes while no process ran (journalled now)");

@@ -109,7 +109,8 @@ TEST_CASE("order form: without a quote (collar off) the ask, bid and timestamp a
   Stack stack(sim, use_known_device);
   stack.config.order_management.price_collar_pct = oms::Decimal{};
   stack.submitter = std::make_shared<oms::actors::Submitter>(stack.rt, stack.config.order_management, stack.ledger,
-                                                              stack.journal, stack.gateway, "submitter-no-collar");
+                                                              stack.journal, stack.gateway, stack.settler,
+                                                              "submitter-no-collar");
   REQUIRE(stack.submit(limit_buy("F", "1", "11.00")).envelope.has_value());
   auto sent = only_broker_order(sim).at("sent_quote");
   CHECK(sent.at("ask_price").is_null());

@@ -32,7 +32,9 @@ struct Stack {
     auto gateway_options = options_for(sim);
     if (tweak) tweak(gateway_options);
     gateway = std::make_shared<Gateway>(rt, gateway_options);
-    submitter = std::make_shared<oms::actors::Submitter>(rt, config.order_management, ledger, journal, gateway);
+    settler = std::make_shared<oms::actors::Settler>(
+        rt, oms::actors::settlement_policy(config.order_management.settlement), ledger, journal, gateway);
+    submitter = std::make_shared<oms::actors::Submitter>(rt, config.order_management, ledger, journal, gateway, settler);
     canceller = std::make_shared<oms::actors::Canceller>(rt, ledger, journal, gateway);
     poller = std::make_shared<oms::actors::StatusPoller>(rt, std::chrono::seconds(15), ledger, journal, gateway);
   }
@@ -72,6 +74,7 @@ struct Stack {
   std::shared_ptr<oms::actors::Journal> journal;
   std::shared_ptr<oms::actors::SafetyLedger> ledger;
   std::shared_ptr<Gateway> gateway;
+  std::shared_ptr<oms::actors::Settler> settler;
   std::shared_ptr<oms::actors::Submitter> submitter;
   std::shared_ptr<oms::actors::Canceller> canceller;
   std::shared_ptr<oms::actors::StatusPoller> poller;

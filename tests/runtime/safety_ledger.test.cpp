@@ -9,6 +9,7 @@ using namespace std::chrono_literals;
 
 namespace {
 PendingKey tsla() { return PendingKey{"TSLA", Side::buy, Price::parse("249.93").value()}; }
+Quantity qty(const char* q = "50") { return Quantity::parse(q).value(); }
 }  // namespace
 
 TEST_CASE("racing identical requests: the second waits and receives the first one's envelope") {
@@ -18,12 +19,12 @@ TEST_CASE("racing identical requests: the second waits and receives the first on
   auto ledger = std::make_shared<actors::SafetyLedger>(rt, 5);
   std::optional<Reservation> first, second;
   asio::co_spawn(ctx, [&]() -> awaitable<void> {
-    ReserveSubmission r{tsla()};
+    ReserveSubmission r{tsla(), qty(), "ref-1"};
     auto a = co_await ask<Reservation>(ledger, std::move(r), 5s);
     if (a) first = *a;
   }, asio::detached);
   asio::co_spawn(ctx, [&]() -> awaitable<void> {
-    ReserveSubmission r{tsla()};
+    ReserveSubmission r{tsla(), qty(), "ref-2"};
     auto b = co_await ask<Reservation>(ledger, std::move(r), 5s);
     if (b) second = *b;
   }, asio::detached);
@@ -33,6 +34,7 @@ TEST_CASE("racing identical requests: the second waits and receives the first on
   CHECK_FALSE(second.has_value());  // parked until the first one's outcome
   OrderEnvelope e;
   e.order_id = "o1";
+  e.ref_id = first->ref_id;  // the reservation it was placed under
   post(ledger, SubmissionSucceeded{tsla(), e});
   ctx.restart();
   ctx.poll();
@@ -49,12 +51,13 @@ TEST_CASE("a joined submission that fails gives the joiner the same failure, and
   std::vector<Reservation> answers;
   for (int i = 0; i < 2; ++i)
     asio::co_spawn(ctx, [&]() -> awaitable<void> {
-      ReserveSubmission r{tsla()};
+      ReserveSubmission r{tsla(), qty(), "ref-joined"};
       auto a = co_await ask<Reservation>(ledger, std::move(r), 5s);
       if (a) answers.push_back(*a);
     }, asio::detached);
   ctx.poll();
-  post(ledger, SubmissionAbandoned{tsla(), "You can only purchase 3 shares of TSLA.", true, true});
+  REQUIRE(answers.size() == 1);
+  post(ledger, SubmissionAbandoned{tsla(), "You can only purchase 3 shares of TSLA.", true, true, answers[0].ref_id});
   ctx.restart();
   ctx.poll();
   REQUIRE(answers.size() == 2);
@@ -62,7 +65,7 @@ TEST_CASE("a joined submission that fails gives the joiner the same failure, and
   CHECK(answers[1].guidance.find("You can only purchase") != std::string::npos);
   std::optional<Reservation> after;
   asio::co_spawn(ctx, [&]() -> awaitable<void> {
-    ReserveSubmission r{PendingKey{"AAPL", Side::buy, Price::parse("100").value()}};
+    ReserveSubmission r{PendingKey{"AAPL", Side::buy, Price::parse("100").value()}, qty(), "ref-aapl"};
     auto a = co_await ask<Reservation>(ledger, std::move(r), 5s);
     if (a) after = *a;
   }, asio::detached);
@@ -80,7 +83,7 @@ TEST_CASE("halt refuses submissions and the pending query reports it") {
   std::optional<Reservation> refused;
   std::optional<PendingOrders> pending;
   asio::co_spawn(ctx, [&]() -> awaitable<void> {
-    ReserveSubmission r{tsla()};
+    ReserveSubmission r{tsla(), qty(), "ref-halted"};
     auto a = co_await ask<Reservation>(ledger, std::move(r), 5s);
     if (a) refused = *a;
     PendingOrdersQuery query;
