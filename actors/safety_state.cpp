@@ -26,8 +26,13 @@ Decision LedgerState::admit(const PendingKey& key, Quantity quantity, const std:
   }
   auto it = entries_.find(key);
   if (it == entries_.end() || it->second.empty()) {
-    entries_[key].push_back(Entry{ref_id, quantity, Stage::sending, std::nullopt, false, {}});
-    return {Admission::proceed, std::nullopt, {}, ref_id, false};
+    std::string send_as = ref_id;
+    if (auto absent = absent_refs_.find({key, quantity}); absent != absent_refs_.end()) {
+      send_as = absent->second;  // the same order, proven never placed: its ref_id again
+      absent_refs_.erase(absent);
+    }
+    entries_[key].push_back(Entry{send_as, quantity, Stage::sending, std::nullopt, false, {}});
+    return {Admission::proceed, std::nullopt, {}, send_as, false};
   }
   // The same order (same key and quantity) is answered with what became of it; never sent twice.
   for (auto& e : it->second) {
@@ -141,9 +146,17 @@ void LedgerState::settled(const IntentSettled& result) {
       e->settling = false;
       return;
     }
-    case SettlementOutcome::proven_absent:
-      if (e && e->stage == Stage::unresolved) erase_ref(result.ref_id);
+    case SettlementOutcome::proven_absent: {
+      if (!e || e->stage != Stage::unresolved) return;
+      std::pair<PendingKey, Quantity> same{result.key, e->quantity};
+      if (absent_refs_.insert_or_assign(same, result.ref_id).second) absent_order_.push_back(same);
+      if (absent_order_.size() > kAbsentMemory) {
+        absent_refs_.erase(absent_order_.front());
+        absent_order_.pop_front();
+      }
+      erase_ref(result.ref_id);
       return;
+    }
     case SettlementOutcome::gave_up:
       if (e && e->stage == Stage::unresolved) e->settling = false;
       return;

@@ -104,6 +104,8 @@ class LedgerState {
 
   /// How many finished-but-unknown order ids are remembered (see finished()).
   static constexpr std::size_t kFinishedMemory = 4096;
+  /// How many proven-absent ref_ids are kept for reuse (see absent_refs_).
+  static constexpr std::size_t kAbsentMemory = 1024;
 
  private:
   struct Entry {
@@ -123,6 +125,11 @@ class LedgerState {
   std::string describe(const PendingKey& key, const std::vector<Entry>& holders) const;
 
   Entries entries_;
+  /// Intents proven absent, by key and quantity: the next identical request is sent under the
+  /// same ref_id, so even a copy of the first attempt that broke the quiet-period bound could not
+  /// become a second order (the broker refuses a ref_id twice). Bounded, oldest dropped.
+  std::map<std::pair<PendingKey, Quantity>, std::string> absent_refs_;
+  std::deque<std::pair<PendingKey, Quantity>> absent_order_;
   std::set<std::string> finished_unmatched_;
   std::deque<std::string> finished_order_;  ///< finished_unmatched_ in arrival order (bounded)
   int failures_to_trip_;

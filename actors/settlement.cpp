@@ -76,7 +76,7 @@ awaitable<void> Settler::run(std::shared_ptr<Job> job) {
     if (auto* next = std::get_if<settlement::LookUpAt>(&step)) {
       if (!co_await sleep_until(job, next->at)) break;  // shutdown
       auto since = job->fsm.begin_look_up(runtime().clock().now());
-      if (since) co_await look_up(job, *since);
+      if (since && !co_await look_up(job, *since)) break;  // the broker is closing: stop quietly
       continue;  // woken early, or a result to act on
     }
     if (std::holds_alternative<settlement::Found>(step)) {
@@ -113,11 +113,16 @@ awaitable<bool> Settler::sleep_until(std::shared_ptr<Job> job, Timestamp at) {
   co_return state.cancelled() == asio::cancellation_type::none;
 }
 
-awaitable<void> Settler::look_up(std::shared_ptr<Job> job, Timestamp since) {
+awaitable<bool> Settler::look_up(std::shared_ptr<Job> job, Timestamp since) {
   auto started = runtime().clock().now();
   std::string ref_id = job->intent.ref_id;
   auto found = co_await broker_->find_by_ref_id(std::move(ref_id), since);
   auto now = runtime().clock().now();
+  if (!found && found.error().kind == gateway::ErrorKind::cancelled) {
+    // Closed or stopping: the intent stays unresolved in the journal; the next start settles it.
+    job->fsm.failed(now, found.error().to_string());
+    co_return false;
+  }
   if (!found) {
     auto why = found.error().to_string();
     log::warn("settlement.look_up_failed", {{"ref_id", job->intent.ref_id}, {"look_up", job->fsm.look_ups()},
@@ -129,6 +134,7 @@ awaitable<void> Settler::look_up(std::shared_ptr<Job> job, Timestamp since) {
   } else {
     job->fsm.not_found(started, now);
   }
+  co_return true;
 }
 
 awaitable<bool> Settler::journal(const char* kind, json::object data) {

@@ -38,7 +38,8 @@ class Settler final : public runtime::Actor<Settler, SettleIntent, RearmSettleme
   void on(RearmSettlement m);
   runtime::awaitable<void> run(std::shared_ptr<Job> job);
   runtime::awaitable<bool> sleep_until(std::shared_ptr<Job> job, Timestamp at);
-  runtime::awaitable<void> look_up(std::shared_ptr<Job> job, Timestamp since);
+  /// One look-up fed to the protocol; false when the broker was closed or the call cancelled.
+  runtime::awaitable<bool> look_up(std::shared_ptr<Job> job, Timestamp since);
   runtime::awaitable<void> settle_found(std::shared_ptr<Job> job);
   runtime::awaitable<void> settle_absent(std::shared_ptr<Job> job, Timestamp listing_started_at);
   runtime::awaitable<void> give_up(std::shared_ptr<Job> job, std::string why);

@@ -3,6 +3,8 @@
 #include "apps/oms/cli_orders.hpp"
 
 #include <boost/json.hpp>
+
+#include <algorithm>
 #include <doctest/doctest.h>
 
 using namespace oms::cli;
@@ -137,4 +139,44 @@ TEST_CASE("fills journalled before recovery links the order to its intent end up
   CHECK(rows[0].order_id == "o1");
   CHECK(rows[0].state == "filled");
   CHECK(rows[0].filled_quantity == "5");
+}
+
+TEST_CASE("finding 10: an order found at the broker after its submission reported a failure shows the broker's state, not failed") {
+  auto records = boost::json::parse(R"J([
+    {"ts":"2026-11-24T10:00:00Z","kind":"intent","ref_id":"r1","symbol":"TSLA","side":"buy","quantity":"1",
+     "limit_price":"249.63"},
+    {"ts":"2026-11-24T10:00:01Z","kind":"submission_failed","ref_id":"r1","category":"ambiguous_unresolved",
+     "detail":"order state unknown and the look-up failed"},
+    {"ts":"2026-11-24T10:00:02Z","kind":"intent","ref_id":"r2","symbol":"AAPL","side":"buy","quantity":"1",
+     "limit_price":"189.72"},
+    {"ts":"2026-11-24T10:00:03Z","kind":"submission_failed","ref_id":"r2","category":"transient_exhausted",
+     "detail":"server (HTTP 503)"},
+    {"ts":"2026-11-24T10:00:09Z","kind":"envelope","order_id":"o1","ref_id":"r1","symbol":"TSLA","side":"buy",
+     "quantity":"1","limit_price":"249.63","recovered":true,"raw":{"state":"confirmed","cumulative_quantity":"0"}},
+    {"ts":"2026-11-24T10:00:10Z","kind":"envelope","order_id":"o2","ref_id":"r2","symbol":"AAPL","side":"buy",
+     "quantity":"1","limit_price":"189.72","recovered":true,
+     "raw":{"state":"filled","cumulative_quantity":"1","average_price":"189.70"}},
+    {"ts":"2026-11-24T10:00:11Z","kind":"intent","ref_id":"r3","symbol":"F","side":"buy","quantity":"1",
+     "limit_price":"10.98"},
+    {"ts":"2026-11-24T10:00:12Z","kind":"submission_failed","ref_id":"r3","category":"ambiguous_unresolved",
+     "detail":"no answer"},
+    {"ts":"2026-11-24T10:01:12Z","kind":"settlement_gave_up","ref_id":"r3","symbol":"F","detail":"503"}
+  ])J");
+  std::vector<boost::json::object> objects;
+  for (const auto& r : records.as_array()) objects.push_back(r.as_object());
+  auto rows = orders_from_journal(objects);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].ref_id == "r3");
+  CHECK(rows[0].state == "unresolved");  // an unknown outcome, not a failure
+  CHECK(rows[0].detail.find("settlement gave up") != std::string::npos);
+  CHECK(rows[1].ref_id == "r2");
+  CHECK(rows[1].state == "filled");
+  CHECK(rows[1].filled_quantity == "1");
+  CHECK(rows[1].average_fill_price == "189.70");
+  CHECK(rows[2].ref_id == "r1");
+  CHECK(rows[2].order_id == "o1");
+  CHECK(rows[2].state == "queued");
+  CHECK(rows[2].detail.find("found at the broker later") != std::string::npos);
+  const auto& states = order_row_states();
+  CHECK(std::find(states.begin(), states.end(), "unresolved") != states.end());
 }

@@ -12,14 +12,19 @@ using namespace oms;
 namespace {
 
 // What a process that died right after sending (before journalling the envelope) leaves
-// behind: the intent in the journal, and — when `placed` — the order at the broker.
-void crashed_after_intent(simtest::SimFixture& sim, const TempDir& dir, const std::string& ref_id, bool placed) {
+// behind: the intent in the journal, and — when `placed` — the order at the broker. With
+// `attempts_ended`, the gateway had returned first (an ambiguous submission_failed a week ago).
+void crashed_after_intent(simtest::SimFixture& sim, const TempDir& dir, const std::string& ref_id, bool placed,
+                          bool attempts_ended = false) {
   {
     journal::JournalFile file = journal::JournalFile::open(dir.file("orders.jsonl")).value();
     boost::json::object intent{{"ts", "2026-11-24T15:00:00Z"}, {"kind", "intent"}, {"ref_id", ref_id},
                                {"symbol", "AAPL"}, {"side", "buy"}, {"quantity", "2"},
                                {"limit_price", "189.72"}, {"reference_price", "190.00"}, {"mode", "live"}};
     REQUIRE_FALSE(file.append(intent));
+    boost::json::object failed{{"ts", "2026-11-24T15:00:02Z"}, {"kind", "submission_failed"}, {"ref_id", ref_id},
+                               {"symbol", "AAPL"}, {"category", "ambiguous_unresolved"}, {"detail", "timeout"}};
+    if (attempts_ended) REQUIRE_FALSE(file.append(failed));
   }
   if (!placed) return;
   gwtest::Harness h(sim);
@@ -31,8 +36,8 @@ void crashed_after_intent(simtest::SimFixture& sim, const TempDir& dir, const st
 }
 
 struct Session {
-  explicit Session(simtest::SimFixture& sim, const TempDir& dir)
-      : rt(ctx), om(rt, live_config(sim, dir), demo_credentials()) {}
+  explicit Session(simtest::SimFixture& sim, const TempDir& dir, const std::string& extra = "")
+      : rt(ctx), om(rt, live_config(sim, dir, extra), demo_credentials()) {}
   ~Session() {
     om.close();
     settle(ctx);
@@ -44,6 +49,13 @@ struct Session {
 
 std::size_t broker_orders(simtest::SimFixture& sim) {
   return sim.admin_get("/_sim/orders").at("count").to_number<std::size_t>();
+}
+
+int journalled_kind(const TempDir& dir, const char* kind) {
+  int n = 0;
+  for (const auto& r : journal::JournalFile::read_all(dir.file("orders.jsonl")))
+    if (r.at("kind").as_string() == kind) ++n;
+  return n;
 }
 
 }  // namespace
@@ -73,10 +85,10 @@ TEST_CASE("recovery: an intent the broker received is found by ref_id, and a rep
   CHECK(broker_orders(sim) == 1);
 }
 
-TEST_CASE("recovery: an intent the broker never received is journalled as not placed and may be sent again") {
+TEST_CASE("recovery: an intent whose attempts ended long ago and that the broker never received is journalled as not placed and may be sent again") {
   simtest::SimFixture sim;
   TempDir dir;
-  crashed_after_intent(sim, dir, "0b9d5c1e-2222-4c2a-9a55-000000000002", false);
+  crashed_after_intent(sim, dir, "0b9d5c1e-2222-4c2a-9a55-000000000002", false, true);
   Session s(sim, dir);
   auto report = run(s.ctx, s.om.start());
   REQUIRE_MESSAGE(report.ok(), report.error);
@@ -90,6 +102,35 @@ TEST_CASE("recovery: an intent the broker never received is journalled as not pl
   for (const auto& r : journal::JournalFile::read_all(dir.file("orders.jsonl")))
     abandoned = abandoned || r.at("kind") == "intent_abandoned";
   CHECK(abandoned);
+}
+
+TEST_CASE("finding 1: an intent left by a process that died while sending stays unresolved at start-up (absence not provable yet); other keys trade, an identical request waits and places it once under the same ref_id") {
+  simtest::SimFixture sim;
+  TempDir dir;
+  const std::string ref_id = "0b9d5c1e-5555-4c2a-9a55-000000000005";
+  crashed_after_intent(sim, dir, ref_id, false);
+  Session s(sim, dir, R"("settlement":{"quiet_ms":3000,"base_delay_ms":50,"max_delay_ms":200,"wait_ms":20000})");
+  auto report = run(s.ctx, s.om.start());
+  REQUIRE_MESSAGE(report.ok(), report.error);
+  CHECK(report.intents_resolved == 0);
+  CHECK(report.intents_not_placed == 0);
+  CHECK(report.intents_unresolved == 1);
+  CHECK(report.unresolved_ref_ids == std::vector<std::string>{ref_id});
+  // The same key with another quantity is refused, naming the unresolved intent.
+  auto conflict = run(s.ctx, s.om.submit(request("AAPL", "3", Side::buy, "190.00")));
+  REQUIRE(conflict.error.has_value());
+  CHECK(conflict.error->category == SubmissionErrorCategory::pending_conflict);
+  CHECK(conflict.error->message.find(ref_id) != std::string::npos);
+  // Another key is not blocked.
+  auto other = run(s.ctx, s.om.submit(request("MSFT", "1", Side::buy, "414.00")));
+  REQUIRE_MESSAGE(other.envelope.has_value(), (other.error ? other.error->to_string() : ""));
+  // The identical request waits until the broker proved it absent, then places it, once.
+  auto placed = run(s.ctx, s.om.submit(request("AAPL", "2", Side::buy, "190.00")));
+  REQUIRE_MESSAGE(placed.envelope.has_value(), (placed.error ? placed.error->to_string() : ""));
+  CHECK_FALSE(placed.duplicate);
+  CHECK(placed.envelope->ref_id == ref_id);
+  CHECK(broker_orders(sim) == 2);  // MSFT and this one
+  CHECK(journalled_kind(dir, "intent_abandoned") == 1);
 }
 
 TEST_CASE("recovery: an open broker order missing from the journal is adopted and the kill switch cancels it") {

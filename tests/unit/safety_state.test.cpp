@@ -211,7 +211,8 @@ TEST_CASE("finding 1: found → identical requests get the order; proven absent 
   REQUIRE(answer.has_value());
   CHECK(answer->admission == Admission::retry);
   CHECK(answer->ref_id == "r1");
-  auto again = absent.admit(key(), q("1"), "r1");  // the waiter reserves again with the same ref_id
+  // The next identical request — a waiter or not — is sent under the absent intent's ref_id.
+  auto again = absent.admit(key(), q("1"), "r7");
   CHECK(again.admission == Admission::proceed);
   CHECK(again.ref_id == "r1");
   CHECK(absent.admit(key(), q("1"), "r9").admission == Admission::join_pending);  // everyone else joins it
