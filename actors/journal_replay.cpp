@@ -72,7 +72,7 @@ class Replayer {
     else if (kind == "envelope" || kind == "adopted") known(r, line);
     else if (kind == "submission_failed") failed(r);
     else if (kind == "intent_abandoned") pending_.erase(text(r, "ref_id"));
-    else if (kind == "settlement_gave_up") {}  // still unresolved: the next start settles it again
+    else if (kind == "settlement_gave_up" || kind == "intent_unresolved") {}  // still unresolved: settled later
     else if (kind == "state_change") state_change(r);
     else if (kind == "cancel_result") cancel_result(r);
     else if (kind == "fill") fill(r);

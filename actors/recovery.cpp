@@ -157,6 +157,12 @@ class Recovery {
       } else {
         auto at = std::get_if<settlement::LookUpAt>(&step);
         still_unresolved(intent, at ? std::optional<Timestamp>(at->at) : std::nullopt);
+        // Visible to `oms orders --state unresolved` until the settlement journals its outcome.
+        json::object data{{"ref_id", intent.ref_id}, {"symbol", intent.symbol},
+                          {"reason", !orders ? "the start-up look-up failed: " + orders.error().to_string()
+                                             : std::string("not at the broker yet, too soon after the last attempt "
+                                                           "to prove it absent")}};
+        if (!co_await journal("intent_unresolved", std::move(data))) co_return fail("the journal refused a record");
       }
     }
     co_return true;

@@ -39,6 +39,7 @@ class Folder {
     if (kind == "envelope") envelope(*row, r);
     else if (kind == "submission_failed") failed(*row, r);
     else if (kind == "settlement_gave_up") gave_up(*row, r);
+    else if (kind == "intent_unresolved") still_unknown(*row, r);
     else if (kind == "state_change") state_change(*row, r);
     else if (kind == "fill") fill(*row, r);
     else if (kind == "cancel_result") cancel_result(*row, r);
@@ -138,6 +139,13 @@ class Folder {
     // An unknown outcome is not a failure: the order may be at the broker, and is being settled.
     row.state = category == "ambiguous_unresolved" ? "unresolved" : "failed";
     row.detail = category.empty() ? detail : (detail.empty() ? category : category + ": " + detail);
+  }
+
+  // Start-up recovery could not settle it yet: the owner goes on looking it up.
+  static void still_unknown(OrderRow& row, const json::object& r) {
+    if (row.state != "unresolved" && row.state != "pending") return;
+    row.state = "unresolved";
+    row.detail = text(r, "reason");
   }
 
   static void gave_up(OrderRow& row, const json::object& r) {

@@ -65,6 +65,10 @@ config::Config demo_config(const std::string& base_url, const fs::path& ca_file,
   om.retry = {3, 20, 100, 20};  // quick backoff: the timeout scenario is over in about two seconds
   om.timeouts = {1000, 750};    // the `timeout` fault never answers; loopback answers in milliseconds
   om.rate_limit = {100, 100};   // the demo sends bursts a bot would not
+  // rh-sim handles a request the moment it reads it, so an order absent from its list a second
+  // after the last attempt was never placed (Robinhood gets the default minute).
+  om.settlement.quiet_ms = 1000;
+  om.settlement.base_delay_ms = 100;
   config::StrategyOverride exit;  // scenario 2: a position exit $0.04 above the reference
   exit.offset_mode = config::OffsetMode::absolute;
   exit.sell_offset = Decimal::parse("0.04").value();

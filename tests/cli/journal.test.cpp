@@ -81,7 +81,7 @@ TEST_CASE("demo runs through the CLI with --run-root and --json, needing no conf
   CHECK(std::filesystem::exists(f.dir / folder));
 }
 
-TEST_CASE("an intent interrupted before it reached the broker shows as not_placed after the next run's recovery") {
+TEST_CASE("an intent interrupted before it reached the broker shows as unresolved after the next run's recovery, and as not_placed once a run after the quiet period proved it absent") {
   CliFixture f;
   // What a crash between the write-ahead intent and the POST leaves behind.
   std::ofstream(f.dir / "orders.jsonl")
@@ -89,7 +89,16 @@ TEST_CASE("an intent interrupted before it reached the broker shows as not_place
       << R"("symbol":"TSLA","side":"buy","quantity":"5","limit_price":"249.93","reference_price":"250.30",)"
       << R"("strategy":"","manual_override":true,"mode":"live"})" << "\n";
   CHECK(str(f.oms_json({"orders"}).at(0), "state") == "pending");
-  REQUIRE(f.oms({"sync", "--once"}).exit_code == 0);  // any broker command runs recovery first
+  // Any broker command runs recovery first. The interrupted process may have sent it just
+  // before it died, so a listing right now proves nothing: unresolved, its key reserved.
+  REQUIRE(f.oms({"sync", "--once"}).exit_code == 0);
+  CHECK(str(f.oms_json({"orders"}).at(0), "state") == "unresolved");
+  CHECK(f.oms_json({"orders", "--state", "unresolved"}).as_array().size() == 1);
+  // A run once the quiet period has passed (here: none configured) proves it absent.
+  auto config = read_text(f.dir / "config.json");
+  config.replace(config.find(R"("poll_interval_s":1)"), 19, R"("poll_interval_s":1,"settlement":{"quiet_ms":0})");
+  f.write_config(config);
+  REQUIRE(f.oms({"sync", "--once"}).exit_code == 0);
   auto rows = f.oms_json({"orders"});
   REQUIRE(rows.as_array().size() == 1);
   CHECK(str(rows.at(0), "state") == "not_placed");

@@ -287,3 +287,28 @@ TEST_CASE("issue 12: the poller seed: open orders and recently finished ones, li
   REQUIRE(boot.bootstrap_since.has_value());
   CHECK(*boot.bootstrap_since == t("2026-11-23T15:00:00Z"));
 }
+
+TEST_CASE("finding 1: replay keeps an ambiguous intent unresolved, knowing when its attempts ended") {
+  auto crashed = replay({intent("ref-crash")});
+  REQUIRE(crashed.unresolved.size() == 1);
+  CHECK_FALSE(crashed.unresolved[0].attempts_ended_at.has_value());  // died while sending: unknown
+
+  auto r = replay({intent("ref-1"), failed("ref-1", "ambiguous_unresolved"),
+                   json::object{{"ts", "2026-11-24T15:01:00Z"}, {"kind", "intent_unresolved"}, {"ref_id", "ref-1"}},
+                   json::object{{"ts", "2026-11-24T15:16:00Z"}, {"kind", "settlement_gave_up"}, {"ref_id", "ref-1"}}});
+  REQUIRE(r.unresolved.size() == 1);
+  REQUIRE(r.unresolved[0].attempts_ended_at.has_value());
+  CHECK(*r.unresolved[0].attempts_ended_at == parse_iso8601("2026-11-24T15:00:02Z").value());
+}
+
+TEST_CASE("finding 1: an intent proven absent and placed again under the same ref_id is one intent, settled by its envelope") {
+  auto absent = json::object{{"kind", "intent_abandoned"}, {"ref_id", "ref-1"}, {"settled_by", "settlement"}};
+  auto again = intent("ref-1", "2026-11-24T15:02:00Z");
+  auto replaced = replay({intent("ref-1"), failed("ref-1", "ambiguous_unresolved"), absent, again});
+  REQUIRE(replaced.unresolved.size() == 1);  // the second attempt's outcome is not journalled yet
+  CHECK_FALSE(replaced.unresolved[0].attempts_ended_at.has_value());
+  CHECK(replaced.unresolved[0].at == parse_iso8601("2026-11-24T15:02:00Z").value());
+  auto placed = replay({intent("ref-1"), failed("ref-1", "ambiguous_unresolved"), absent, again, envelope("ord-1", "ref-1")});
+  CHECK(placed.unresolved.empty());
+  CHECK(placed.orders.contains("ord-1"));
+}
