@@ -72,7 +72,8 @@ class Replayer {
     else if (kind == "envelope" || kind == "adopted") known(r, line);
     else if (kind == "submission_failed") failed(r);
     else if (kind == "intent_abandoned") pending_.erase(text(r, "ref_id"));
-    else if (kind == "settlement_gave_up" || kind == "intent_unresolved") {}  // still unresolved: settled later
+    else if (kind == "intent_unresolved") unresolved_at_start(r);
+    else if (kind == "settlement_gave_up") {}  // still unresolved: the next start settles it again
     else if (kind == "state_change") state_change(r);
     else if (kind == "cancel_result") cancel_result(r);
     else if (kind == "fill") fill(r);
@@ -135,6 +136,13 @@ class Replayer {
     pending_.erase(text(r, "ref_id"));
     if (known_category && category == SubmissionErrorCategory::insufficient_funds)
       out_.trip = CircuitBreakerTripped{TripReason::insufficient_funds, text(r, "detail"), time_field(r)};
+  }
+
+  // A later process's recovery found the intent unresolved. It held the journal, so the process
+  // that sent the intent had ended: no attempt came after this record's time.
+  void unresolved_at_start(const json::object& r) {
+    auto it = pending_.find(text(r, "ref_id"));
+    if (it != pending_.end() && !it->second.attempts_ended_at) it->second.attempts_ended_at = optional_time(r, "ts");
   }
 
   void state_change(const json::object& r) {

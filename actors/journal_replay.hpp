@@ -32,8 +32,9 @@ struct JournalIntent {
   ExecutionMode mode = ExecutionMode::live;
   Timestamp at{};
   /// When the attempts ended: the time of its ambiguous `submission_failed` (the gateway had
-  /// returned, no POST followed). Absent when the process stopped while sending: then no
-  /// earlier bound than the next start is known.
+  /// returned, no POST followed), else of the first `intent_unresolved` a later start wrote (the
+  /// sending process had ended by then). Absent when the process stopped while sending and no
+  /// start has seen it since: then no earlier bound than this start is known.
   std::optional<Timestamp> attempts_ended_at;
 };
 

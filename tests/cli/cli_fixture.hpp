@@ -18,7 +18,9 @@
 
 namespace clitest {
 
-/// Small retry delays and timeouts keep failure tests fast; poll every second for `sync`.
+/// Small retry delays and timeouts keep failure tests fast; poll every second for `sync`. rh-sim
+/// handles a request when it reads it, so an order absent a second after the last attempt was
+/// never placed (settlement.quiet_ms; Robinhood gets the default minute).
 inline std::string config_json(const std::string& base_url, const std::filesystem::path& dir,
                                const std::string& extra_broker = "") {
   return R"({"mode":"live","broker":{"base_url":")" + base_url + R"(","token_path":")" + (dir / "token.json").string() +
@@ -26,7 +28,7 @@ inline std::string config_json(const std::string& base_url, const std::filesyste
          R"(","strategy_overrides":{"exit":{"offset_mode":"absolute","sell_offset":"0.04"}},)"
          R"("retry":{"max_attempts":2,"base_delay_ms":5,"max_delay_ms":20,"jitter_pct":0},)"
          R"("timeouts":{"connect_ms":1000,"request_ms":1000},"rate_limit":{"burst":100,"per_second":100},)"
-         R"("poll_interval_s":1}})";
+         R"("poll_interval_s":1,"settlement":{"quiet_ms":1000,"base_delay_ms":50,"max_delay_ms":200}}})";
 }
 
 inline std::string read_text(const std::filesystem::path& path) {

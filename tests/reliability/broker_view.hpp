@@ -7,7 +7,9 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <map>
+#include <tuple>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,6 +21,9 @@ struct BrokerOrder {
   std::string id, ref_id, symbol, state;
   oms::Quantity quantity, cumulative_quantity;
   std::optional<oms::Price> average_price;
+  std::string side;
+  std::optional<oms::Price> price;
+  oms::Timestamp created_at{}, updated_at{};  ///< the broker's clock; updated_at of a finished order: when it finished
   bool open() const {
     return state == "unconfirmed" || state == "confirmed" || state == "queued" || state == "partially_filled";
   }
@@ -38,6 +43,10 @@ inline std::vector<BrokerOrder> broker_orders(simtest::SimFixture& sim) {
     b.quantity = oms::Quantity::parse(text(o, "quantity")).value();
     b.cumulative_quantity = oms::Quantity::parse(text(o, "cumulative_quantity")).value();
     if (auto avg = text(o, "average_price"); !avg.empty()) b.average_price = oms::Price::parse(avg).value();
+    b.side = text(o, "side");
+    if (auto price = text(o, "price"); !price.empty()) b.price = oms::Price::parse(price).value();
+    b.created_at = oms::parse_iso8601(text(o, "created_at")).value();
+    b.updated_at = oms::parse_iso8601(text(o, "updated_at")).value();
     out.push_back(std::move(b));
   }
   return out;
@@ -52,6 +61,23 @@ inline int duplicate_orders(const std::vector<BrokerOrder>& orders) {
   return extra;
 }
 
+/// Broker orders that were open at the broker at the same time as an earlier order with the same
+/// symbol, side and limit price — the duplicate guard's key (0 when no request ever placed a second
+/// order while the first was live, whatever its quantity or ref_id).
+inline int same_key_overlaps(std::vector<BrokerOrder> orders) {
+  std::sort(orders.begin(), orders.end(), [](const BrokerOrder& a, const BrokerOrder& b) {
+    return std::tie(a.symbol, a.side, a.price, a.created_at) < std::tie(b.symbol, b.side, b.price, b.created_at);
+  });
+  int overlaps = 0;
+  for (std::size_t i = 1; i < orders.size(); ++i) {
+    const auto& a = orders[i - 1];
+    const auto& b = orders[i];
+    if (a.symbol != b.symbol || a.side != b.side || a.price != b.price) continue;
+    if (a.open() || b.created_at < a.updated_at) ++overlaps;  // b was created while a was live
+  }
+  return overlaps;
+}
+
 /// The journal folded by ref_id and order id.
 struct JournalView {
   std::size_t records = 0;
@@ -61,6 +87,8 @@ struct JournalView {
   std::set<std::string> settled;          ///< ref_ids with an outcome record
   std::set<std::string> known_order_ids;  ///< broker ids in envelope/adopted records
   std::set<std::string> known_ref_ids;    ///< ref_ids in envelope/adopted records
+  std::set<std::string> ambiguous;        ///< ref_ids whose submission ended ambiguous_unresolved
+  std::set<std::string> settled_later;    ///< of those, settled afterwards (found, or proven absent)
   std::size_t fills = 0;
 
   /// Journalled intents with no outcome record.
@@ -77,15 +105,22 @@ inline JournalView read_journal(const std::string& path) {
   JournalView view;
   for (const auto& r : oms::journal::JournalFile::read_all(path, &report)) {
     std::string kind = text(r, "kind"), ref = text(r, "ref_id");
-    if (kind == "intent") view.intents.insert(ref);
+    if (kind == "intent") {
+      view.intents.insert(ref);
+      view.settled.erase(ref);  // placed again under its ref_id (after it was proven absent)
+    }
+    bool outcome = kind == "envelope" || kind == "adopted" || kind == "intent_abandoned" ||
+                   // An ambiguous failure is not an outcome: only a settlement's look-up is.
+                   (kind == "submission_failed" && text(r, "category") != "ambiguous_unresolved");
     if (kind == "envelope" || kind == "adopted") {
       view.known_order_ids.insert(text(r, "order_id"));
       if (!ref.empty()) view.known_ref_ids.insert(ref);
-      view.settled.insert(ref);
     }
-    if (kind == "intent_abandoned") view.settled.insert(ref);
-    // An ambiguous failure is not an outcome: only recovery's look-up settles it.
-    if (kind == "submission_failed" && text(r, "category") != "ambiguous_unresolved") view.settled.insert(ref);
+    if (kind == "submission_failed" && text(r, "category") == "ambiguous_unresolved") view.ambiguous.insert(ref);
+    if (outcome) {
+      view.settled.insert(ref);
+      if (view.ambiguous.contains(ref)) view.settled_later.insert(ref);
+    }
     if (kind == "fill") ++view.fills;
   }
   view.records = report.records;

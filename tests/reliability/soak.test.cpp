@@ -1,8 +1,11 @@
 // Soak: OMS_SOAK_N operations (default 500) — submissions across symbols, status queries, forced
 // fills, periodic synchronize, occasional cancel-all + resume — under a seeded random plan of
-// every rh-sim fault kind on the order routes. Then, against GET /_sim/orders: one broker order
-// per intent, every broker order known to the journal, every intent settled, every fill seen
-// locally with the broker's cumulative quantity and average price, and an empty ledger.
+// every rh-sim fault kind on the order routes, plus issue 13's plan: an order POST whose answer is
+// lost (or that never arrives), look-ups that fail past the gateway's retries, and the identical
+// request sent again at once. Then, against GET /_sim/orders: one broker order per intent, never
+// two orders live at once on one key (symbol, side, price), every broker order known to the
+// journal, every intent settled, every fill seen locally with the broker's cumulative quantity
+// and average price, and an empty ledger.
 #include "broker_view.hpp"
 #include "session.hpp"
 
@@ -18,9 +21,13 @@ using namespace oms;
 namespace {
 
 // Order timeouts short: the `timeout` fault never answers, and each one costs a request_ms.
+// rh-sim handles a request when it reads it: absence is proven 300 ms after the last attempt.
 const char* kSoakConfig =
     R"("timeouts":{"connect_ms":1000,"request_ms":250},"retry":{"max_attempts":4,"base_delay_ms":2,"max_delay_ms":10},)"
-    R"("rate_limit":{"burst":1000,"per_second":1000})";
+    R"("rate_limit":{"burst":1000,"per_second":1000},)"
+    R"("settlement":{"quiet_ms":300,"base_delay_ms":5,"max_delay_ms":50,"wait_ms":20000})";
+// Every look-up the gateway makes after a lost POST: 4 look-ups × 4 attempts.
+constexpr int kGatewayLookUpRequests = 16;
 
 const std::vector<std::string> kFaultKinds = {"delay",   "timeout", "drop_after_accept", "http_500",          "http_502",
                                                "http_503", "http_429", "reset",            "fill_during_cancel"};
@@ -47,6 +54,7 @@ class Soak {
   }
 
   void step() {
+    if (chance(6)) return ambiguous_then_retry();
     if (chance(18)) arm_fault();
     auto roll = rng_() % 100;
     if (roll < 50) submit_burst();
@@ -75,6 +83,10 @@ class Soak {
   omtest::TempDir dir;
   int faults = 0, submissions = 0, envelopes = 0, duplicates_returned = 0, failures = 0, cancel_alls = 0;
   int fills_forced = 0, status_queries = 0, syncs = 0;
+  int ambiguous_plans = 0;           ///< issue 13's plan run
+  int unresolved_first = 0;          ///< of those, the first request ended unresolved
+  int unresolved_then_settled = 0;   ///< and the identical retry got the order (found or placed once)
+  int retry_found = 0, retry_placed_once = 0, retry_still_unresolved = 0;
   std::map<std::string, FillEvent> last_fill;  ///< order id → the fill with the highest cumulative quantity
   std::set<std::string> envelope_ids;
   std::map<std::string, int> failure_categories;
@@ -100,6 +112,54 @@ class Soak {
     ++faults;
   }
 
+  // Issue 13's plan: a lost order POST, look-ups failing past the gateway's retries, and the
+  // identical request sent again at once. The first ends unresolved (its key reserved); the second
+  // waits for the owner's settlement and gets the order the broker holds, or — proven absent —
+  // places it once under the same ref_id.
+  void ambiguous_then_retry() {
+    ++ambiguous_plans;
+    auto request = random_request();
+    const int variant = static_cast<int>(rng_() % 3);  // accepted, never arrived, processed but unanswered
+    boost::json::object post{{"method", "POST"}, {"path", "/orders/"}, {"count", 1},
+                             {"kind", variant == 0 ? "drop_after_accept" : "timeout"}};
+    if (variant == 2) post["process"] = true;
+    sim.admin("/_sim/faults", boost::json::serialize(post));
+    int failing = kGatewayLookUpRequests + 4 * static_cast<int>(1 + rng_() % 3);
+    boost::json::object get{{"method", "GET"}, {"path", "/orders/"}, {"kind", "http_500"}, {"count", failing}};
+    sim.admin("/_sim/faults", boost::json::serialize(get));
+    faults += 2;
+    auto first = omtest::run(session_->ctx, session_->om.submit(request));
+    record(first);
+    auto again = omtest::run(session_->ctx, session_->om.submit(request));
+    record(again);
+    if (!first.error || first.error->category != SubmissionErrorCategory::ambiguous_unresolved) return;
+    ++unresolved_first;
+    if (!again.envelope) {
+      ++retry_still_unresolved;
+      CHECK_MESSAGE(again.error->category == SubmissionErrorCategory::ambiguous_unresolved, again.error->to_string());
+      return;
+    }
+    ++unresolved_then_settled;
+    again.duplicate ? ++retry_found : ++retry_placed_once;
+    // Found or placed, it is the first request's order: the same ref_id.
+    CHECK(again.envelope->ref_id == first.error->ref_id);
+  }
+
+  void record(const SubmissionResult& r) {
+    ++submissions;
+    if (r.envelope) {
+      r.duplicate ? ++duplicates_returned : ++envelopes;
+      envelope_ids.insert(r.envelope->order_id);
+      recent_ids_.push_back(r.envelope->order_id);
+      if (recent_ids_.size() > 64) recent_ids_.pop_front();
+      return;
+    }
+    ++failures;
+    ++failure_categories[boost::describe::enum_to_string(r.error->category, "?")];
+    // Refusals while halted cannot happen: every cancel-all is followed by a resume.
+    CHECK(r.error->category != SubmissionErrorCategory::halted);
+  }
+
   OrderRequest random_request() {
     const auto& [symbol, price] = symbols_[rng_() % symbols_.size()];
     auto qty = std::to_string(1 + rng_() % 9);
@@ -111,20 +171,7 @@ class Soak {
   void submit_burst() {
     std::vector<runtime::awaitable<SubmissionResult>> ops;
     for (int i = 0, n = 1 + static_cast<int>(rng_() % 3); i < n; ++i) ops.push_back(session_->om.submit(random_request()));
-    for (auto& r : run_all(session_->ctx, std::move(ops))) {
-      ++submissions;
-      if (r.envelope) {
-        r.duplicate ? ++duplicates_returned : ++envelopes;
-        envelope_ids.insert(r.envelope->order_id);
-        recent_ids_.push_back(r.envelope->order_id);
-        if (recent_ids_.size() > 64) recent_ids_.pop_front();
-      } else {
-        ++failures;
-        ++failure_categories[boost::describe::enum_to_string(r.error->category, "?")];
-        // Refusals while halted cannot happen: every cancel-all is followed by a resume.
-        CHECK(r.error->category != SubmissionErrorCategory::halted);
-      }
-    }
+    for (auto& r : run_all(session_->ctx, std::move(ops))) record(r);
   }
 
   void query_status() {
@@ -178,6 +225,7 @@ TEST_CASE("soak: every rh-sim fault kind on the order routes leaves no duplicate
   auto orders = broker_orders(soak.sim);
   auto journal = read_journal(soak.dir.file("orders.jsonl"));
   int duplicates = duplicate_orders(orders);
+  int overlaps = same_key_overlaps(orders);
   auto lost = orphans(orders, journal);
   auto unsettled = journal.unsettled();
   int fills_checked = 0, fill_mismatches = 0;
@@ -207,16 +255,25 @@ TEST_CASE("soak: every rh-sim fault kind on the order routes leaves no duplicate
             << soak.failures << " failed), " << orders.size() << " broker orders, " << soak.faults
             << " faults injected, " << soak.cancel_alls << " cancel-alls, " << soak.fills_forced << " fills forced, "
             << soak.status_queries << " status queries, " << soak.syncs << " syncs; duplicates=" << duplicates
-            << " lost=" << lost.size() << " unsettled_intents=" << unsettled.size()
+            << " same_key_overlaps=" << overlaps << " lost=" << lost.size() << " unsettled_intents=" << unsettled.size()
             << " fills_checked=" << fills_checked << " fill_mismatches=" << fill_mismatches
             << " journal_records=" << journal.records << " elapsed_ms=" << elapsed.count() << "\n  failures:";
   for (const auto& [category, count] : soak.failure_categories) std::cout << " " << category << "=" << count;
+  std::cout << "\n  issue 13 plan (lost POST + failing look-ups + immediate identical retry): " << soak.ambiguous_plans
+            << " runs, " << soak.unresolved_first << " first requests unresolved, " << soak.unresolved_then_settled
+            << " unresolved-then-settled by the retry (" << soak.retry_found << " found at the broker, "
+            << soak.retry_placed_once << " proven absent and placed once), " << soak.retry_still_unresolved
+            << " retries still waiting; journal: " << journal.ambiguous.size() << " ambiguous intents, "
+            << journal.settled_later.size() << " settled later";
   std::cout << "\n  faults fired:";
   for (const auto& [kind, count] : fired) std::cout << " " << kind << "=" << count;
   std::cout << "\n";
   for (const auto& kind : kFaultKinds) CHECK_MESSAGE(fired[kind] > 0, "fault kind never fired: ", kind);
 
   CHECK(duplicates == 0);
+  CHECK(overlaps == 0);
+  CHECK(soak.unresolved_then_settled > 0);
+  CHECK(journal.settled_later.size() == journal.ambiguous.size());
   CHECK(lost.empty());
   CHECK(unsettled.empty());
   CHECK(journal.malformed.empty());

@@ -292,6 +292,12 @@ TEST_CASE("finding 1: replay keeps an ambiguous intent unresolved, knowing when 
   auto crashed = replay({intent("ref-crash")});
   REQUIRE(crashed.unresolved.size() == 1);
   CHECK_FALSE(crashed.unresolved[0].attempts_ended_at.has_value());  // died while sending: unknown
+  // A later start that found it unresolved bounds it: the sender had ended by then.
+  auto seen = replay({intent("ref-crash"),
+                      json::object{{"ts", "2026-11-24T15:05:00Z"}, {"kind", "intent_unresolved"}, {"ref_id", "ref-crash"}},
+                      json::object{{"ts", "2026-11-24T15:09:00Z"}, {"kind", "intent_unresolved"}, {"ref_id", "ref-crash"}}});
+  REQUIRE(seen.unresolved.size() == 1);
+  CHECK(seen.unresolved[0].attempts_ended_at == parse_iso8601("2026-11-24T15:05:00Z").value());
 
   auto r = replay({intent("ref-1"), failed("ref-1", "ambiguous_unresolved"),
                    json::object{{"ts", "2026-11-24T15:01:00Z"}, {"kind", "intent_unresolved"}, {"ref_id", "ref-1"}},
