@@ -29,6 +29,7 @@ JournalAck Journal::write(JournalRecord record) {
     log::error("journal.write_failed", {{"kind", record.kind}, {"error", ec.message()}});
     return JournalAck{false, "journal write failed: " + ec.message()};
   }
+  if (observer_) observer_(obj);
   return JournalAck{true, {}};
 }
 

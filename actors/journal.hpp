@@ -5,6 +5,7 @@
 #include "messages/journal.hpp"
 #include "runtime/actor.hpp"
 
+#include <functional>
 #include <optional>
 
 namespace oms::actors {
@@ -16,6 +17,9 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   /// What opening the file found (torn tail repaired, malformed lines).
   const journal::OpenReport& open_report() const noexcept { return report_; }
   bool healthy() const noexcept { return file_.has_value(); }
+  /// Called on the journal's strand with each record once it is durable (the control endpoint's
+  /// event stream: a subscriber never sees what a restart would not know). Set before the first record.
+  void on_durable(std::function<void(const boost::json::object&)> observer) { observer_ = std::move(observer); }
 
  private:
   friend struct runtime::ActorAccess;
@@ -26,6 +30,7 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   journal::OpenReport report_;
   std::optional<journal::JournalFile> file_;
   std::string open_error_;
+  std::function<void(const boost::json::object&)> observer_;
 };
 
 }  // namespace oms::actors

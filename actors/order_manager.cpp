@@ -1,6 +1,8 @@
 #include "actors/order_manager.hpp"
 
+#include "actors/owner_endpoint.hpp"
 #include "actors/recovery.hpp"
+#include "runtime/log.hpp"
 
 namespace oms {
 using runtime::awaitable;
@@ -51,8 +53,9 @@ gateway::GatewayOptions gateway_options(const config::Config& config, gateway::C
   return o;
 }
 
-OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, gateway::Credentials credentials)
-    : rt_(rt), config_(config) {
+OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, gateway::Credentials credentials,
+                           OwnerOptions options)
+    : rt_(rt), config_(config), control_socket_(config.order_management.control_socket_path()) {
   const auto& om = config_.order_management;
   journal_ = std::make_shared<actors::Journal>(rt, om.journal_path);
   ledger_ = std::make_shared<actors::SafetyLedger>(rt, om.breaker_consecutive_failures);
@@ -72,9 +75,22 @@ OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, g
   // Nothing is sent before start() has settled the journal against the broker.
   post(ledger_, BeginRecovery{});
   poller_->set_cache_invalidator(cache_);
+  if (options.control_endpoint) {
+    endpoint_ = std::make_shared<actors::OwnerEndpoint>(rt, *this, config_);
+    std::weak_ptr<actors::OwnerEndpoint> weak = endpoint_;
+    // Subscribers see journal records once they are durable; `sync` answers with the fills it found.
+    journal_->on_durable([weak](const boost::json::object& record) {
+      if (auto e = weak.lock()) e->publish(record);
+    });
+    poller_->on_fill([weak](const FillEvent& fill) {
+      if (auto e = weak.lock()) e->fill_seen(fill);
+    });
+  }
 }
 
-OrderManager::~OrderManager() = default;
+OrderManager::~OrderManager() {
+  if (endpoint_) endpoint_->close();
+}
 
 awaitable<SubmissionResult> OrderManager::submit(OrderRequest request) {
   return reply_or(runtime::ask<SubmissionResult>(submitter_, std::move(request), kSubmitTimeout),
@@ -112,7 +128,29 @@ awaitable<SyncReport> OrderManager::synchronize_open_orders() {
 }
 
 awaitable<RecoveryReport> OrderManager::start() {
-  return actors::recover(actors::RecoveryParts{config_.order_management.journal_path, journal_, ledger_, broker_});
+  using Phase = actors::OwnerEndpoint::Phase;
+  // The owner serves its endpoint while it holds the journal, from before recovery: a command
+  // that arrives meanwhile waits for it instead of finding nobody to answer.
+  if (endpoint_ && journal_->healthy() && !endpoint_->serving()) {
+    if (auto refused = endpoint_->open()) {
+      log::error("control.open_failed", {{"path", control_socket_}, {"error", *refused}});
+      RecoveryReport failed;
+      failed.error = "order_management.control_socket: " + *refused;
+      co_return failed;
+    }
+  }
+  if (endpoint_) endpoint_->set_phase(Phase::recovering);
+  auto recovery =
+      actors::recover(actors::RecoveryParts{config_.order_management.journal_path, journal_, ledger_, broker_});
+  RecoveryReport report = co_await std::move(recovery);
+  if (endpoint_) endpoint_->set_phase(report.ok() ? Phase::ready : Phase::recovery_failed, report.error);
+  co_return report;
+}
+
+awaitable<void> OrderManager::stop_serving(std::chrono::milliseconds grace) {
+  if (!endpoint_) co_return;
+  auto drained = endpoint_->shutdown(grace);
+  co_await std::move(drained);
 }
 
 awaitable<AccountData> OrderManager::account_data(bool fresh) {
@@ -129,6 +167,9 @@ void OrderManager::resume_submissions(std::string requested_by) {
   post(ledger_, ResumeSubmissions{std::move(requested_by)});
 }
 
-void OrderManager::close() { broker_->close(); }
+void OrderManager::close() {
+  if (endpoint_) endpoint_->close();
+  broker_->close();
+}
 
 }  // namespace oms

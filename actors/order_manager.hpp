@@ -23,19 +23,38 @@
 
 namespace oms {
 
+namespace actors {
+class OwnerEndpoint;
+}
+
+/// How an OrderManager takes part in the one-owner model (docs/architecture.md).
+struct OwnerOptions {
+  /// Serve the control endpoint (order_management.control_socket) from start() on. Off only in
+  /// tests that never let an `oms` command or another client reach this process.
+  bool control_endpoint = true;
+};
+
 class OrderManager {
   using awaitable_result = runtime::awaitable<SubmissionResult>;
 
  public:
   /// Builds the actors on `rt`. Credentials are used only by the gateway and never stored elsewhere.
-  OrderManager(runtime::Runtime& rt, const config::Config& config, gateway::Credentials credentials);
+  OrderManager(runtime::Runtime& rt, const config::Config& config, gateway::Credentials credentials,
+               OwnerOptions options = {});
   ~OrderManager();
 
-  /// Start-up recovery (call once, before trading): replays the journal, settles every intent
-  /// that has no broker id through the ref_id look-up, adopts open broker orders the journal
-  /// does not know, restores the duplicate guard, the kill-switch latch and the breaker.
-  /// Submissions are refused from construction until it has finished (call it first).
+  /// Start-up (call once, before trading): opens the control endpoint — from now on `oms`
+  /// commands and other clients are carried out by this process — then runs recovery: replays
+  /// the journal, settles every intent that has no broker id through the ref_id look-up, adopts
+  /// open broker orders the journal does not know, restores the duplicate guard, the kill-switch
+  /// latch and the breaker. Submissions are refused from construction until it has finished.
+  /// A control socket that cannot be opened is an error (the kill switch must reach the owner).
   runtime::awaitable<RecoveryReport> start();
+  /// The control socket this process serves (or would serve) as the journal's owner.
+  const std::string& control_socket() const noexcept { return control_socket_; }
+  /// Clean shutdown of the endpoint: stops accepting, removes the socket file, lets requests in
+  /// flight finish (at most `grace`), closes the connections. close() afterwards.
+  runtime::awaitable<void> stop_serving(std::chrono::milliseconds grace);
 
   // Awaitables (call them inside a coroutine; each posts to the actors when called).
   runtime::awaitable<SubmissionResult> place_limit_buy(std::string symbol, Quantity quantity, Price reference_price,
@@ -86,7 +105,8 @@ class OrderManager {
   void start_polling();
   /// Re-opens submissions after the kill switch or a tripped breaker.
   void resume_submissions(std::string requested_by);
-  /// Closes the broker connections (the runtime's stop() cancels everything else).
+  /// Closes the control endpoint and the broker connections (the runtime's stop() cancels
+  /// everything else).
   void close();
 
   // The actors, for bots that post messages (e.g. post(om.submitter(), Ask<OrderRequest, …>)).
@@ -114,6 +134,8 @@ class OrderManager {
   std::shared_ptr<actors::Canceller> canceller_;
   std::shared_ptr<actors::StatusPoller> poller_;
   std::shared_ptr<actors::CacheInvalidator> cache_;
+  std::string control_socket_;
+  std::shared_ptr<actors::OwnerEndpoint> endpoint_;  ///< null when OwnerOptions::control_endpoint is off
 };
 
 /// Gateway settings from config.json plus credentials.

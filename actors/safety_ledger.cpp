@@ -19,6 +19,7 @@ void SafetyLedger::on(runtime::Ask<ReserveSubmission, Reservation> m) {
 void SafetyLedger::on(SubmissionSucceeded m) {
   state_.submitted(m.key, m.envelope);
   state_.broker_succeeded();
+  answer_settled_waiters();
   auto it = joiners_.find(m.key);
   if (it == joiners_.end()) return;
   for (auto& reply : it->second) reply.send(Reservation{Admission::duplicate, m.envelope, {}, false}, name());
@@ -27,6 +28,7 @@ void SafetyLedger::on(SubmissionSucceeded m) {
 
 void SafetyLedger::on(SubmissionAbandoned m) {
   state_.abandoned(m.key);
+  answer_settled_waiters();
   if (m.broker_failure) {
     if (auto trip = state_.broker_failed(m.insufficient_funds, m.error, runtime().clock().now()))
       log::error("safety.circuit_breaker_tripped", {{"reason", boost::describe::enum_to_string(trip->reason, "")},
@@ -55,8 +57,29 @@ void SafetyLedger::on(ResumeSubmissions m) {
   log::warn("safety.submissions_resumed", {{"requested_by", m.requested_by}});
 }
 
-void SafetyLedger::on(runtime::Ask<PendingOrdersQuery, PendingOrders> m) {
-  m.reply_to.send(PendingOrders{state_.pending_order_ids(), state_.halted(), state_.breaker_open()}, name());
+void SafetyLedger::on(runtime::Ask<PendingOrdersQuery, PendingOrders> m) { m.reply_to.send(snapshot(), name()); }
+
+void SafetyLedger::on(runtime::Ask<ConfirmSend, Reservation> m) {
+  auto d = state_.confirm_send(m.body.key);
+  if (d.admission == Admission::halted)
+    log::warn("safety.send_stopped_by_halt", {{"symbol", m.body.key.symbol}, {"limit_price", m.body.key.limit_price.to_string(2)}});
+  m.reply_to.send(Reservation{d.admission, std::nullopt, std::move(d.guidance), false}, name());
+}
+
+void SafetyLedger::on(runtime::Ask<AwaitSendsSettled, PendingOrders> m) {
+  settled_waiters_.push_back(std::move(m.reply_to));
+  answer_settled_waiters();
+}
+
+PendingOrders SafetyLedger::snapshot() const {
+  return PendingOrders{state_.pending_order_ids(), state_.halted(), state_.breaker_open(),
+                       static_cast<std::int64_t>(state_.in_flight())};
+}
+
+void SafetyLedger::answer_settled_waiters() {
+  if (settled_waiters_.empty() || state_.in_flight() > 0) return;
+  for (auto& reply : settled_waiters_) reply.send(snapshot(), name());
+  settled_waiters_.clear();
 }
 
 void SafetyLedger::on(BeginRecovery) { state_.begin_recovery(); }
@@ -65,7 +88,7 @@ void SafetyLedger::on(runtime::Ask<RestoreLedger, PendingOrders> m) {
   state_.restore(m.body.open_orders, m.body.halted, m.body.trip);
   log::info("safety.restored", {{"pending", state_.pending()}, {"halted", state_.halted()},
                                 {"breaker_open", state_.breaker_open()}});
-  m.reply_to.send(PendingOrders{state_.pending_order_ids(), state_.halted(), state_.breaker_open()}, name());
+  m.reply_to.send(snapshot(), name());
 }
 
 }  // namespace oms::actors

@@ -14,7 +14,8 @@ class SafetyLedger final
     : public runtime::Actor<SafetyLedger, runtime::Ask<ReserveSubmission, Reservation>, SubmissionSucceeded,
                             SubmissionAbandoned, OrderFinished, HaltSubmissions, ResumeSubmissions,
                             runtime::Ask<PendingOrdersQuery, PendingOrders>, BeginRecovery,
-                            runtime::Ask<RestoreLedger, PendingOrders>> {
+                            runtime::Ask<RestoreLedger, PendingOrders>, runtime::Ask<ConfirmSend, Reservation>,
+                            runtime::Ask<AwaitSendsSettled, PendingOrders>> {
  public:
   SafetyLedger(runtime::Runtime& rt, int failures_to_trip, std::string name = "safety_ledger");
 
@@ -29,9 +30,14 @@ class SafetyLedger final
   void on(runtime::Ask<PendingOrdersQuery, PendingOrders> m);
   void on(BeginRecovery m);
   void on(runtime::Ask<RestoreLedger, PendingOrders> m);
+  void on(runtime::Ask<ConfirmSend, Reservation> m);
+  void on(runtime::Ask<AwaitSendsSettled, PendingOrders> m);
+  PendingOrders snapshot() const;
+  void answer_settled_waiters();
 
   safety::LedgerState state_;
   std::map<PendingKey, std::vector<runtime::ReplyTo<Reservation>>> joiners_;  // racing duplicates
+  std::vector<runtime::ReplyTo<PendingOrders>> settled_waiters_;  // AwaitSendsSettled, until in_flight is 0
 };
 
 }  // namespace oms::actors

@@ -28,9 +28,24 @@ Decision LedgerState::admit(const PendingKey& key) {
 void LedgerState::restore(const std::vector<OrderEnvelope>& open_orders, bool halted,
                           std::optional<CircuitBreakerTripped> trip) {
   for (const auto& e : open_orders) entries_[PendingKey{e.symbol, e.side, e.limit_price}].envelope = e;
-  halted_ = halted;
+  halted_ = halted_ || halted;  // a kill switch engaged during recovery is not undone by it
   trip_ = std::move(trip);
   recovering_ = false;
+}
+
+Decision LedgerState::confirm_send(const PendingKey& key) {
+  if (halted_)
+    return {Admission::halted, std::nullopt,
+            "submissions were halted by the kill switch before this order was sent; nothing was sent — "
+            "run `oms resume` once the incident is over"};
+  entries_[key].sending = true;
+  return {Admission::proceed, std::nullopt, {}};
+}
+
+std::size_t LedgerState::in_flight() const {
+  std::size_t n = 0;
+  for (const auto& [key, entry] : entries_) n += entry.sending && !entry.envelope ? 1 : 0;
+  return n;
 }
 
 void LedgerState::submitted(const PendingKey& key, const OrderEnvelope& envelope) { entries_[key].envelope = envelope; }

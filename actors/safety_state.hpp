@@ -33,6 +33,11 @@ class LedgerState {
 
   /// May an order with this key be sent now? Reserves the key when the answer is `proceed`.
   Decision admit(const PendingKey& key);
+  /// Right before sending a reserved order: `proceed` marks it in flight, `halted` refuses it
+  /// (the kill switch engaged after the reservation; the caller abandons the key).
+  Decision confirm_send(const PendingKey& key);
+  /// Sends confirmed and not yet answered by the broker.
+  std::size_t in_flight() const;
   /// The reserved order reached the broker: later identical requests get this envelope.
   void submitted(const PendingKey& key, const OrderEnvelope& envelope);
   /// The reserved order never reached the broker (validation, transient exhaustion): forget it,
@@ -48,7 +53,8 @@ class LedgerState {
 
   /// Start-up recovery: refuse submissions until restore().
   void begin_recovery() { recovering_ = true; }
-  /// Recovery's result: open orders back in the duplicate guard, latches as they were.
+  /// Recovery's result: open orders back in the duplicate guard, latches as they were (a halt
+  /// engaged while recovery ran stays engaged).
   void restore(const std::vector<OrderEnvelope>& open_orders, bool halted, std::optional<CircuitBreakerTripped> trip);
   bool recovering() const noexcept { return recovering_; }
 
@@ -69,6 +75,7 @@ class LedgerState {
  private:
   struct Entry {
     std::optional<OrderEnvelope> envelope;  ///< empty while the first submission is in flight
+    bool sending = false;                   ///< past confirm_send: the broker may create it any moment
   };
   std::map<PendingKey, Entry> entries_;
   int failures_to_trip_;

@@ -22,7 +22,9 @@ SubmissionErrorCategory category_of(const gateway::BrokerError& e) {
   using gateway::ErrorKind;
   switch (e.kind) {
     case ErrorKind::insufficient_funds: return SubmissionErrorCategory::insufficient_funds;
-    case ErrorKind::ambiguous_unresolved: return SubmissionErrorCategory::ambiguous_unresolved;
+    case ErrorKind::ambiguous_unresolved:
+    // Stopped mid-request (shutdown): the POST may have reached the broker; recovery settles it.
+    case ErrorKind::cancelled: return SubmissionErrorCategory::ambiguous_unresolved;
     case ErrorKind::network:
     case ErrorKind::server:
     case ErrorKind::throttled: return e.failure == gateway::FailureClass::ambiguous
@@ -181,6 +183,18 @@ awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, 
     post(ledger_, SubmissionAbandoned{key, "journal write failed", false, false}, name());
     co_return failure(SubmissionErrorCategory::journal_failed, "", "the order intent could not be journalled",
                       "nothing was sent; check the journal path and disk space");
+  }
+  // The last gate: a kill switch engaged since the reservation stops the order here, so nothing
+  // reaches the broker after the halt was acknowledged except sends already past this point.
+  ConfirmSend confirm{key};
+  auto gate = co_await runtime::ask<Reservation>(ledger_, std::move(confirm), 60s, name());
+  if (!gate || gate->admission != Admission::proceed) {
+    std::string why = gate ? gate->guidance : "the safety ledger did not answer; nothing was sent";
+    JournalRecord stopped{"submission_failed", json::object{{"ref_id", ref_id}, {"symbol", request.symbol},
+                                                            {"category", "halted"}, {"detail", why}}};
+    co_await journal(std::move(stopped));
+    post(ledger_, SubmissionAbandoned{key, why, false, false}, name());
+    co_return failure(SubmissionErrorCategory::halted, "", "submissions are halted", why, ref_id);
   }
   auto started = std::chrono::steady_clock::now();
   gateway::OrderIntent intent{ref_id, request.symbol, request.side, request.quantity, limit, request.time_in_force,

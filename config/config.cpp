@@ -202,6 +202,7 @@ Error read_order_management(Fields& root, OrderManagementConfig& out) {
   if (auto e = read_retry(f, out.retry)) return e;
   if (auto e = f.integer("poll_interval_s", out.poll_interval_s, 1, 3600)) return e;
   if (auto e = f.text("journal_path", out.journal_path, false)) return e;
+  if (auto e = f.text("control_socket", out.control_socket, false)) return e;
   if (auto e = read_rate_limit(f, out.rate_limit)) return e;
   if (auto e = read_timeouts(f, out.timeouts)) return e;
   if (auto e = f.integer("pool_size", out.pool_size, 1, 64)) return e;

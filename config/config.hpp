@@ -61,6 +61,8 @@ struct OrderManagementConfig {
   RetryConfig retry;
   int poll_interval_s = 15;
   std::string journal_path = "logs/orders.jsonl";
+  /// The owner's control socket (docs/control-protocol.md); empty: `<journal_path>.sock`.
+  std::string control_socket;
   RateLimitConfig rate_limit;
   TimeoutConfig timeouts;
   int pool_size = 4;
@@ -69,6 +71,8 @@ struct OrderManagementConfig {
 
   /// The offsets a strategy uses: its overrides field by field, else the global values.
   PriceOffsetConfig offsets_for(std::string_view strategy) const;
+  /// control_socket, or `<journal_path>.sock` when it is not set.
+  std::string control_socket_path() const { return control_socket.empty() ? journal_path + ".sock" : control_socket; }
 };
 
 /// Where the broker is.

@@ -107,8 +107,25 @@ struct PendingOrders {
   std::vector<std::string> order_ids;
   bool halted = false;
   bool breaker_open = false;
+  std::int64_t in_flight = 0;  ///< sends past ConfirmSend whose broker answer has not come yet
 };
-BOOST_DESCRIBE_STRUCT(PendingOrders, (), (order_ids, halted, breaker_open))
+BOOST_DESCRIBE_STRUCT(PendingOrders, (), (order_ids, halted, breaker_open, in_flight))
+
+/// The Submitter's last check, after the intent is durable and right before the order goes to
+/// the broker: a kill switch engaged since the reservation stops it here. The answer is
+/// `proceed` (the send is now in flight) or `halted`.
+struct ConfirmSend {
+  static constexpr const char* message_type = "ConfirmSend";
+  PendingKey key;
+};
+BOOST_DESCRIBE_STRUCT(ConfirmSend, (), (key))
+
+/// Answered (with the ledger's state) once no send is in flight: the kill switch waits for the
+/// sends that passed ConfirmSend before the halt, so it can cancel what they placed.
+struct AwaitSendsSettled {
+  static constexpr const char* message_type = "AwaitSendsSettled";
+};
+BOOST_DESCRIBE_STRUCT(AwaitSendsSettled, (), ())
 
 /// A pending-order entry was cleared (order finished, cancelled or failed before the broker).
 struct PendingOrderReleased {

@@ -13,6 +13,7 @@ int run_resume(const Invocation& inv, const config::Config& config);
 int run_sync(const Invocation& inv, const config::Config& config);
 int run_orders(const Invocation& inv, const config::Config& config);
 int run_report(const Invocation& inv, const config::Config& config);
+int run_serve(const Invocation& inv, const config::Config& config);
 int run_demo_command(const Invocation& inv);
 
 /// Prints the error line and returns its exit code.

@@ -17,6 +17,7 @@ enum ExitCode : int {
   exit_broker_rejected = 3,     ///< the broker refused (including insufficient funds)
   exit_broker_unreachable = 4,  ///< the broker could not be reached after the retries, or the outcome is unknown
   exit_halted = 5,              ///< circuit breaker open or submissions halted (kill switch)
+  exit_owner_unreachable = 7,   ///< another process holds the journal and does not answer (a wedged owner)
 };
 
 /// A failure to report: which field, which rule, what to do, and the exit code.

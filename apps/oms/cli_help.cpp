@@ -9,13 +9,21 @@ constexpr const char* kGlobalOptions =
     "Global options (before or after the command):\n"
     "  --config FILE     configuration (default ./config.json if present, else built-in defaults;\n"
     "                    see docs/configuration.md)\n"
-    "  --broker URL      broker base URL, e.g. a running rh-sim at http://127.0.0.1:8080\n"
+    "  --broker URL      broker base URL, e.g. a running rh-sim at http://127.0.0.1:8080 (with\n"
+    "                    mode paper, from the config or the default, --mode must be given too)\n"
     "  --mode paper|live paper never calls the broker; live places real orders\n"
     "  --journal PATH    order journal (default: order_management.journal_path, logs/orders.jsonl)\n"
     "  --log-dir DIR     JSON-lines logs go to DIR/oms.log (default logs)\n"
     "  --ca-file FILE    also trust this PEM certificate (rh-sim --tls --tls-cert-out FILE)\n"
     "  --json            machine-readable output on stdout\n"
     "  -h, --help        this help\n";
+
+constexpr const char* kOwner =
+    "One process owns a journal at a time: a bot embedding the runtime, `oms serve`, or this\n"
+    "command. buy, sell, status, cancel-all, resume and sync are carried out by the live owner\n"
+    "when one answers on the control socket (--json adds \"owner_pid\"); otherwise this command\n"
+    "becomes the owner until it ends. Every output names the mode (paper or live, and the broker).\n"
+    "orders and report only read the journal.\n";
 
 constexpr const char* kCredentials =
     "Credentials come from the environment only: RH_USERNAME, RH_PASSWORD and RH_MFA_SECRET (base32)\n"
@@ -29,6 +37,8 @@ constexpr const char* kExitCodes =
     "  3  the broker rejected the request (including insufficient funds)\n"
     "  4  the broker was unreachable after the retries, or an order's outcome is still unknown\n"
     "  5  circuit breaker open or submissions halted: check the account, then `oms resume`\n"
+    "  7  another process owns the journal and does not answer (a wedged owner): the error names\n"
+    "     its pid; stop it (`kill PID`, then `kill -9 PID`) and run the command again\n"
     "Errors are one line on stderr: \"oms: <field>: <rule> — <what to do>\".\n";
 
 const std::vector<CommandSpec> kCommands = {
@@ -99,6 +109,16 @@ const std::vector<CommandSpec> kCommands = {
      "re-open submissions after the kill switch or the circuit breaker",
      "Releases the kill-switch latch and closes the circuit breaker, then prints the new state.\n"
      "Check the account first (buying power, open orders) when the breaker tripped.\n"},
+    {Command::serve, "serve", {}, {}, {}, {},
+     "oms serve",
+     "own the journal and serve the control socket until SIGTERM or Ctrl-C",
+     "Becomes the owner of the journal (its lock), recovers it against the broker, polls open\n"
+     "orders every order_management.poll_interval_s and serves the control socket\n"
+     "(order_management.control_socket, default <journal>.sock; docs/control-protocol.md): bots in\n"
+     "any language place and follow orders through it, and every other `oms` command is carried\n"
+     "out by this process. Prints one line, `serving <socket path>`, when ready. SIGTERM or Ctrl-C:\n"
+     "stops accepting, lets requests in flight finish, removes the socket, exits 0. Fails when\n"
+     "another process already owns the journal.\n"},
     {Command::demo, "demo", {}, {"--run-root"}, {}, {},
      "oms demo [--run-root DIR]",
      "the scenario demo against an in-process simulator (what `make run` starts)",
@@ -124,7 +144,8 @@ std::string overview_help() {
   }
   // append(), not a chain of `+`: GCC 12 warns falsely (-Warray-bounds) on long temporaries.
   out.append("\nRun `oms COMMAND --help` for a command's arguments.\n\n");
-  out.append(kGlobalOptions).append("\n").append(kCredentials).append("\n").append(kExitCodes);
+  out.append(kGlobalOptions).append("\n").append(kOwner).append("\n").append(kCredentials).append("\n");
+  out.append(kExitCodes);
   return out;
 }
 

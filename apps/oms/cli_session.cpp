@@ -3,12 +3,8 @@
 #include "actors/order_manager.hpp"
 #include "apps/oms/cli_output.hpp"
 
-#include <boost/asio/signal_set.hpp>
-
-#include <csignal>
 #include <exception>
-#include <optional>
-#include <stdexcept>
+#include <future>
 #include <vector>
 
 namespace oms::cli {
@@ -17,30 +13,30 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Runs `op` (and whatever it awaits) on this thread until it finishes.
+// Another client's request in flight on this owner (a cancel-all from another shell) is carried
+// to its end before the process exits: as long as the longest operation may take.
+constexpr auto kDrainGrace = 130s;
+
+// Runs `op` on the runtime's thread and waits for its result.
 template <class T>
-T run(asio::io_context& ctx, runtime::awaitable<T> op) {
-  std::optional<T> out;
-  std::exception_ptr failure;
-  bool done = false;
-  asio::co_spawn(ctx, std::move(op), [&](std::exception_ptr e, T value) {
-    failure = e;
-    if (!e) out = std::move(value);
-    done = true;
+T wait(runtime::Runtime& rt, runtime::awaitable<T> op) {
+  std::promise<T> done;
+  auto result = done.get_future();
+  asio::co_spawn(rt.context(), std::move(op), [&done](std::exception_ptr e, T value) {
+    if (e) done.set_exception(e);
+    else done.set_value(std::move(value));
   });
-  ctx.restart();
-  while (!done && ctx.run_one() > 0) {
-  }
-  if (failure) std::rethrow_exception(failure);
-  if (!out) throw std::runtime_error("the runtime stopped before the command finished");
-  return std::move(*out);
+  return result.get();
 }
 
-runtime::awaitable<PendingOrders> ledger_state(std::shared_ptr<actors::SafetyLedger> ledger) {
-  PendingOrdersQuery query;
-  auto reply = co_await runtime::ask<PendingOrders>(ledger, std::move(query), 10s);
-  if (!reply) throw std::runtime_error("the safety ledger did not answer: " + reply.error().message());
-  co_return *reply;
+void wait(runtime::Runtime& rt, runtime::awaitable<void> op) {
+  std::promise<void> done;
+  auto result = done.get_future();
+  asio::co_spawn(rt.context(), std::move(op), [&done](std::exception_ptr e) {
+    if (e) done.set_exception(e);
+    else done.set_value();
+  });
+  result.get();
 }
 
 // One line when recovery did more than read the journal: the operator should know.
@@ -64,82 +60,42 @@ std::string recovery_note(const RecoveryReport& r) {
 
 struct Session::Impl {
   explicit Impl(const config::Config& config)
-      : journal_path(config.order_management.journal_path),
-        om(rt, config, gateway::Credentials::from_environment()) {
-    // Registered once, before any poll: the printer is set only while a command wants fills,
-    // so nothing the command owns is called after it returned.
-    om.on_fill([this](const FillEvent& f) {
-      if (printer) printer(f);
-    });
+      : journal_path(config.order_management.journal_path), om(rt, config, gateway::Credentials::from_environment()) {
+    rt.start(1);
   }
   ~Impl() {
+    try {
+      wait(rt, om.stop_serving(kDrainGrace));
+    } catch (const std::exception&) {
+      // stopping anyway
+    }
     om.close();
     rt.stop();
-    // Let cancelled tasks and closing connections finish; bounded in case something lingers.
-    ctx.restart();
-    ctx.run_for(2s);
+    rt.join();
   }
 
-  asio::io_context ctx;
-  runtime::Runtime rt{ctx};
+  runtime::Runtime rt;
   std::string journal_path;
   OrderManager om;
   RecoveryReport recovery;
-  FillPrinter printer;
 };
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::~Session() = default;
 
-outcome<std::unique_ptr<Session>> Session::open(const config::Config& config, bool json) {
+outcome<Session::Opened> Session::open(const config::Config& config, bool json, bool poll) {
   auto impl = std::make_unique<Impl>(config);
-  impl->recovery = run(impl->ctx, impl->om.start());
+  impl->recovery = wait(impl->rt, impl->om.start());
   if (!impl->recovery.ok())
     return CliError{exit_code_for_broker_text(impl->recovery.error), "recovery", impl->recovery.error,
                     "nothing was sent; check the broker (--broker, credentials) and the journal at " +
                         impl->journal_path};
   if (auto note = recovery_note(impl->recovery); !note.empty()) Progress(json).say(note);
-  return std::unique_ptr<Session>(new Session(std::move(impl)));
+  if (poll) impl->om.start_polling();
+  return Opened{std::unique_ptr<Session>(new Session(std::move(impl))), 0};
 }
 
 const RecoveryReport& Session::recovery() const { return impl_->recovery; }
-
-SubmissionResult Session::submit(OrderRequest request) { return run(impl_->ctx, impl_->om.submit(std::move(request))); }
-
-StatusReply Session::status(std::string order_id) {
-  return run(impl_->ctx, impl_->om.get_order_status(std::move(order_id)));
-}
-
-CancelAllReport Session::cancel_all(std::string requested_by) {
-  return run(impl_->ctx, impl_->om.cancel_all_open_orders(std::move(requested_by)));
-}
-
-SyncReport Session::sync_once(FillPrinter on_fill) {
-  impl_->printer = std::move(on_fill);
-  SyncReport report = run(impl_->ctx, impl_->om.synchronize_open_orders());
-  impl_->printer = nullptr;
-  return report;
-}
-
-void Session::poll_until_signal(FillPrinter on_fill) {
-  auto& ctx = impl_->ctx;
-  impl_->printer = std::move(on_fill);
-  asio::signal_set signals(ctx, SIGINT, SIGTERM);
-  bool stop = false;
-  signals.async_wait([&](const boost::system::error_code&, int) { stop = true; });
-  impl_->om.start_polling();
-  ctx.restart();
-  while (!stop && ctx.run_one() > 0) {
-  }
-  signals.cancel();
-  ctx.poll();  // the cancelled wait's handler, before `signals` goes away
-  impl_->printer = nullptr;
-}
-
-PendingOrders Session::resume(std::string requested_by) {
-  impl_->om.resume_submissions(std::move(requested_by));
-  // The ledger handles messages in order: the query sees the state after the resume.
-  return run(impl_->ctx, ledger_state(impl_->om.ledger()));
-}
+const std::string& Session::socket_path() const { return impl_->om.control_socket(); }
 
 }  // namespace oms::cli

@@ -1,13 +1,15 @@
-// `oms sync [--once]`: the StatusPoller in the foreground, printing fills as they happen.
+// `oms sync [--once]`: fills as the owner finds them.
 #include "apps/oms/cli_commands.hpp"
 #include "apps/oms/cli_orders.hpp"
 #include "apps/oms/cli_output.hpp"
-#include "apps/oms/cli_session.hpp"
+#include "apps/oms/cli_owner.hpp"
 
 namespace oms::cli {
 namespace json = boost::json;
 
 namespace {
+
+constexpr std::chrono::milliseconds kSyncDeadline{130'000};
 
 // The fill with its symbol, from the journal when the broker's answer did not name it.
 FillEvent named(FillEvent fill, JournalSymbols& symbols) {
@@ -15,23 +17,31 @@ FillEvent named(FillEvent fill, JournalSymbols& symbols) {
   return fill;
 }
 
-int once(Session& session, bool as_json, JournalSymbols& symbols) {
-  json::array fills;
-  SyncReport report = session.sync_once([&](const FillEvent& f) {
-    if (as_json) fills.push_back(fill_json(named(f, symbols)));
-    else print_text(fill_text(named(f, symbols)));
-  });
+// One pass on the owner; its fills, then a summary.
+int once(OwnerLink& link, const config::Config& config, bool as_json, JournalSymbols& symbols) {
+  control::Request sync{nullptr, control::SyncArgs{}};
+  auto answer = link.call(std::move(sync), kSyncDeadline);
+  if (!answer) return fail(answer.error());
+  auto result = decode<control::SyncResult>(*answer);
+  if (!result) return fail(result.error());
+  const SyncReport& report = result->report;
   if (!report.error.empty())
     return fail(CliError{exit_code_for_broker_text(report.error), "broker", report.error,
                          "nothing was lost; run `oms sync --once` again when the broker answers"});
+  json::array fills;
+  std::string text = as_json ? "" : owner_text(link.owner(), config);
+  for (const auto& f : result->fills) {
+    if (as_json) fills.push_back(fill_json(named(f, symbols)));
+    else text += fill_text(named(f, symbols));
+  }
   if (as_json) {
-    print_json(json::object{{"orders_seen", report.orders_seen},
-                            {"state_changes", report.state_changes},
-                            {"fills", std::move(fills)}});
+    print_json(with_owner(json::object{{"orders_seen", report.orders_seen},
+                                       {"state_changes", report.state_changes},
+                                       {"fills", std::move(fills)}},
+                          link.owner()));
   } else {
-    print_text("sync: " + std::to_string(report.orders_seen) + " orders seen, " +
-               std::to_string(report.state_changes) + " state changes, " + std::to_string(report.fills) +
-               " fills\n");
+    print_text(text + "sync: " + std::to_string(report.orders_seen) + " orders seen, " +
+               std::to_string(report.state_changes) + " state changes, " + std::to_string(report.fills) + " fills\n");
   }
   return exit_ok;
 }
@@ -40,18 +50,35 @@ int once(Session& session, bool as_json, JournalSymbols& symbols) {
 
 int run_sync(const Invocation& inv, const config::Config& config) {
   bool as_json = inv.globals.json;
-  auto session = Session::open(config, inv.globals.json);
-  if (!session) return fail(session.error());
+  auto link = OwnerLink::connect(config, inv);
+  if (!link) return fail(link.error());
   JournalSymbols symbols(config.order_management.journal_path);
-  if (inv.flag("--once")) return once(**session, as_json, symbols);
+  if (inv.flag("--once")) return once(**link, config, as_json, symbols);
+
+  // Every fill the owner journals, whoever found it (its own poller, this command's passes).
+  auto print_fill = [&](const control::Reply& line) {
+    if (line.kind != control::Reply::Kind::event || line.name != "fill") return;
+    auto fill = from_json<FillEvent>(line.data);
+    if (!fill) return;
+    if (as_json) print_json(with_owner(fill_json(named(*fill, symbols)), (*link)->owner()));
+    else print_text(fill_text(named(*fill, symbols)));
+  };
+  control::Request subscribe{nullptr, control::SubscribeArgs{{control::Topic::fills}}};
+  if (auto subscribed = (*link)->call(std::move(subscribe), kSyncDeadline, print_fill); !subscribed)
+    return fail(subscribed.error());
   Progress progress(as_json);
+  if (!as_json) print_text(owner_text((*link)->owner(), config));
   progress.say("following orders every " + std::to_string(config.order_management.poll_interval_s) +
                " s; fills appear below — Ctrl-C to stop");
-  // --json: one JSON object per fill, one per line, so a consumer can read them as they come.
-  (*session)->poll_until_signal([as_json, &symbols](const FillEvent& f) {
-    if (as_json) print_json(fill_json(named(f, symbols)));
-    else print_text(fill_text(named(f, symbols)));
-  });
+  // A pass every poll_interval_s on the owner, whether or not it polls by itself.
+  const std::chrono::milliseconds interval{config.order_management.poll_interval_s * 1000};
+  (*link)->watch_signals();
+  while (!(*link)->signalled()) {
+    control::Request sync{nullptr, control::SyncArgs{}};
+    auto answer = (*link)->call(std::move(sync), kSyncDeadline, print_fill);
+    if (!answer && !(*link)->signalled()) return fail(answer.error());
+    if (!(*link)->listen(interval, print_fill)) break;
+  }
   progress.say("stopped");
   return exit_ok;
 }
