@@ -21,9 +21,9 @@ ClientFailure failure_of(const boost::system::error_code& ec) {
 template <class Socket>
 bool run_until(asio::io_context& ctx, Socket& socket, const bool& done, clock::time_point until) {
   ctx.restart();
+  // One handler at a time: other work on the context (a signal_set) must not keep us past `done`.
   while (!done && clock::now() < until) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now());
-    if (ctx.run_for(std::max(left, std::chrono::milliseconds(1))) == 0 && ctx.stopped()) break;
+    if (ctx.run_one_until(until) == 0 && ctx.stopped()) break;
   }
   if (done) return true;
   boost::system::error_code ignored;

@@ -244,7 +244,7 @@ Server::~Server() {
 
 boost::system::result<std::shared_ptr<Server>, OpenFailure> Server::open(asio::io_context& ctx, ServerOptions options,
                                                                          std::shared_ptr<Dispatcher> dispatcher) {
-  const std::string& path = options.path;
+  const std::string path = options.path;  // a copy: options moves into the server below
   constexpr const char* kKey = "set order_management.control_socket to another path";
   if (path.empty()) return OpenFailure{"the control socket path is empty", kKey};
   if (path.size() >= sizeof(sockaddr_un::sun_path))
