@@ -48,6 +48,7 @@ void SafetyLedger::on(OrderFinished m) {
 }
 
 void SafetyLedger::on(HaltSubmissions m) {
+  if (state_.halted()) return;  // the control endpoint halts first, the Canceller again
   state_.halt();
   log::warn("safety.kill_switch_engaged", {{"requested_by", m.requested_by}});
 }
