@@ -89,6 +89,14 @@ bool Child::wait_for_stdout(std::string_view text, std::chrono::milliseconds dea
   return true;
 }
 
+bool Child::wait_for_output(const std::function<bool(const std::string&)>& done, std::chrono::milliseconds deadline) {
+  auto until = std::chrono::steady_clock::now() + deadline;
+  while (!done(result_.out)) {
+    if (std::chrono::steady_clock::now() >= until || !pump(50)) return done(result_.out);
+  }
+  return true;
+}
+
 void Child::signal(int sig) {
   if (pid_ > 0) ::kill(pid_, sig);
 }

@@ -2,6 +2,7 @@
 // Runs a program as a user would: its own process, pipes for stdout and stderr, an exit code.
 // Plain POSIX (fork/execve/poll/waitpid). Deadlines only stop a hung child; nothing is timed.
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,8 @@ class Child {
 
   /// Reads until stdout contains `text` or the deadline passes; true when it appeared.
   bool wait_for_stdout(std::string_view text, std::chrono::milliseconds deadline);
+  /// Reads until `done(stdout so far)` holds or the deadline passes; true when it held.
+  bool wait_for_output(const std::function<bool(const std::string&)>& done, std::chrono::milliseconds deadline);
   void signal(int sig);
   /// Reads to the end and reaps the child; SIGKILL after the deadline (a hang is a failure).
   Result finish(std::chrono::milliseconds deadline = std::chrono::seconds(30));
