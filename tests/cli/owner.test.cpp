@@ -333,3 +333,32 @@ TEST_CASE("issue 12: two oms buy at once on one journal: both orders, each journ
   CHECK(envelopes == 2);
   CHECK(journal.known_order_ids == std::set<std::string>{str(ea, "order_id"), str(eb, "order_id")});
 }
+
+TEST_CASE("issue 12: examples/python_bot.py places an order through oms serve and follows its fills to the end") {
+  CliFixture f;  // poll_interval_s 1: oms serve finds fills within a second
+  Child serve(f.argv({"serve"}), f.env(), f.dir.string());
+  REQUIRE(serve.wait_for_stdout("serving", 30s));
+  Child bot({"/usr/bin/python3", OMS_SOURCE_DIR "/examples/python_bot.py", "--socket", socket_of(f), "--timeout", "60",
+             "buy", "TSLA", "3", "250.30"},
+            f.env(), f.dir.string());
+  REQUIRE(bot.wait_for_stdout("\"placed\"", 30s));
+  auto placed_line = bot.out().substr(bot.out().find("{\"placed\""));
+  auto placed = boost::json::parse(placed_line.substr(0, placed_line.find('\n')));
+  std::string id = str(placed, "placed");
+  CHECK(str(placed, "limit_price") == "249.93");
+  CHECK(f.broker_state(id) != "absent");
+  f.sim.admin("/_sim/fill", R"({"order_id":")" + id + R"(","quantity":"1"})");
+  REQUIRE(bot.wait_for_stdout("\"cumulative_quantity\": \"1\"", 30s));
+  f.sim.admin("/_sim/fill", R"({"order_id":")" + id + R"("})");
+  Result r = bot.finish(60s);
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("\"owner_pid\"") != std::string::npos);
+  CHECK(r.out.find("\"mode\": \"live\"") != std::string::npos);
+  CHECK(count(r.out, "{\"fill\"") == 2);  // each execution once
+  CHECK(r.out.find("{\"done\": \"" + id + "\", \"filled\": \"3\"}") != std::string::npos);
+  CHECK(f.broker_state(id) == "filled");
+  CHECK(reltest::read_journal(journal_of(f)).fills == 2);
+  serve.signal(SIGTERM);
+  CHECK(serve.finish().exit_code == 0);
+}
