@@ -4,8 +4,14 @@
 
 namespace oms::actors {
 
-Journal::Journal(runtime::Runtime& rt, const std::string& path, std::string name) : Actor(rt, std::move(name)) {
+Journal::Journal(runtime::Runtime& rt, const std::string& path, std::string name)
+    : Actor(rt, std::move(name)), path_(path) {
   auto file = journal::JournalFile::open(path, &report_);
+  if (!file && file.error() == journal::journal_errc::locked) {
+    open_error_ = "the journal " + path + " is owned by process " + std::to_string(report_.owner_pid);
+    log::error("journal.locked", {{"path", path}, {"owner_pid", report_.owner_pid}});
+    return;
+  }
   if (!file) {
     open_error_ = "cannot open journal " + path + ": " + file.error().message();
     log::error("journal.open_failed", {{"path", path}, {"error", file.error().message()}});

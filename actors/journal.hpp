@@ -1,6 +1,7 @@
 #pragma once
 /// The journal actor: the single writer of logs/orders.jsonl. Actors `ask` it and wait for the
-/// acknowledgement before acting (write-ahead), so the file never interleaves two writers.
+/// acknowledgement before acting (write-ahead), so the file never interleaves two writers; the
+/// owner lock (journal_file.hpp) keeps every other process out while this actor has it open.
 #include "actors/journal_file.hpp"
 #include "messages/journal.hpp"
 #include "runtime/actor.hpp"
@@ -12,7 +13,8 @@ namespace oms::actors {
 
 class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord, JournalAck>, JournalRecord> {
  public:
-  /// Opens (and repairs) the file now; an error leaves the actor refusing every record.
+  /// Opens the file now, taking the owner lock, and repairs a torn tail; an error (another owner
+  /// included) leaves the actor refusing every record.
   Journal(runtime::Runtime& rt, const std::string& path, std::string name = "journal");
   /// What opening the file found (torn tail repaired, malformed lines).
   const journal::OpenReport& open_report() const noexcept { return report_; }
@@ -20,6 +22,11 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   /// Called on the journal's strand with each record once it is durable (the control endpoint's
   /// event stream: a subscriber never sees what a restart would not know). Set before the first record.
   void on_durable(std::function<void(const boost::json::object&)> observer) { observer_ = std::move(observer); }
+  /// Why the file could not be opened; empty when healthy.
+  const std::string& open_error() const noexcept { return open_error_; }
+  /// The pid of the process owning the journal when opening failed because it is locked, else 0.
+  int owner_pid() const noexcept { return report_.owner_pid; }
+  const std::string& path() const noexcept { return path_; }
 
  private:
   friend struct runtime::ActorAccess;
@@ -27,6 +34,7 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   void on(JournalRecord record);  ///< fire-and-forget (state changes after the fact)
   JournalAck write(JournalRecord record);
 
+  std::string path_;
   journal::OpenReport report_;
   std::optional<journal::JournalFile> file_;
   std::string open_error_;

@@ -35,6 +35,13 @@ class Recovery {
   explicit Recovery(RecoveryParts parts) : parts_(std::move(parts)) {}
 
   awaitable<RecoveryReport> run() {
+    // Only the journal's owner may recover and trade: another process owning it (or a journal
+    // that cannot be opened) stops here, before any broker call.
+    if (!parts_.journal->healthy()) {
+      report_.journal_owner_pid = parts_.journal->owner_pid();
+      fail(parts_.journal->open_error());
+      co_return report_;
+    }
     report_.torn_tail = parts_.journal->open_report().repaired_torn_tail;
     replay_ = recovery::replay(journal::JournalFile::read_all(parts_.journal_path));
     report_.journal_records = replay_.records;

@@ -333,14 +333,19 @@ void Server::stop_accepting() {
   asio::dispatch(strand_, [self = shared_from_this()] { self->on_stop_accepting(); });
 }
 
+// New requests are refused with `shutting_down` from now on, also on new connections: a client
+// can tell a stopping owner (it answers, it is finishing) from a wedged one (it answers nothing).
 void Server::on_stop_accepting() {
   if (!accepting_.exchange(false)) return;
+  log("control.stopped_accepting", {{"path", options_.path}, {"in_flight", in_flight_.load()}});
+}
+
+// The socket file goes with the acceptor; only our own: a successor may already have bound the path.
+void Server::on_close_acceptor() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
-  // Only our own socket file: a successor may already have bound the path.
   if (inode_ != 0 && inode_of(options_.path) == inode_) ::unlink(options_.path.c_str());
   inode_ = 0;
-  log("control.stopped_accepting", {{"path", options_.path}, {"in_flight", in_flight_.load()}});
 }
 
 void Server::request_finished() {
@@ -363,6 +368,7 @@ awaitable<void> Server::drain(std::chrono::milliseconds grace) {
     co_await drained_.async_wait(runtime::as_tuple_awaitable);
   }
   if (in_flight_.load() > 0) log("control.shutdown_with_requests_in_flight", {{"in_flight", in_flight_.load()}});
+  on_close_acceptor();
   for (const auto& weak : connections_)
     if (auto c = weak.lock()) c->finish();
 }
@@ -370,6 +376,7 @@ awaitable<void> Server::drain(std::chrono::milliseconds grace) {
 void Server::close() {
   asio::dispatch(strand_, [self = shared_from_this()] {
     self->on_stop_accepting();
+    self->on_close_acceptor();
     self->closed_ = true;
     self->drained_.cancel();
     for (const auto& weak : self->connections_)

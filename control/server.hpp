@@ -49,11 +49,11 @@ class Server : public std::enable_shared_from_this<Server> {
   const std::string& path() const noexcept { return options_.path; }
   /// Delivers a durable journal record to the connections subscribed to its topic. Any thread.
   void publish(boost::json::object record);
-  /// Stops accepting and removes the socket file; requests in flight go on, new ones are refused
-  /// with `shutting_down`. Any thread.
+  /// Stops taking requests: those in flight go on, new ones (on any connection, old or new) are
+  /// refused with `shutting_down`, so clients know the owner is alive and finishing. Any thread.
   void stop_accepting();
-  /// stop_accepting(), then waits until no request is in flight (at most `grace`), then closes
-  /// every connection.
+  /// stop_accepting(), then waits until no request is in flight (at most `grace`), then removes
+  /// the socket file and closes every connection.
   runtime::awaitable<void> shutdown(std::chrono::milliseconds grace);
   /// Closes the socket file and every connection now. Idempotent, any thread.
   void close();
@@ -67,6 +67,7 @@ class Server : public std::enable_shared_from_this<Server> {
   runtime::awaitable<void> drain(std::chrono::milliseconds grace);
   void admit(asio::local::stream_protocol::socket socket);
   void on_stop_accepting();  // on strand_
+  void on_close_acceptor();  // on strand_
   void log(std::string_view event, boost::json::object fields) const;
   void request_started() { ++in_flight_; }
   void request_finished();

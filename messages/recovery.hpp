@@ -22,10 +22,13 @@ struct RecoveryReport {
   bool torn_tail = false;      ///< the journal's last line was incomplete and was set aside
   std::vector<std::string> adopted_order_ids;
   std::string error;           ///< non-empty: recovery could not finish (submissions stay blocked)
+  /// Set (with `error` "the journal … is owned by process N") when another process holds the
+  /// journal's owner lock: nothing was read from the broker, nothing was sent.
+  int journal_owner_pid = 0;
   bool ok() const { return error.empty(); }
 };
 BOOST_DESCRIBE_STRUCT(RecoveryReport, (), (journal_records, intents_resolved, intents_not_placed, orders_adopted,
                                            pending_restored, halted, breaker_open, torn_tail, adopted_order_ids,
-                                           error))
+                                           error, journal_owner_pid))
 
 }  // namespace oms

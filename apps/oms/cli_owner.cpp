@@ -1,5 +1,6 @@
 #include "apps/oms/cli_owner.hpp"
 
+#include "actors/journal_file.hpp"
 #include "apps/oms/cli_session.hpp"
 
 #include <boost/asio/signal_set.hpp>
@@ -14,9 +15,11 @@ using clock = std::chrono::steady_clock;
 
 namespace {
 
-// How long a command keeps looking for an owner while another process holds the journal lock
-// without answering: an owner that is stopping finishes its requests in flight meanwhile.
-constexpr auto kLookForOwner = 20s;
+// How long a command keeps looking while another process holds the journal lock: an owner that
+// answers `shutting_down` is finishing its requests in flight (a cancel-all may take a while); one
+// that serves no socket at all is only starting up, or is not an owner that serves.
+constexpr auto kWaitForStoppingOwner = 60s;
+constexpr auto kWaitForSilentHolder = 5s;
 constexpr auto kConnect = 1s;
 // An owner answers `health` at once whatever it is doing (requests run concurrently).
 constexpr auto kHealth = 3s;
@@ -70,60 +73,78 @@ outcome<std::unique_ptr<OwnerLink>> OwnerLink::connect(const config::Config& con
   return link;
 }
 
+// What looking for the owner found so far.
+struct OwnerLink::Search {
+  clock::time_point started = clock::now();
+  int unanswered = 0;      ///< `health` requests in a row that got no answer at all
+  bool stopping = false;   ///< an owner answered that it is shutting down
+  int holder = 0;          ///< the pid holding the journal lock, when known
+};
+
 std::optional<CliError> OwnerLink::find() {
   const std::string path = config_.order_management.control_socket_path();
-  const std::string& journal = config_.order_management.journal_path;
-  auto until = clock::now() + kLookForOwner;
-  int unanswered = 0;
-  int holder = 0;
+  Search search;
   auto backoff = 5ms;
   for (;;) {
-    // 1. A live owner answers `health`.
+    // 1. A live owner answers `health` (a stopping one answers `shutting_down`: wait for it).
     if (auto client = control::Client::connect(path, kConnect)) {
       control::Request health{nullptr, control::HealthArgs{}};
       auto reply = (*client)->call(std::move(health), kHealth);
       if (reply && reply->kind == control::Reply::Kind::result) {
         auto h = from_json<control::Health>(reply->result);
-        if (h && h->state != "stopping") {
-          owner_ = *h;
-          client_ = std::move(*client);
-          return std::nullopt;
-        }
-        unanswered = 0;  // it answered: it is stopping, the next owner comes next
+        if (!h) return CliError{exit_failure, "owner", "unreadable health answer: " + h.error().to_string(), "this is a bug"};
+        owner_ = *h;
+        client_ = std::move(*client);
+        return std::nullopt;
+      }
+      if (reply && reply->error.code == control::ErrorCode::shutting_down) {
+        search.stopping = true;
+        search.unanswered = 0;
       } else if (!reply && reply.error().code == control::ClientErrc::timed_out) {
-        if (++unanswered >= kUnansweredIsWedged) break;
+        if (++search.unanswered >= kUnansweredIsWedged) return wedged(search, path);
       }
     }
     // 2. Nobody answers: this process becomes the owner, unless another one holds the journal.
     auto opened = Session::open(config_, inv_.globals.json, needs_.poll);
     if (!opened) return opened.error();
-    if (opened->session) {
-      session_ = std::move(opened->session);
-      auto client = control::Client::connect(session_->socket_path(), kConnect);
-      if (!client)
-        return CliError{exit_failure, "owner", "this process owns the journal but cannot reach its own control socket " +
-                                                   session_->socket_path() + ": " + client.error().detail,
-                        "check order_management.control_socket"};
-      control::Request health{nullptr, control::HealthArgs{}};
-      auto reply = (*client)->call(std::move(health), kHealth);
-      if (!reply || reply->kind != control::Reply::Kind::result)
-        return CliError{exit_failure, "owner", "this process's own control endpoint did not answer", "see the log"};
-      owner_ = from_json<control::Health>(reply->result).value();
-      client_ = std::move(*client);
-      return std::nullopt;
-    }
-    holder = opened->locked_by;  // lost the race: look for that owner again
-    if (clock::now() >= until) break;
+    if (opened->session) return adopt_session(std::move(opened->session));
+    search.holder = opened->locked_by;  // lost the race, or the holder does not serve: look again
+    auto waited = clock::now() - search.started;
+    if (waited >= (search.stopping ? kWaitForStoppingOwner : kWaitForSilentHolder)) return wedged(search, path);
     std::this_thread::sleep_for(backoff);
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(200));
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(100));
   }
-  std::string who = holder > 0 ? "process " + std::to_string(holder) : "another process";
+}
+
+std::optional<CliError> OwnerLink::adopt_session(std::unique_ptr<Session> session) {
+  session_ = std::move(session);
+  auto client = control::Client::connect(session_->socket_path(), kConnect);
+  if (!client)
+    return CliError{exit_failure, "owner",
+                    "this process owns the journal but cannot reach its own control socket " + session_->socket_path() +
+                        ": " + client.error().detail,
+                    "check order_management.control_socket"};
+  control::Request health{nullptr, control::HealthArgs{}};
+  auto reply = (*client)->call(std::move(health), kHealth);
+  if (!reply || reply->kind != control::Reply::Kind::result)
+    return CliError{exit_failure, "owner", "this process's own control endpoint did not answer", "see the log"};
+  owner_ = from_json<control::Health>(reply->result).value();
+  client_ = std::move(*client);
+  return std::nullopt;
+}
+
+// The journal is held by a process that does not answer: name it, and say how to get past it.
+CliError OwnerLink::wedged(const Search& search, const std::string& path) const {
+  const std::string& journal = config_.order_management.journal_path;
+  int holder = journal::lock_holder(journal).value_or(search.holder);
   std::string pid = holder > 0 ? std::to_string(holder) : "<pid>";
-  std::string rule = who + " holds the journal " + journal + " but does not answer on " + path;
+  std::string rule = (holder > 0 ? "process " + pid : std::string("another process")) + " holds the journal " +
+                     journal + " but does not answer on " + path;
+  if (search.stopping) rule += " (it is shutting down and has not finished)";
   if (inv_.command() == Command::cancel_all)
     return CliError{exit_owner_unreachable, "owner", rule + "; the kill switch did not run",
-                    "stop it: `kill " + pid + "` (then `kill -9 " + pid + "` if it does not exit), then run "
-                    "`oms cancel-all` again"};
+                    "stop it: `kill " + pid + "` (then `kill -9 " + pid +
+                        "` if it does not exit), then run `oms cancel-all` again"};
   return CliError{exit_owner_unreachable, "owner", rule,
                   "wait for it, or stop it (`kill " + pid + "`, then `kill -9 " + pid +
                       "` if it does not exit) and run the command again"};

@@ -57,8 +57,11 @@ class OwnerLink {
   void watch_signals();
 
  private:
+  struct Search;
   OwnerLink(const config::Config& config, const Invocation& inv, OwnerNeeds needs);
   std::optional<CliError> find();
+  std::optional<CliError> adopt_session(std::unique_ptr<Session> session);
+  CliError wedged(const Search& search, const std::string& path) const;
 
   config::Config config_;
   const Invocation& inv_;

@@ -86,6 +86,8 @@ Session::~Session() = default;
 outcome<Session::Opened> Session::open(const config::Config& config, bool json, bool poll) {
   auto impl = std::make_unique<Impl>(config);
   impl->recovery = wait(impl->rt, impl->om.start());
+  // Another process owns the journal: the caller looks for it (it may have just won the race).
+  if (int owner = impl->recovery.journal_owner_pid; owner != 0) return Opened{nullptr, owner};
   if (!impl->recovery.ok())
     return CliError{exit_code_for_broker_text(impl->recovery.error), "recovery", impl->recovery.error,
                     "nothing was sent; check the broker (--broker, credentials) and the journal at " +

@@ -362,7 +362,7 @@ TEST_CASE("a live socket is never taken over, and a path that is not a socket or
   CHECK(too_long.error().what_to_do.find("order_management.control_socket") != std::string::npos);
 }
 
-TEST_CASE("shutdown refuses new requests, lets the one in flight finish and removes the socket file") {
+TEST_CASE("shutdown refuses new requests with shutting_down, lets the one in flight finish, then removes the socket file") {
   Endpoint e;
   REQUIRE(e.open().has_value());
   Raw raw(e.path);
@@ -376,18 +376,23 @@ TEST_CASE("shutdown refuses new requests, lets the one in flight finish and remo
     done.set_value();
   };
   asio::co_spawn(e.ctx, stopping(e.server, drained), asio::detached);
-  // The socket file goes at once: a new client finds nobody and looks for the next owner.
-  CHECK(eventually([&] { return !std::filesystem::exists(e.path); }));
+  // Still there while it drains: a new client is told the owner is stopping (not wedged).
   raw.send(R"({"v":1,"id":"late","op":"health"})" "\n");
   auto late = raw.reply();
   CHECK(late.at("id") == "late");
   CHECK(error_code(late) == "shutting_down");
+  Raw newcomer(e.path);
+  REQUIRE(newcomer.connected);
+  newcomer.send(R"({"v":1,"id":1,"op":"health"})" "\n");
+  CHECK(error_code(newcomer.reply()) == "shutting_down");
+  CHECK(std::filesystem::exists(e.path));
   e.owner.open_gate();
   auto placed = raw.reply();
   CHECK(placed.at("id") == "buy");
   CHECK(placed.at("ok").as_bool());
   CHECK(drained.get_future().wait_for(10s) == std::future_status::ready);
   CHECK(raw.line().empty());  // then the connection is closed
+  CHECK_FALSE(std::filesystem::exists(e.path));  // and the socket file removed
 }
 
 TEST_CASE("the client's deadline ends a call to an owner that accepts but never answers") {

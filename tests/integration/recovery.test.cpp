@@ -179,3 +179,26 @@ TEST_CASE("recovery: an adopted order gets its symbol from the broker (a new pro
   CHECK(again.envelope->symbol == "AAPL");
   CHECK(broker_orders(sim) == 1);
 }
+
+TEST_CASE("issue 12: start() refuses while another owner holds the journal, naming its pid, and sends nothing") {
+  simtest::SimFixture sim;
+  TempDir dir;
+  auto owner = journal::JournalFile::open(dir.file("orders.jsonl"));  // the running owner
+  REQUIRE(owner.has_value());
+  REQUIRE_FALSE(owner->append(boost::json::object{{"ts", "2026-11-24T15:00:00Z"}, {"kind", "halted"}}));
+  auto requests_before = sim.admin_get("/_sim/requests").at("total").to_number<int>();
+  {
+    Session s(sim, dir);
+    auto report = run(s.ctx, s.om.start());
+    CHECK_FALSE(report.ok());
+    CHECK(report.journal_owner_pid == ::getpid());
+    CHECK(report.error.find("is owned by process " + std::to_string(::getpid())) != std::string::npos);
+    CHECK(sim.admin_get("/_sim/requests").at("total").to_number<int>() == requests_before);
+    auto refused = run(s.ctx, s.om.submit(request("AAPL", "1", Side::buy, "190.00")));
+    CHECK(refused.error.has_value());
+  }
+  CHECK(broker_orders(sim) == 0);
+  // The owner's journal is untouched: still one record, still writable by the owner.
+  CHECK(journal::JournalFile::read_all(dir.file("orders.jsonl")).size() == 1);
+  CHECK_FALSE(owner->append(boost::json::object{{"kind", "resumed"}}));
+}
