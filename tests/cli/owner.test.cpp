@@ -82,7 +82,7 @@ class SocketBot {
     stopping_ = true;
     if (thread_.joinable()) thread_.join();
   }
-  std::atomic<int> placed{0}, halted{0}, other{0};
+  std::atomic<int> placed{0}, halted{0}, other{0}, lost{0};
 
  private:
   void run() {
@@ -92,7 +92,11 @@ class SocketBot {
       oms::OrderRequest order{"TSLA", oms::Quantity::parse("1").value(), oms::Side::buy,
                               oms::Price::parse(reltest::stepped_price("250.30", i % 100)).value()};
       auto reply = (*client)->call(oms::control::Request{nullptr, oms::control::PlaceArgs{order}}, 60s);
-      if (!reply || reply->kind != oms::control::Reply::Kind::result) {
+      if (!reply) {  // the owner went away: this connection is over
+        ++lost;
+        return;
+      }
+      if (reply->kind != oms::control::Reply::Kind::result) {
         ++other;
         continue;
       }
