@@ -88,6 +88,7 @@ awaitable<void> OwnerEndpoint::shutdown(std::chrono::milliseconds grace) {
 
 void OwnerEndpoint::close() {
   if (auto s = server_.exchange(nullptr)) s->close();
+  set_phase(Phase::stopping);  // requests still waiting for start-up end now
 }
 
 std::optional<control::Error> OwnerEndpoint::phase_refusal() const {

@@ -188,6 +188,11 @@ void OwnerLink::watch_signals() {
   }
 }
 
+CliError OwnerLink::named(CliError error) const {
+  error.rule += owner_.mode == ExecutionMode::live ? " (live, broker " + owner_.broker_host + ")" : " (paper, no broker)";
+  return error;
+}
+
 bool OwnerLink::listen(std::chrono::milliseconds duration, const LineHandler& on_line) {
   watch_signals();
   if (signalled_) return false;

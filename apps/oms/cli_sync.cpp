@@ -26,8 +26,8 @@ int once(OwnerLink& link, const config::Config& config, bool as_json, JournalSym
   if (!result) return fail(result.error());
   const SyncReport& report = result->report;
   if (!report.error.empty())
-    return fail(CliError{exit_code_for_broker_text(report.error), "broker", report.error,
-                         "nothing was lost; run `oms sync --once` again when the broker answers"});
+    return fail(link.named(CliError{exit_code_for_broker_text(report.error), "broker", report.error,
+                                    "nothing was lost; run `oms sync --once` again when the broker answers"}));
   json::array fills;
   std::string text = as_json ? "" : owner_text(link.owner(), config);
   for (const auto& f : result->fills) {
