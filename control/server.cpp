@@ -286,7 +286,9 @@ boost::system::result<std::shared_ptr<Server>, OpenFailure> Server::open(asio::i
 awaitable<void> Server::accept_loop() {
   auto self = shared_from_this();
   for (;;) {
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ctx_.get_executor()), runtime::as_tuple_awaitable);
+    // Each connection gets a strand of its own (named first: the GCC 12 trap).
+    auto connection_strand = asio::make_strand(ctx_.get_executor());
+    auto [ec, socket] = co_await acceptor_.async_accept(connection_strand, runtime::as_tuple_awaitable);
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
     if (ec) {
       log("control.accept_failed", {{"error", ec.message()}});
@@ -356,7 +358,8 @@ awaitable<void> Server::shutdown(std::chrono::milliseconds grace) {
   auto drain = [](std::shared_ptr<Server> self, std::chrono::milliseconds grace) -> awaitable<void> {
     co_await self->drain(grace);
   };
-  co_await runtime::run_on(strand_, drain(shared_from_this(), grace));
+  auto drained = runtime::run_on(strand_, drain(shared_from_this(), grace));
+  co_await std::move(drained);
 }
 
 // On strand_ (through run_on): nothing else touches drained_ or connections_ meanwhile.
