@@ -17,8 +17,8 @@ using namespace std::chrono_literals;
 
 // Journal, SafetyLedger, Gateway and Submitter on one runtime, against the simulator.
 struct Stack {
-  explicit Stack(simtest::SimFixture& s)
-      : sim(s), rt(ctx),
+  explicit Stack(simtest::SimFixture& s, oms::config::Config c = {})
+      : sim(s), rt(ctx), config(std::move(c)),
         journal_path((std::filesystem::temp_directory_path() /
                       ("oms-submitter-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)) / "orders.jsonl")
                          .string()) {
