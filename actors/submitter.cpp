@@ -155,7 +155,7 @@ awaitable<void> Submitter::submit(OrderRequest request, runtime::ReplyTo<Submiss
 
 // The fat-finger collar needs the broker's latest price; quotes are reused for a moment so a
 // burst of orders in one symbol costs one quote. Without a quote the collar cannot judge: a
-// safety check fails closed, so the order is refused, unless config.json says
+// safety check fails closed, so a live order is refused, unless config.json says
 // price_collar_on_missing_quote: "allow" (then it goes on unchecked, with a warning).
 awaitable<std::optional<FieldError>> Submitter::check_collar(std::string symbol, Side side, Price limit) {
   auto self = shared_from_this();
@@ -172,7 +172,10 @@ awaitable<std::optional<FieldError>> Submitter::check_collar(std::string symbol,
     }
     if (!price) {
       std::string reason = fetched ? "no price in the quote" : fetched.error().to_string();
-      if (config_.price_collar_on_missing_quote == config::MissingQuote::refuse) {
+      // Paper mode's market is built from the references themselves: a symbol it has no price for
+      // yet has nothing to check against and no money at risk.
+      bool paper = gateway_->mode() == ExecutionMode::paper;
+      if (config_.price_collar_on_missing_quote == config::MissingQuote::refuse && !paper) {
         log::warn("order.collar_no_quote", {{"symbol", symbol}, {"reason", reason}});
         co_return FieldError{kNoQuoteField, "no quote to check against: the price collar needs " + symbol +
                                                 "'s latest price and the broker gave none (" + reason +
