@@ -103,11 +103,12 @@ struct ActorAccess {
   }
 };
 
-/// Base of every actor. Derived declares `friend struct runtime::ActorAccess;` and a private
-/// `void on(M)` for each M in Msgs.
 /// Whether an inbox alternative is a request (Ask<Body, R>) rather than a plain message.
 template <class M>
 inline constexpr bool is_ask = requires { typename M::reply_type; };
+
+/// Base of every actor. Derived declares `friend struct runtime::ActorAccess;` and a private
+/// `void on(M)` for each M in Msgs.
 
 template <class Derived, class... Msgs>
 class Actor : public ActorBase, public std::enable_shared_from_this<Derived> {
