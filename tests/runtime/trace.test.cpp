@@ -101,8 +101,10 @@ std::pair<std::vector<TraceRecord>, std::vector<TraceRecord>> record_and_replay(
   auto recorded = std::make_shared<MemoryTraceSink>();
   {
     System sys(recorded);
-    asio::co_spawn(sys.ctx, [&]() -> awaitable<void> { co_await ask<Number>(sys.doubler, Number{21}, 1s); },
-                   asio::detached);
+    asio::co_spawn(sys.ctx, [&]() -> awaitable<void> {
+      Number n{21};  // named: no braced temporary inside co_await (GCC 12)
+      co_await ask<Number>(sys.doubler, std::move(n), 1s);
+    }, asio::detached);
     sys.drain();
     post(sys.recorder, Note{7, "direct"});
     sys.drain();
@@ -135,7 +137,10 @@ TEST_CASE("finding 18: replay posts a traced message in the form it was sent, al
     Runtime rt(ctx, {std::make_shared<VirtualClock>(), recorded});
     auto both = std::make_shared<TwoForms>(rt, "both");
     post(both, Number{1});  // plain: no reply
-    asio::co_spawn(ctx, [&]() -> awaitable<void> { co_await ask<Number>(both, Number{2}, 1s); }, asio::detached);
+    asio::co_spawn(ctx, [&]() -> awaitable<void> {
+      Number n{2};  // named: no braced temporary inside co_await (GCC 12)
+      co_await ask<Number>(both, std::move(n), 1s);
+    }, asio::detached);
     ctx.run();
     CHECK(both->posted == 1);
     CHECK(both->asked == 1);
