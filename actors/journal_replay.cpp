@@ -75,6 +75,7 @@ class Replayer {
     else if (kind == "state_change") state_change(r);
     else if (kind == "cancel_result") cancel_result(r);
     else if (kind == "fill") fill(r);
+    else if (kind == "breaker_tripped") breaker_tripped(r);
     else if (kind == "halted") out_.halted = true;
     else if (kind == "resumed") {
       out_.halted = false;
@@ -130,6 +131,13 @@ class Replayer {
     pending_.erase(text(r, "ref_id"));
     if (known_category && category == SubmissionErrorCategory::insufficient_funds)
       out_.trip = CircuitBreakerTripped{TripReason::insufficient_funds, text(r, "detail"), time_field(r)};
+  }
+
+  // A trip seen after submission (an accepted order later rejected for buying power).
+  void breaker_tripped(const json::object& r) {
+    TripReason reason = TripReason::consecutive_failures;
+    enum_field(r, "reason", reason);
+    out_.trip = CircuitBreakerTripped{reason, text(r, "detail"), time_field(r)};
   }
 
   void state_change(const json::object& r) {

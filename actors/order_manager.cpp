@@ -1,6 +1,7 @@
 #include "actors/order_manager.hpp"
 
 #include "actors/recovery.hpp"
+#include "runtime/log.hpp"
 
 namespace oms {
 using runtime::awaitable;
@@ -53,7 +54,7 @@ gateway::GatewayOptions gateway_options(const config::Config& config, gateway::C
 }
 
 OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, gateway::Credentials credentials)
-    : rt_(rt), config_(config) {
+    : rt_(rt), config_(config), session_id_(log::ensure_session_id()) {
   const auto& om = config_.order_management;
   journal_ = std::make_shared<actors::Journal>(rt, om.journal_path);
   ledger_ = std::make_shared<actors::SafetyLedger>(rt, om.breaker_consecutive_failures);

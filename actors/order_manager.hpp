@@ -93,6 +93,9 @@ class OrderManager {
   void resume_submissions(std::string requested_by);
   /// Closes the broker connections (the runtime's stop() cancels everything else).
   void close();
+  /// The correlation id every log line of this process carries (seed FR-010): the one the bot set
+  /// with log::set_session_id before building the OrderManager, else one made then.
+  const std::string& session_id() const noexcept { return session_id_; }
 
   // The actors, for bots that post messages (e.g. post(om.submitter(), Ask<OrderRequest, …>)).
   const std::shared_ptr<actors::Submitter>& submitter() const { return submitter_; }
@@ -110,6 +113,7 @@ class OrderManager {
  private:
   runtime::Runtime& rt_;
   config::Config config_;
+  std::string session_id_;
   std::shared_ptr<actors::Journal> journal_;
   std::shared_ptr<actors::SafetyLedger> ledger_;
   std::shared_ptr<gateway::Broker> broker_;
