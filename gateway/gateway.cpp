@@ -25,44 +25,6 @@ using runtime::awaitable;
 using runtime::use_awaitable;
 using namespace std::chrono_literals;
 
-std::string_view to_string(ErrorKind kind) noexcept {
-  switch (kind) {
-    case ErrorKind::validation: return "validation";
-    case ErrorKind::insufficient_funds: return "insufficient_funds";
-    case ErrorKind::not_found: return "not_found";
-    case ErrorKind::unauthorized: return "unauthorized";
-    case ErrorKind::forbidden: return "forbidden";
-    case ErrorKind::throttled: return "throttled";
-    case ErrorKind::server: return "server";
-    case ErrorKind::network: return "network";
-    case ErrorKind::ambiguous_unresolved: return "ambiguous_unresolved";
-    case ErrorKind::login_required: return "login_required";
-    case ErrorKind::protocol: return "protocol";
-    case ErrorKind::cancelled: return "cancelled";
-  }
-  return "unknown";
-}
-
-std::string BrokerError::to_string() const {
-  std::string out(gateway::to_string(kind));
-  if (http_status) out += " (HTTP " + std::to_string(http_status) + ")";
-  if (!detail.empty()) out += ": " + detail;
-  if (attempts > 1) out += " after " + std::to_string(attempts) + " attempts";
-  return out;
-}
-
-void throw_exception_from_error(const BrokerError& e, const boost::source_location& loc) {
-  boost::throw_exception(std::runtime_error(e.to_string()), loc);
-}
-
-Credentials Credentials::from_environment() {
-  auto env = [](const char* name) {
-    const char* v = std::getenv(name);
-    return std::string(v ? v : "");
-  };
-  return Credentials{env("RH_USERNAME"), env("RH_PASSWORD"), env("RH_MFA_SECRET"), env("RH_MFA_CODE")};
-}
-
 // ---------------------------------------------------------------------------------------------
 // State, touched only on the gateway's strand.
 struct Gateway::Impl : std::enable_shared_from_this<Gateway::Impl> {
@@ -228,7 +190,8 @@ awaitable<BrokerResult<HttpResponse>> Gateway::Impl::call(HttpRequestSpec spec, 
     }
     BrokerError error = outcome.error;
     error.attempts = attempt;
-    if (outcome.retry_after) scheduler.pause_until(now() + *outcome.retry_after);  // the broker's budget, not ours
+    // The broker's stated wait holds this lane only: a poll's throttle never delays a cancel.
+    if (outcome.retry_after) scheduler.pause(static_cast<Priority>(static_cast<int>(lane)), now() + *outcome.retry_after);
     Failure failure{error.failure, error.reason, error.http_status, error.detail, outcome.retry_after};
     if (!should_retry(retry, failure, attempt)) co_return error;
     if (co_await runtime.clock().sleep_for(next_delay(retry, attempt, outcome.retry_after, rng)))

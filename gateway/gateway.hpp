@@ -9,6 +9,7 @@
 #include "gateway/connection_pool.hpp"
 #include "gateway/parse.hpp"
 #include "gateway/requests.hpp"
+#include "gateway/session_fsm.hpp"
 #include "runtime/actor.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -21,17 +22,6 @@
 #include <string>
 
 namespace oms::gateway {
-
-/// Robinhood login secrets. Never logged, traced, journalled or put in an error message.
-struct Credentials {
-  std::string username;
-  std::string password;
-  std::string mfa_secret;  ///< base32 authenticator secret (TOTP computed here)
-  std::string mfa_code;    ///< or a one-time code typed by the operator
-  /// From RH_USERNAME, RH_PASSWORD, RH_MFA_SECRET / RH_MFA_CODE; empty when unset.
-  static Credentials from_environment();
-  bool empty() const { return username.empty() && password.empty(); }
-};
 
 /// Retry policy for broker calls (FR-008, NFR-006).
 struct RetrySettings {
