@@ -5,6 +5,7 @@
 #include "gateway/broker_error.hpp"
 #include "gateway/classify.hpp"
 #include "gateway/parse.hpp"
+#include "gateway/session_state.hpp"
 #include "runtime/asio.hpp"
 
 #include <boost/assert/source_location.hpp>
@@ -64,6 +65,9 @@ class Broker {
   virtual runtime::awaitable<BrokerResult<std::vector<Position>>> positions() = 0;
   /// The symbol of an instrument URL seen before (order payloads carry no symbol).
   virtual runtime::awaitable<std::optional<std::string>> symbol_for_instrument(std::string instrument_url) = 0;
+  /// The broker session (how obtained, expiry, refreshable); nullopt when there is none to keep
+  /// (paper mode).
+  virtual runtime::awaitable<std::optional<SessionInfo>> session_info() { co_return std::nullopt; }
   /// Ends every connection; later calls fail with `cancelled`.
   virtual void close() = 0;
 };

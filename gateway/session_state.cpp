@@ -83,7 +83,8 @@ Timestamp refresh_due(const StoredSession& s) {
 }
 
 bool refresh_wanted(const StoredSession& s, const SessionKeeping& k, Timestamp now) {
-  return s.has_tokens() && !s.refresh_token.empty() && !k.renewal_failed && now >= refresh_due(s);
+  return s.has_tokens() && !s.refresh_token.empty() && !k.renewal_failed && now >= refresh_due(s) &&
+         now >= k.not_before;
 }
 
 std::vector<std::chrono::hours> warnings_due(const StoredSession& s, const SessionKeeping& k, Timestamp now) {
@@ -102,7 +103,8 @@ std::vector<std::chrono::hours> warnings_due(const StoredSession& s, const Sessi
 std::optional<Timestamp> next_check(const StoredSession& s, const SessionKeeping& k, Timestamp now) {
   if (!s.has_tokens() || now >= s.expires_at) return std::nullopt;
   Timestamp next = s.expires_at;
-  if (!s.refresh_token.empty() && !k.renewal_failed) next = std::min(next, std::max(refresh_due(s), now));
+  if (!s.refresh_token.empty() && !k.renewal_failed)
+    next = std::min(next, std::max({refresh_due(s), k.not_before, now}));
   auto start = began(s);
   for (auto mark : kExpiryWarnings) {
     auto at = s.expires_at - mark;

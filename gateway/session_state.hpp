@@ -46,6 +46,8 @@ struct SessionKeeping {
   std::string problem;
   /// Marks already logged for the current expiry (cleared when the expiry changes).
   std::vector<std::chrono::hours> warned;
+  /// A refresh that could not reach the broker is tried again no sooner than this.
+  Timestamp not_before{};
 };
 
 /// The session at `now`, as `oms session` and the health answer show it.

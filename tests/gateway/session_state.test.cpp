@@ -34,6 +34,11 @@ TEST_CASE("a 24 h session is refreshed 2 h before it ends; a short one a fifth o
   CHECK(refresh_due(short_lived) == t0 + 48min);
   CHECK_FALSE(refresh_wanted(session(24h, false), {}, t0 + 23h));
   CHECK_FALSE(refresh_wanted(day, SessionKeeping{true, "lost", {}}, t0 + 23h));
+  SessionKeeping unreachable;
+  unreachable.not_before = t0 + 22h + 1min;  // the broker could not be reached at 22 h
+  CHECK_FALSE(refresh_wanted(day, unreachable, t0 + 22h));
+  CHECK(refresh_wanted(day, unreachable, t0 + 22h + 1min));
+  CHECK(next_check(day, unreachable, t0 + 22h) == t0 + 22h + 1min);
 }
 
 TEST_CASE("session.expiring is due 24 h and 1 h before expiry, once each, never for a mark the session began inside") {
