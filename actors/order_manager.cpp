@@ -121,7 +121,11 @@ awaitable<AccountData> OrderManager::account_data(bool fresh) {
   return reply_or(runtime::ask<AccountData>(cache_, GetAccountData{fresh}, kQueryTimeout), std::move(timed_out));
 }
 
-void OrderManager::start_polling() { post(poller_, StartPolling{}); }
+void OrderManager::start_polling() {
+  post(poller_, StartPolling{});
+  // A polling owner runs for long: its session is refreshed ahead of expiry in the background.
+  if (live_) live_->keep_session_alive();
+}
 
 void OrderManager::resume_submissions(std::string requested_by) {
   // Journalled so the next process starts resumed too (recovery replays the latches).

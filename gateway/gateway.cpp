@@ -376,8 +376,13 @@ BaseUrl parse_or_throw(const std::string& url) {
 
 Gateway::Gateway(runtime::Runtime& rt, GatewayOptions options, std::string name)
     : Actor(rt, std::move(name)),
-      impl_(std::make_shared<Impl>(rt, strand(), options, parse_or_throw(options.base_url))) {
-  asio::dispatch(strand(), [impl = impl_] { impl->start_keeper(); });
+      impl_(std::make_shared<Impl>(rt, strand(), options, parse_or_throw(options.base_url))) {}
+
+void Gateway::keep_session_alive() {
+  asio::dispatch(strand(), [impl = impl_] {
+    impl->keeper_wanted = true;
+    impl->start_keeper();
+  });
 }
 
 Gateway::~Gateway() = default;

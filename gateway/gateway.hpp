@@ -95,6 +95,11 @@ class Gateway final : public runtime::Actor<Gateway>, public Broker {
   runtime::awaitable<BrokerResult<SessionInfo>> login_interactive(LoginInteraction interaction);
   /// The session as `oms session` and the health answer show it.
   runtime::awaitable<std::optional<SessionInfo>> session_info() override;
+  /// For long-running owners (a polling bot, `oms serve`): keeps the session alive in the
+  /// background — refreshes it ahead of expiry and logs `session.expiring` 24 h and 1 h before —
+  /// until close(). Others renew it when they next call the broker (the background timer would
+  /// keep a one-shot command's io_context busy).
+  void keep_session_alive();
   /// The trading account (cached after the first call).
   runtime::awaitable<BrokerResult<Account>> account() override;
   runtime::awaitable<BrokerResult<Account>> refresh_account() override;

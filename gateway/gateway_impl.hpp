@@ -81,6 +81,8 @@ struct Gateway::Impl : std::enable_shared_from_this<Gateway::Impl> {
   void start_keeper();
   runtime::awaitable<void> keep_session();
   runtime::awaitable<void> keep_once();
+  /// Logs `session.expiring` for each mark crossed (from the keeper, or lazily from calls).
+  void note_expiry();
   /// New submissions are refused once the session cannot be renewed (cancels still go).
   std::optional<BrokerError> submissions_refused() const;
 
@@ -103,6 +105,7 @@ struct Gateway::Impl : std::enable_shared_from_this<Gateway::Impl> {
   std::optional<BrokerError> latched;  // a login problem: `oms login` fixes it, retrying does not
   std::shared_ptr<LoginFlight> flight;
   boost::asio::steady_timer keeper_signal;  // cancelled to make the keeper look again
+  bool keeper_wanted = false;   // keep_session_alive() was called
   bool keeper_running = false;
 
   std::optional<Account> account;

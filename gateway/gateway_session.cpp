@@ -64,6 +64,7 @@ awaitable<BrokerResult<void>> Gateway::Impl::ensure_token() {
     if (!adopt_stored_if_newer()) co_return *latched;
     latched.reset();
   }
+  note_expiry();
   if (usable(now()) && !refresh_wanted(session, keeping, now())) co_return BrokerResult<void>();
   if (flight) {  // someone else is renewing: wait for them
     auto f = flight;
@@ -170,7 +171,7 @@ awaitable<BrokerResult<void>> Gateway::Impl::password_login(SessionSettings sett
   SessionStep step = co_await drive(fsm, std::move(first), ui);
   if (const auto* g = std::get_if<Granted>(&step)) {
     granted(*g, g->device_approved ? SessionOrigin::approved : SessionOrigin::password);
-    log::info("broker.logged_in", {{"user", session.user},
+    log::info("broker.logged_in", {{"user", log::mask_identifier(options.credentials.username)},
                                    {"origin", to_string(session.origin)},
                                    {"expires_in_s", g->token.expires_in}});
     co_return BrokerResult<void>();
@@ -293,7 +294,7 @@ awaitable<SessionInfo> Gateway::Impl::info() {
 }
 
 void Gateway::Impl::start_keeper() {
-  if (keeper_running || closed || !session.has_tokens()) return;
+  if (!keeper_wanted || keeper_running || closed || !session.has_tokens()) return;
   keeper_running = true;
   runtime.spawn(strand, keep_session(), "gateway: session keeper");
 }
@@ -318,17 +319,20 @@ awaitable<void> Gateway::Impl::keep_session() {
   keeper_running = false;
 }
 
-awaitable<void> Gateway::Impl::keep_once() {
-  auto self = shared_from_this();
-  auto at = now();
-  for (auto mark : warnings_due(session, keeping, at)) {
+void Gateway::Impl::note_expiry() {
+  for (auto mark : warnings_due(session, keeping, now())) {
     keeping.warned.push_back(mark);
     log::warn("session.expiring", {{"expires_at", format_iso8601(session.expires_at)},
                                    {"hours_left", mark.count()},
                                    {"refreshable", !session.refresh_token.empty() && !keeping.renewal_failed},
                                    {"origin", to_string(session.origin)}});
   }
-  if (refresh_wanted(session, keeping, at)) {
+}
+
+awaitable<void> Gateway::Impl::keep_once() {
+  auto self = shared_from_this();
+  note_expiry();
+  if (refresh_wanted(session, keeping, now())) {
     co_await ensure_token();
     // Whatever stopped it (a latched login problem), the keeper must not spin.
     if (refresh_wanted(session, keeping, now())) keeping.not_before = now() + kRefreshRetry;
