@@ -109,6 +109,11 @@ int main(int argc, char** argv) {
   if (sim) {
     rhsim::Options options;
     options.log = false;
+    // The example shows the bot's API, not the first login or Robinhood's limits: no device
+    // approval, no throttling, no day orders expiring at 4 pm New York mid-run.
+    options.verification = "none";
+    options.throttle = false;
+    options.gfd_expiry = false;
     simulator = std::make_unique<rhsim::HostedSimulator>(options);
     config.mode = ExecutionMode::live;
     config.broker.base_url = simulator->base_url();
