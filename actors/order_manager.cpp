@@ -46,7 +46,7 @@ gateway::GatewayOptions gateway_options(const config::Config& config, gateway::C
   o.retry.base_delay = std::chrono::milliseconds(om.retry.base_delay_ms);
   o.retry.max_delay = std::chrono::milliseconds(om.retry.max_delay_ms);
   o.retry.jitter_pct = om.retry.jitter_pct;
-  o.rate_limit = {om.rate_limit.burst, om.rate_limit.per_second};
+  o.rate_limit = {om.rate_limit.burst, om.rate_limit.per_second, std::chrono::seconds(om.rate_limit.max_broker_wait_s)};
   o.token_path = config.broker.token_path;
   o.credentials = std::move(credentials);
   return o;

@@ -23,6 +23,7 @@ SubmissionErrorCategory category_of(const gateway::BrokerError& e) {
   switch (e.kind) {
     case ErrorKind::insufficient_funds: return SubmissionErrorCategory::insufficient_funds;
     case ErrorKind::ambiguous_unresolved: return SubmissionErrorCategory::ambiguous_unresolved;
+    case ErrorKind::login_required: return SubmissionErrorCategory::login_required;
     case ErrorKind::network:
     case ErrorKind::server:
     case ErrorKind::throttled: return e.failure == gateway::FailureClass::ambiguous
@@ -36,6 +37,8 @@ std::string guidance_for(SubmissionErrorCategory c, const std::string& ref_id) {
   switch (c) {
     case SubmissionErrorCategory::insufficient_funds:
       return "add funds or reduce the quantity; the circuit breaker is open until `oms resume`";
+    case SubmissionErrorCategory::login_required:
+      return "run `oms login` (nothing was placed; the session is used by every process once stored)";
     case SubmissionErrorCategory::transient_exhausted:
       return "the broker was unreachable after the retries; nothing was placed — retry later";
     case SubmissionErrorCategory::ambiguous_unresolved:
@@ -236,7 +239,10 @@ awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, 
                                       {"detail", e.detail}, {"attempts", e.attempts}, {"http_status", e.http_status},
                                       {"latency_ms", latency_ms}}};
     co_await journal(std::move(failed));
-    bool broker_failure = category != SubmissionErrorCategory::broker_rejected || e.http_status >= 500;
+    // A missing session is not the broker failing: it must not trip the breaker.
+    bool broker_failure = (category != SubmissionErrorCategory::broker_rejected &&
+                           category != SubmissionErrorCategory::login_required) ||
+                          e.http_status >= 500;
     post(ledger_, SubmissionAbandoned{key, e.detail, broker_failure,
                                       category == SubmissionErrorCategory::insufficient_funds},
          name());

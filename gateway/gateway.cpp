@@ -259,6 +259,8 @@ awaitable<BrokerResult<PlacedOrder>> Gateway::Impl::place(OrderIntent intent) {
   if (!acct) co_return acct.error();
   auto inst = co_await get_instrument(intent.symbol);
   if (!inst) co_return inst.error();
+  // The look-ups above may have found the session unrenewable: still nothing is opened.
+  if (auto refused = submissions_refused()) co_return *refused;
   auto spec = place_order_request(request_options, order_params(intent, acct->url, *inst));
   if (!spec) co_return BrokerError{FailureClass::permanent, ErrorKind::validation, 0, spec.error().to_string(), 0};
   // Broker clocks differ from ours: look back a generous margin before the first attempt.

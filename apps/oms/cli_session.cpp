@@ -94,10 +94,7 @@ Session::~Session() = default;
 outcome<std::unique_ptr<Session>> Session::open(const config::Config& config, bool json) {
   auto impl = std::make_unique<Impl>(config);
   impl->recovery = run(impl->ctx, impl->om.start());
-  if (!impl->recovery.ok())
-    return CliError{exit_code_for_broker_text(impl->recovery.error), "recovery", impl->recovery.error,
-                    "nothing was sent; check the broker (--broker, credentials) and the journal at " +
-                        impl->journal_path};
+  if (!impl->recovery.ok()) return recovery_error(impl->recovery.error, impl->journal_path);
   if (auto note = recovery_note(impl->recovery); !note.empty()) Progress(json).say(note);
   return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
