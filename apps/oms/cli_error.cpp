@@ -52,8 +52,11 @@ CliError login_required_error(const std::string& detail) {
 }
 
 CliError recovery_error(const std::string& error, const std::string& journal_path) {
-  constexpr std::string_view kLogin = "login_required: ";
-  if (auto at = error.find(kLogin); at != std::string::npos) return login_required_error(error.substr(at + kLogin.size()));
+  // The gateway's text: "…: login_required (HTTP 403): <cause> — <what to do>".
+  if (auto at = error.find("login_required"); at != std::string::npos) {
+    auto colon = error.find(": ", at);
+    return login_required_error(colon == std::string::npos ? std::string() : error.substr(colon + 2));
+  }
   if (error.find("journal") != std::string::npos)
     return CliError{exit_failure, "journal", error,
                     "nothing was sent; check that " + journal_path + " is a writable file (not a folder) on a disk with space"};
