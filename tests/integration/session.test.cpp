@@ -6,8 +6,11 @@
 
 #include "gateway/token_import.hpp"
 #include "gateway/token_store.hpp"
+#include "runtime/log.hpp"
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -364,4 +367,91 @@ TEST_CASE("8 orders in a burst, then the broker's throttle: the 9th waits the st
     for (const auto& id : ids) CHECK((co_await h.gw->cancel_order(id)).has_value());
   });
   CHECK(h.broker_orders() == 9);
+}
+
+namespace {
+
+// Real sockets, virtual time: lets the I/O run, then jumps the clock; until `done` or a generous
+// deadline of loop turns (a hang fails, nothing is timed).
+template <class Done>
+bool run_virtual(Harness& h, oms::runtime::VirtualClock& clock, Done done) {
+  for (int i = 0; i < 2000 && !done(); ++i) {
+    h.ctx.restart();
+    h.ctx.run_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+}  // namespace
+
+TEST_CASE("a polling owner's keeper refreshes the session ahead of expiry, on the runtime's clock") {
+  simtest::SimFixture sim(strict("none"));
+  TempHome home;
+  auto clock = std::make_shared<oms::runtime::VirtualClock>(wall_now());
+  Harness h(sim, [&](GatewayOptions& o) { o.token_path = home.token_path(); }, clock);
+  bool logged_in = false;
+  boost::asio::co_spawn(h.ctx, [&]() -> awaitable<void> { logged_in = (co_await h.gw->login()).has_value(); },
+                        [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+  REQUIRE(run_virtual(h, *clock, [&] { return logged_in; }));
+  auto first = load_session(home.token_path()).value();
+  h.gw->keep_session_alive();
+  REQUIRE(run_virtual(h, *clock, [&] { return clock->sleepers() == 1; }));  // the keeper sleeps until it is due
+  auto drain = [&] {
+    h.ctx.restart();
+    h.ctx.poll();
+  };
+  clock->advance(21h, drain);
+  CHECK(load_session(home.token_path()).value().access_token == first.access_token);  // not yet: due at 22 h
+  clock->advance(1h, drain);
+  REQUIRE(run_virtual(h, *clock, [&] { return load_session(home.token_path()).value().refreshed_at.has_value(); }));
+  auto rotated = load_session(home.token_path()).value();
+  CHECK(rotated.access_token != first.access_token);
+  CHECK(rotated.expires_at > first.expires_at);
+  CHECK(route_count(sim, "POST /oauth2/token/") == 2);  // the login, then one refresh
+}
+
+TEST_CASE("session.expiring is logged 24 h and 1 h before a session that cannot be renewed ends, then session.expired") {
+  simtest::SimFixture sim(strict());
+  TempHome home;
+  auto log_file = home.dir / "oms.jsonl";
+  oms::log::add_json_file(log_file.string(), oms::log::Level::info);
+  oms::log::set_console(false);
+  auto start = wall_now();
+  auto minted = sim.admin("/_sim/tokens", R"({"expires_in_s":2592000})");
+  auto imported = imported_session(std::string(minted.at("access_token").as_string()), "dev-0001-0002-0003", start);
+  REQUIRE(imported.has_value());
+  REQUIRE(save_session(home.token_path(), *imported).has_value());
+  auto clock = std::make_shared<oms::runtime::VirtualClock>(start);
+  {
+    Harness h(sim, [&](GatewayOptions& o) {
+      o.token_path = home.token_path();
+      o.credentials = Credentials{};
+    }, clock);
+    h.gw->keep_session_alive();
+    REQUIRE(run_virtual(h, *clock, [&] { return clock->sleepers() == 1; }));
+    auto drain = [&] {
+      h.ctx.restart();
+      h.ctx.poll();
+    };
+    auto until_exp = imported->expires_at - start;
+    clock->advance(std::chrono::duration_cast<oms::runtime::Duration>(until_exp - 24h), drain);
+    CHECK(read_all(log_file).find("\"hours_left\":24") != std::string::npos);
+    CHECK(read_all(log_file).find("\"hours_left\":1") == std::string::npos);
+    clock->advance(23h, drain);
+    CHECK(read_all(log_file).find("\"hours_left\":1") != std::string::npos);
+    clock->advance(1h, drain);
+    CHECK(read_all(log_file).find("session.expired") != std::string::npos);
+  }
+  oms::log::reset_files();
+  auto text = read_all(log_file);
+  std::size_t warnings = 0;
+  for (auto at = text.find("session.expiring"); at != std::string::npos; at = text.find("session.expiring", at + 1))
+    ++warnings;
+  CHECK(warnings == 2);
+  CHECK(text.find(std::string(minted.at("access_token").as_string())) == std::string::npos);
 }
