@@ -48,6 +48,11 @@ std::string guidance_for(SubmissionErrorCategory c, const std::string& ref_id) {
   }
 }
 
+SubmissionResult pricing_failure(const FieldError& e) {
+  return failure(SubmissionErrorCategory::validation, e.field, e.rule,
+                 "check the reference price and the offsets in config.json");
+}
+
 json::object intent_record(const OrderRequest& r, Price limit, const std::string& ref_id, ExecutionMode mode) {
   return json::object{{"ref_id", ref_id},
                       {"symbol", r.symbol},
@@ -78,6 +83,12 @@ awaitable<bool> Submitter::journal(JournalRecord record) {
   co_return ack && ack->durable;
 }
 
+checked<Price> Submitter::limit_for(const OrderRequest& request, std::optional<Price> min_tick) const {
+  if (request.type != OrderType::limit) return checked<Price>(request.reference_price);
+  return pricing::compute_limit_price(request.side, request.reference_price, config_.offsets_for(request.strategy),
+                                      min_tick);
+}
+
 awaitable<void> Submitter::submit(OrderRequest request, runtime::ReplyTo<SubmissionResult> reply) {
   auto self = shared_from_this();
   bool paper = gateway_->mode() == ExecutionMode::paper;
@@ -95,22 +106,25 @@ awaitable<void> Submitter::submit(OrderRequest request, runtime::ReplyTo<Submiss
     reply.send(failure(SubmissionErrorCategory::validation, e->field, e->rule, "fix the input and submit again"), name());
     co_return;
   }
-  // Untradeable: refused here, before any POST. Otherwise the limit goes on its tick grid.
-  auto rules = co_await trading_rules(request.symbol);
+  // Errors that need no broker come first (nothing is sent for them); then the instrument's
+  // rules: untradeable is refused here, before any POST, and a min_tick_size reprices the limit.
+  auto limit = limit_for(request, std::nullopt);
+  if (!limit) {
+    reply.send(pricing_failure(limit.error()), name());
+    co_return;
+  }
+  auto lookup = trading_rules(request.symbol);  // named first: the GCC 12 co_await trap
+  auto rules = co_await std::move(lookup);
   if (auto* refused = std::get_if<SubmissionResult>(&rules)) {
     reply.send(std::move(*refused), name());
     co_return;
   }
-  std::optional<Price> min_tick = std::get<gateway::Instrument>(rules).min_tick_size;
-  auto limit = request.type == OrderType::limit
-                   ? pricing::compute_limit_price(request.side, request.reference_price,
-                                                  config_.offsets_for(request.strategy), min_tick)
-                   : checked<Price>(request.reference_price);
-  if (!limit) {
-    reply.send(failure(SubmissionErrorCategory::validation, limit.error().field, limit.error().rule,
-                       "check the reference price and the offsets in config.json"),
-               name());
-    co_return;
+  if (auto min_tick = std::get<gateway::Instrument>(rules).min_tick_size) {
+    limit = limit_for(request, min_tick);
+    if (!limit) {
+      reply.send(pricing_failure(limit.error()), name());
+      co_return;
+    }
   }
   auto collar = check_collar(request.symbol, request.side, *limit);
   if (auto refused = co_await std::move(collar)) {

@@ -36,6 +36,8 @@ class Submitter final : public runtime::Actor<Submitter, runtime::Ask<OrderReque
   /// The instrument's trading rules, or the reply that ends the submission (before any POST).
   runtime::awaitable<std::variant<gateway::Instrument, SubmissionResult>> trading_rules(std::string symbol);
   QuoteSnapshot quote_for_order(const std::string& symbol) const;
+  /// The limit for a request on the instrument's grid (`min_tick`, else the penny rules).
+  checked<Price> limit_for(const OrderRequest& request, std::optional<Price> min_tick) const;
 
   struct CachedQuote {
     Price price;

@@ -133,9 +133,9 @@ SimReply Broker::verification_api(const SimRequest& request, const std::string& 
   verification_.expire(now);
   const std::string& m = request.method;
   if (path == "/pathfinder/user_machine/")
-    return m == "POST" ? user_machine(request, now) : method_not_allowed(m);
+    return m == "POST" ? user_machine(request) : method_not_allowed(m);
   if (auto id = middle(path, "/pathfinder/inquiries/", "/user_view/"); !id.empty())
-    return m == "GET" || m == "POST" ? user_view(request, id, now) : method_not_allowed(m);
+    return m == "GET" || m == "POST" ? user_view(request, id) : method_not_allowed(m);
   if (auto id = middle(path, "/push/", "/get_prompts_status/"); !id.empty())
     return m == "GET" ? prompt_status(id) : method_not_allowed(m);
   if (auto id = middle(path, "/challenge/", "/respond/"); !id.empty())
@@ -150,7 +150,7 @@ json::object Broker::challenge_json(const Workflow& w) const {
 }
 
 // POST /pathfinder/user_machine/ {"device_id":D,"flow":"suv","input":{"workflow_id":W}} → {"id":M}.
-SimReply Broker::user_machine(const SimRequest& request, Timestamp now) {
+SimReply Broker::user_machine(const SimRequest& request) {
   auto body = body_json(request);
   const json::object* obj = body ? body->if_object() : nullptr;
   if (!obj) return detail_reply(400, "JSON parse error.");
@@ -168,13 +168,12 @@ SimReply Broker::user_machine(const SimRequest& request, Timestamp now) {
   if (w->device_token != *device)
     return field_error("device_id", "This device did not start the verification workflow.");
   if (w->machine_id.empty()) w->machine_id = rng_.uuid();
-  (void)now;
   return json_reply(200, json::object{{"id", w->machine_id}, {"flow", "suv"},
                                       {"state", w->pending() ? "in_progress" : status_name(w->status)}});
 }
 
 // GET: the challenge to meet. POST {"sequence":0,"user_input":{"status":"continue"}}: the result.
-SimReply Broker::user_view(const SimRequest& request, std::string_view machine_id, Timestamp now) {
+SimReply Broker::user_view(const SimRequest& request, std::string_view machine_id) {
   Workflow* w = verification_.by_machine(machine_id);
   if (!w) return not_found();
   json::object workflow{{"id", w->id}, {"workflow_status", w->workflow_status()}};
@@ -191,7 +190,6 @@ SimReply Broker::user_view(const SimRequest& request, std::string_view machine_i
     return field_error("user_input", "Expected {\"status\": \"continue\"}.");
   verification_.finish(*w);
   if (w->approved) log("rh-sim verification " + w->challenge_id + " approved: the device is known from now on");
-  (void)now;
   workflow["workflow_status"] = w->workflow_status();
   return json_reply(200, json::object{{"sequence", 1},
                                       {"type_context", json::object{{"result", w->workflow_status()}}},
@@ -215,10 +213,7 @@ SimReply Broker::challenge_respond(const SimRequest& request, std::string_view c
                                         {"challenge", challenge_json(*w)}});
   std::string code = form_value(body_params(request), "response");
   if (code.empty()) return field_error("response", "This field is required.");
-  if (verification_.respond(*w, code)) {
-    json::object reply = challenge_json(*w);
-    return json_reply(200, reply);
-  }
+  if (verification_.respond(*w, code)) return json_reply(200, challenge_json(*w));
   log("rh-sim verification " + w->challenge_id + " wrong code, " + std::to_string(w->attempts_left) + " left");
   return json_reply(400, json::object{{"detail", "Invalid code."}, {"challenge", challenge_json(*w)}});
 }

@@ -89,8 +89,8 @@ class Broker {
   std::string mint_refresh_token(oms::Timestamp now);
   bool mfa_code_ok(std::string_view code, oms::Timestamp now) const;
   Reply verification_api(const SimRequest& request, const std::string& path, oms::Timestamp now);
-  Reply user_machine(const SimRequest& request, oms::Timestamp now);
-  Reply user_view(const SimRequest& request, std::string_view machine_id, oms::Timestamp now);
+  Reply user_machine(const SimRequest& request);
+  Reply user_view(const SimRequest& request, std::string_view machine_id);
   Reply prompt_status(std::string_view challenge_id);
   Reply challenge_respond(const SimRequest& request, std::string_view challenge_id);
   Json challenge_json(const Workflow& w) const;
