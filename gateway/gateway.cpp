@@ -121,11 +121,13 @@ awaitable<BrokerResult<HttpResponse>> Gateway::Impl::call(HttpRequestSpec spec, 
     BrokerError error = outcome.error;
     error.attempts = attempt;
     // The broker's stated wait holds this lane only: a poll's throttle never delays a cancel.
-    if (outcome.retry_after) scheduler.pause(static_cast<Priority>(static_cast<int>(lane)), now() + *outcome.retry_after);
-    if (outcome.retry_after && *outcome.retry_after > options.rate_limit.max_broker_wait) {
-      auto held = beyond_wait_cap(lane);
-      co_return held ? *held : error;
-    }
+    // Session requests ride the cancel lane for priority, but their throttle is their own.
+    bool session_request = spec.kind == RequestKind::login || spec.kind == RequestKind::refresh ||
+                           spec.kind == RequestKind::verification;
+    if (outcome.retry_after && !session_request)
+      scheduler.pause(static_cast<Priority>(static_cast<int>(lane)), now() + *outcome.retry_after);
+    if (outcome.retry_after && *outcome.retry_after > options.rate_limit.max_broker_wait)
+      co_return wait_too_long(lane, now() + *outcome.retry_after);
     Failure failure{error.failure, error.reason, error.http_status, error.detail, outcome.retry_after};
     if (!should_retry(retry, failure, attempt)) co_return error;
     if (co_await runtime.clock().sleep_for(next_delay(retry, attempt, outcome.retry_after, rng)))
@@ -136,12 +138,16 @@ awaitable<BrokerResult<HttpResponse>> Gateway::Impl::call(HttpRequestSpec spec, 
 std::optional<BrokerError> Gateway::Impl::beyond_wait_cap(Lane lane) {
   auto until = scheduler.paused_until(static_cast<Priority>(static_cast<int>(lane)), now());
   if (!until || *until - now() <= options.rate_limit.max_broker_wait) return std::nullopt;
-  auto secs = std::chrono::ceil<std::chrono::seconds>(*until - now()).count();
+  return wait_too_long(lane, *until);
+}
+
+BrokerError Gateway::Impl::wait_too_long(Lane lane, Timestamp until) const {
+  auto secs = std::chrono::ceil<std::chrono::seconds>(until - now()).count();
   auto cap = std::chrono::ceil<std::chrono::seconds>(options.rate_limit.max_broker_wait).count();
   static constexpr const char* kLaneNames[] = {"cancel", "order", "read"};
   return BrokerError{FailureClass::transient, ErrorKind::throttled, 429,
                      std::string("the broker asked to wait ") + std::to_string(secs) + " s before more " +
-                         kLaneNames[static_cast<int>(lane)] + " requests (until " + format_iso8601(*until) +
+                         kLaneNames[static_cast<int>(lane)] + " requests (until " + format_iso8601(until) +
                          "); that is longer than the " + std::to_string(cap) + " s cap, so nothing was sent",
                      0, FailureReason::throttled};
 }

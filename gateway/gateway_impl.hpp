@@ -41,6 +41,7 @@ struct Gateway::Impl : std::enable_shared_from_this<Gateway::Impl> {
   void grant_ready(Timestamp& wake_at);
   /// The broker's wait on this lane is longer than the cap: the call fails with it stated.
   std::optional<BrokerError> beyond_wait_cap(Lane lane);
+  BrokerError wait_too_long(Lane lane, Timestamp until) const;
   runtime::awaitable<BrokerResult<Account>> get_account(bool fresh);
   runtime::awaitable<BrokerResult<Instrument>> get_instrument(std::string symbol);
   runtime::awaitable<BrokerResult<PlacedOrder>> place(OrderIntent intent);

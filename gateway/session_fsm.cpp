@@ -71,6 +71,11 @@ const json::object* sheriff_challenge(const json::object& view) {
 
 std::string seconds_text(std::chrono::seconds s) { return std::to_string(s.count()) + " s"; }
 
+// The broker let the challenge or the workflow lapse: nobody answered in time.
+bool lapsed(std::string_view status) { return mentions(status, "expired"); }
+
+const char* const kLapsed = "the approval was not given before the broker's deadline — run `oms login` again";
+
 }  // namespace
 
 Credentials Credentials::from_environment() {
@@ -297,6 +302,7 @@ SessionStep SessionFsm::on_inquiry(const SessionReply& reply, Timestamp now) {
   challenge_id_ = id;
   challenge_type_ = *type;
   if (status == "validated") return continue_workflow();
+  if (lapsed(status)) return refuse(LoginProblem::verification_timeout, kLapsed, reply.status);
   if (status != "issued" && !status.empty())
     return refuse(LoginProblem::verification_denied,
                   "the device approval ended (" + status + ") — run `oms login` again", reply.status);
@@ -314,6 +320,7 @@ SessionStep SessionFsm::on_prompt_status(const SessionReply& reply, Timestamp no
   std::string status = obj ? text_at(&*obj, "challenge_status") : std::string();
   if (status == "validated") return continue_workflow();
   if (status == "issued" || status == "pending" || status.empty()) return poll_again(now);
+  if (lapsed(status)) return refuse(LoginProblem::verification_timeout, kLapsed, reply.status);
   return refuse(LoginProblem::verification_denied,
                 "the login was not approved in the Robinhood app (" + status + ") — run `oms login` again",
                 reply.status);
@@ -322,10 +329,11 @@ SessionStep SessionFsm::on_prompt_status(const SessionReply& reply, Timestamp no
 SessionStep SessionFsm::on_respond(const SessionReply& reply, Timestamp) {
   auto obj = body_object(reply.body);
   if (is_2xx(reply.status) && obj && text_at(&*obj, "status") == "validated") return continue_workflow();
-  code_rejected_ = true;
   // robin_stocks reads `challenge.remaining_attempts`; a plain `remaining_attempts` is read too.
   const json::object* counts = obj ? object_at(&*obj, "challenge") : nullptr;
   if (!counts && obj) counts = &*obj;
+  if (counts && lapsed(text_at(counts, "status"))) return refuse(LoginProblem::verification_timeout, kLapsed, reply.status);
+  code_rejected_ = true;
   if (const auto* left = counts ? counts->if_contains("remaining_attempts") : nullptr; left && left->is_int64())
     codes_left_ = std::min<int>(codes_left_, static_cast<int>(std::max<std::int64_t>(left->as_int64(), 0)));
   if (codes_left_ <= 0)
@@ -347,6 +355,7 @@ SessionStep SessionFsm::on_approve(const SessionReply& reply, Timestamp now) {
     return password_request(now);
   }
   if (result.empty() || mentions(result, "pending")) return poll_again(now);
+  if (lapsed(result)) return refuse(LoginProblem::verification_timeout, kLapsed, reply.status);
   return refuse(LoginProblem::verification_denied,
                 "the device approval ended as " + result + " — run `oms login` again", reply.status);
 }

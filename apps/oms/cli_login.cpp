@@ -246,6 +246,8 @@ int import_token(const Invocation& inv, const config::Config& config) {
 }
 
 int password_login(const Invocation& inv, const config::Config& config) {
+  if (config.broker.token_path.empty())
+    return fail(usage_error("broker.token_path", "is empty, so the session cannot be stored", "set it in config.json"));
   auto creds = credentials();
   if (!creds) return fail(creds.error());
   auto timeout = timeout_option(inv);

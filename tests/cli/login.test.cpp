@@ -18,7 +18,8 @@ rhsim::Options strict(const std::string& verification) {
 
 // The token file below folders that do not exist yet (~/.config/oms with HOME = the test folder).
 struct LoginFixture : CliFixture {
-  explicit LoginFixture(const std::string& verification) : CliFixture(strict(verification)) {
+  explicit LoginFixture(const std::string& verification) : LoginFixture(strict(verification)) {}
+  explicit LoginFixture(const rhsim::Options& options) : CliFixture(options) {
     std::string json = config_json(sim.base(), dir);
     auto at = json.find((dir / "token.json").string());
     json.replace(at, (dir / "token.json").string().size(), token_path().string());
@@ -115,6 +116,24 @@ TEST_CASE("oms login with an sms code read from standard input (not a terminal)"
   INFO("stderr: ", r.err);
   CHECK(r.exit_code == 0);
   CHECK(f.oms_json({"session"}).at("obtained") == "approved");
+}
+
+TEST_CASE("oms login with an sms code typed after the broker's deadline exits 6: not approved in time") {
+  auto o = strict("sms");
+  o.verification_timeout_s = 1;
+  LoginFixture f(o);
+  Child login = f.start({"login"}, true);
+  std::string code = f.wait_for_code();
+  // The condition is the broker's own deadline passing (its expires_at, on the wall clock).
+  auto all = f.sim.admin_get("/_sim/verifications");
+  auto deadline = oms::parse_iso8601(std::string(all.at("results").at(0).at("expires_at").as_string())).value();
+  for (int i = 0; i < 1000 && std::chrono::system_clock::now() <= deadline + 50ms; ++i)
+    std::this_thread::sleep_for(20ms);
+  login.write_stdin(code + "\n");  // the right code, too late
+  Result r = login.finish();
+  INFO("stderr: ", r.err);
+  CHECK(r.exit_code == 6);
+  CHECK(r.err.find("deadline") != std::string::npos);
 }
 
 TEST_CASE("oms login with an e-mail code") {

@@ -259,6 +259,31 @@ TEST_CASE("a prompt nobody approves times out at the deadline, the last wait cut
   CHECK(r.error.detail.find("60 s") != std::string::npos);
 }
 
+TEST_CASE("a challenge or workflow the broker let lapse is verification_timeout, not a denial") {
+  Flow prompt;
+  prompt.to_challenge("prompt");
+  CHECK(refused(prompt.fsm.on_reply({200, R"({"challenge_status":"expired"})"}, t0)).problem ==
+        LoginProblem::verification_timeout);
+  Flow inquiry;
+  inquiry.step = inquiry.fsm.on_reply({403, kWorkflow}, t0);
+  inquiry.step = inquiry.fsm.on_reply({200, R"({"id":"m-7"})"}, t0);
+  CHECK(refused(inquiry.fsm.on_reply({200, challenge_view("sms", "expired")}, t0)).problem ==
+        LoginProblem::verification_timeout);
+  Flow late_code;
+  late_code.to_challenge("sms");
+  sent(late_code.fsm.on_code(std::string("123456"), t0));
+  const auto r = refused(late_code.fsm.on_reply(
+      {400, R"({"detail":"This challenge is expired.","challenge":{"id":"ch-9","status":"expired","remaining_attempts":3}})"},
+      t0));
+  CHECK(r.problem == LoginProblem::verification_timeout);
+  CHECK(r.error.detail.find("deadline") != std::string::npos);
+  Flow workflow;
+  workflow.to_challenge("prompt");
+  sent(workflow.fsm.on_reply({200, R"({"challenge_status":"validated"})"}, t0));
+  CHECK(refused(workflow.fsm.on_reply({200, R"({"type_context":{"result":"workflow_status_expired"}})"}, t0)).problem ==
+        LoginProblem::verification_timeout);
+}
+
 TEST_CASE("an sms challenge asks for the code, sends it, and continues once validated") {
   Flow f;
   f.to_challenge("sms");
