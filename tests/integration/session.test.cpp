@@ -73,7 +73,8 @@ TEST_CASE("a bot on a new device meets the verification workflow: login_required
     CHECK(first.error().kind == ErrorKind::login_required);
     CHECK(first.error().detail.find("oms login") != std::string::npos);
     // Asked again, it answers from what it knows: no second password login, no second workflow.
-    auto second = co_await h.gw->place_limit_order(buy("TSLA", "1", "200.00"));
+    auto second_intent = buy("TSLA", "1", "200.00");  // named first: no temporaries inside co_await (GCC 12)
+    auto second = co_await h.gw->place_limit_order(second_intent);
     REQUIRE_FALSE(second.has_value());
     CHECK(second.error().kind == ErrorKind::login_required);
     CHECK((co_await h.gw->stats()).logins == 1);
@@ -101,7 +102,8 @@ TEST_CASE("a person approves the login in the app: the device is kept, and a res
     });
     int prompts = 0;
     h.run([&]() -> awaitable<void> {
-      auto session = co_await h.gw->login_interactive(approve_in_app(sim, prompts));
+      auto person = approve_in_app(sim, prompts);  // named first: no temporaries inside co_await (GCC 12)
+      auto session = co_await h.gw->login_interactive(person);
       REQUIRE_MESSAGE(session.has_value(), session.error().to_string());
       CHECK(session->origin == SessionOrigin::approved);
       CHECK(session->health == SessionHealth::valid);
@@ -202,7 +204,8 @@ TEST_CASE("an imported JWT is used for orders; once expired it is refused before
       o.credentials = Credentials{};  // a browser session: no password anywhere
     });
     h.run([&]() -> awaitable<void> {
-      auto placed = co_await h.gw->place_limit_order(buy("TSLA", "1", "200.00"));
+      auto placed_intent = buy("TSLA", "1", "200.00");  // named first: no temporaries inside co_await (GCC 12)
+      auto placed = co_await h.gw->place_limit_order(placed_intent);
       REQUIRE_MESSAGE(placed.has_value(), placed.error().to_string());
       auto info = co_await h.gw->session_info();
       REQUIRE(info.has_value());
@@ -286,7 +289,8 @@ TEST_CASE("when the session cannot be renewed, new orders are refused but cancel
   {
     Harness h(sim, [&](GatewayOptions& o) { o.token_path = home.token_path(); });
     h.run([&]() -> awaitable<void> {
-      auto placed = co_await h.gw->place_limit_order(buy("TSLA", "1", "200.00"));
+      auto placed_intent = buy("TSLA", "1", "200.00");  // named first: no temporaries inside co_await (GCC 12)
+      auto placed = co_await h.gw->place_limit_order(placed_intent);
       REQUIRE(placed.has_value());
       order_id = placed->order.id;
     });
@@ -300,7 +304,8 @@ TEST_CASE("when the session cannot be renewed, new orders are refused but cancel
   REQUIRE(save_session(home.token_path(), stored).has_value());
   Harness owner(sim, [&](GatewayOptions& o) { o.token_path = home.token_path(); });
   owner.run([&]() -> awaitable<void> {
-    auto refused = co_await owner.gw->place_limit_order(buy("AAPL", "1", "150.00"));
+    auto refused_intent = buy("AAPL", "1", "150.00");  // named first: no temporaries inside co_await (GCC 12)
+    auto refused = co_await owner.gw->place_limit_order(refused_intent);
     REQUIRE_FALSE(refused.has_value());
     CHECK(refused.error().kind == ErrorKind::login_required);
     CHECK(refused.error().detail.find("no new orders") != std::string::npos);
@@ -318,7 +323,8 @@ TEST_CASE("finding 4: a poll's 429 with Retry-After 3600 does not delay a cancel
   simtest::SimFixture sim(strict("none"));
   Harness h(sim, [](GatewayOptions& o) { o.rate_limit = {8, 4}; });
   h.run([&]() -> awaitable<void> {
-    auto placed = co_await h.gw->place_limit_order(buy("TSLA", "1", "200.00"));
+    auto placed_intent = buy("TSLA", "1", "200.00");  // named first: no temporaries inside co_await (GCC 12)
+    auto placed = co_await h.gw->place_limit_order(placed_intent);
     REQUIRE(placed.has_value());
     h.fault("GET", "/orders/", "http_429", 1, R"(,"retry_after_s":3600)");
     auto poll = co_await h.gw->list_orders(std::nullopt);
@@ -347,12 +353,14 @@ TEST_CASE("8 orders in a burst, then the broker's throttle: the 9th waits the st
   h.run([&]() -> awaitable<void> {
     std::vector<std::string> ids;
     for (int i = 0; i < 8; ++i) {
-      auto placed = co_await h.gw->place_limit_order(buy("TSLA", "1", std::to_string(200 + i) + ".00"));
+      auto placed_intent = buy("TSLA", "1", std::to_string(200 + i) + ".00");  // named first (GCC 12)
+      auto placed = co_await h.gw->place_limit_order(placed_intent);
       REQUIRE_MESSAGE(placed.has_value(), placed.error().to_string());
       ids.push_back(placed->order.id);
     }
     auto began = std::chrono::steady_clock::now();
-    auto ninth = co_await h.gw->place_limit_order(buy("TSLA", "1", "210.00"));
+    auto ninth_intent = buy("TSLA", "1", "210.00");  // named first: no temporaries inside co_await (GCC 12)
+    auto ninth = co_await h.gw->place_limit_order(ninth_intent);
     auto waited = std::chrono::steady_clock::now() - began;
     REQUIRE_MESSAGE(ninth.has_value(), ninth.error().to_string());
     CHECK(ninth->posts == 1);  // a throttled POST is not an order: one placement, retried in place
