@@ -9,6 +9,7 @@
 #include "gateway/token_store.hpp"
 
 #include <charconv>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -32,19 +33,31 @@ void say(const std::string& line) {
   std::fputs(text.c_str(), stderr);
 }
 
+// The terminal's settings while a password is typed without echo: Ctrl-C must give the echo back.
+termios g_saved_terminal{};
+
+extern "C" void restore_terminal_and_stop(int sig) {
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_terminal);  // async-signal-safe
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
 // One line from stdin; nullopt at end of input. `secret`: no echo on a terminal.
 std::optional<std::string> read_line(bool secret) {
-  termios saved{};
-  bool hide = secret && stdin_is_tty() && ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  bool hide = secret && stdin_is_tty() && ::tcgetattr(STDIN_FILENO, &g_saved_terminal) == 0;
   if (hide) {
-    termios quiet = saved;
+    termios quiet = g_saved_terminal;
     quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
+    std::signal(SIGINT, restore_terminal_and_stop);
+    std::signal(SIGTERM, restore_terminal_and_stop);
     ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   }
   std::string line;
   bool got = static_cast<bool>(std::getline(std::cin, line));
   if (hide) {
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_terminal);
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     std::fputs("\n", stderr);
   }
   if (!got) return std::nullopt;
