@@ -23,6 +23,7 @@ SubmissionErrorCategory category_of(const gateway::BrokerError& e) {
   switch (e.kind) {
     case ErrorKind::insufficient_funds: return SubmissionErrorCategory::insufficient_funds;
     case ErrorKind::ambiguous_unresolved: return SubmissionErrorCategory::ambiguous_unresolved;
+    case ErrorKind::login_required: return SubmissionErrorCategory::login_required;
     case ErrorKind::network:
     case ErrorKind::server:
     case ErrorKind::throttled: return e.failure == gateway::FailureClass::ambiguous
@@ -43,6 +44,8 @@ std::string guidance_for(SubmissionErrorCategory c, const std::string& ref_id) {
   switch (c) {
     case SubmissionErrorCategory::insufficient_funds:
       return "add funds or reduce the quantity; the circuit breaker is open until `oms resume`";
+    case SubmissionErrorCategory::login_required:
+      return "run `oms login` (nothing was placed; the session is used by every process once stored)";
     case SubmissionErrorCategory::transient_exhausted:
       return "the broker was unreachable after the retries; nothing was placed — retry later";
     case SubmissionErrorCategory::ambiguous_unresolved:
@@ -271,7 +274,8 @@ awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, 
     co_await journal(std::move(failed));
     // Only the broker's own refusals feed the breaker. A failure that left no broker decision
     // (retries exhausted, a network timeout) leaves SafetyChecks untouched (seed acceptance 5):
-    // it is reported with its ref_id and settled by look-up, and the bot may retry.
+    // it is reported with its ref_id and settled by look-up, and the bot may retry. A missing session
+    // (login_required) is not the broker failing either.
     bool broker_failure = category == SubmissionErrorCategory::broker_rejected ||
                           category == SubmissionErrorCategory::insufficient_funds;
     post(ledger_, SubmissionAbandoned{key, e.detail, broker_failure,

@@ -165,6 +165,7 @@ Error read_rate_limit(Fields& parent, RateLimitConfig& out) {
   Fields f(*obj, parent.field("rate_limit"));
   if (auto e = f.integer("burst", out.burst, 1, 1000)) return e;
   if (auto e = f.integer("per_second", out.per_second, 1, 1000)) return e;
+  if (auto e = f.integer("max_broker_wait_s", out.max_broker_wait_s, 0, 86'400)) return e;
   return f.unknown_keys();
 }
 

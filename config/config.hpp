@@ -53,6 +53,9 @@ struct RetryConfig {
 struct RateLimitConfig {
   int burst = 8;          ///< requests allowed at once (Robinhood throttles after about 8 order POSTs)
   int per_second = 4;     ///< sustained rate
+  /// A broker wait longer than this (429 Retry-After, "Expected available in N seconds") is not
+  /// slept: the request fails at once with the broker's wait stated. Other lanes are not held.
+  int max_broker_wait_s = 60;
 };
 
 /// Socket deadlines for broker requests.

@@ -119,10 +119,7 @@ outcome<std::unique_ptr<Session>> Session::open(const config::Config& config, bo
                         " to finish, or stop it (kill " + std::to_string(owner) + ") and run the command again"};
   if (!impl->recovery.journal_malformed_lines.empty())
     return CliError{exit_failure, "journal", impl->recovery.error, ""};
-  if (!impl->recovery.ok())
-    return CliError{exit_code_for_broker_text(impl->recovery.error), "recovery", impl->recovery.error,
-                    "nothing was sent; check the broker (--broker, credentials) and the journal at " +
-                        impl->journal_path};
+  if (!impl->recovery.ok()) return recovery_error(impl->recovery.error, impl->journal_path);
   if (auto note = recovery_note(impl->recovery); !note.empty()) Progress(json).say(note);
   return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
