@@ -25,6 +25,7 @@ SubmissionErrorCategory category_of(const gateway::BrokerError& e) {
     case ErrorKind::ambiguous_unresolved:
     // Stopped mid-request (shutdown): the POST may have reached the broker; recovery settles it.
     case ErrorKind::cancelled: return SubmissionErrorCategory::ambiguous_unresolved;
+    case ErrorKind::login_required: return SubmissionErrorCategory::login_required;
     case ErrorKind::network:
     case ErrorKind::server:
     case ErrorKind::throttled: return e.failure == gateway::FailureClass::ambiguous
@@ -34,10 +35,19 @@ SubmissionErrorCategory category_of(const gateway::BrokerError& e) {
   }
 }
 
+// The collar's refusal for want of a quote (not a fat finger): what the caller can do about it.
+constexpr const char* kNoQuoteField = "quote";
+constexpr const char* kNoQuoteGuidance =
+    "retry when the broker's quotes answer; to send orders without a quote check set "
+    "order_management.price_collar_on_missing_quote to \"allow\" (or price_collar_pct to 0 to turn the collar "
+    "off) in config.json";
+
 std::string guidance_for(SubmissionErrorCategory c, const std::string& ref_id) {
   switch (c) {
     case SubmissionErrorCategory::insufficient_funds:
       return "add funds or reduce the quantity; the circuit breaker is open until `oms resume`";
+    case SubmissionErrorCategory::login_required:
+      return "run `oms login` (nothing was placed; the session is used by every process once stored)";
     case SubmissionErrorCategory::transient_exhausted:
       return "the broker was unreachable after the retries; nothing was placed — retry later";
     case SubmissionErrorCategory::ambiguous_unresolved:
@@ -45,6 +55,11 @@ std::string guidance_for(SubmissionErrorCategory c, const std::string& ref_id) {
              " before placing it again";
     default: return "the broker refused the order; fix it and submit again";
   }
+}
+
+SubmissionResult pricing_failure(const FieldError& e) {
+  return failure(SubmissionErrorCategory::validation, e.field, e.rule,
+                 "check the reference price and the offsets in config.json");
 }
 
 json::object intent_record(const OrderRequest& r, Price limit, const std::string& ref_id, ExecutionMode mode) {
@@ -77,6 +92,12 @@ awaitable<bool> Submitter::journal(JournalRecord record) {
   co_return ack && ack->durable;
 }
 
+checked<Price> Submitter::limit_for(const OrderRequest& request, std::optional<Price> min_tick) const {
+  if (request.type != OrderType::limit) return checked<Price>(request.reference_price);
+  return pricing::compute_limit_price(request.side, request.reference_price, config_.offsets_for(request.strategy),
+                                      min_tick);
+}
+
 awaitable<void> Submitter::submit(OrderRequest request, runtime::ReplyTo<SubmissionResult> reply) {
   auto self = shared_from_this();
   bool paper = gateway_->mode() == ExecutionMode::paper;
@@ -94,20 +115,32 @@ awaitable<void> Submitter::submit(OrderRequest request, runtime::ReplyTo<Submiss
     reply.send(failure(SubmissionErrorCategory::validation, e->field, e->rule, "fix the input and submit again"), name());
     co_return;
   }
-  auto limit = request.type == OrderType::limit
-                   ? pricing::compute_limit_price(request.side, request.reference_price,
-                                                  config_.offsets_for(request.strategy))
-                   : checked<Price>(request.reference_price);
+  // Errors that need no broker come first (nothing is sent for them); then the instrument's
+  // rules: untradeable is refused here, before any POST, and a min_tick_size reprices the limit.
+  auto limit = limit_for(request, std::nullopt);
   if (!limit) {
-    reply.send(failure(SubmissionErrorCategory::validation, limit.error().field, limit.error().rule,
-                       "check the reference price and the offsets in config.json"),
-               name());
+    reply.send(pricing_failure(limit.error()), name());
     co_return;
+  }
+  auto lookup = trading_rules(request.symbol);  // named first: the GCC 12 co_await trap
+  auto rules = co_await std::move(lookup);
+  if (auto* refused = std::get_if<SubmissionResult>(&rules)) {
+    reply.send(std::move(*refused), name());
+    co_return;
+  }
+  if (auto min_tick = std::get<gateway::Instrument>(rules).min_tick_size) {
+    limit = limit_for(request, min_tick);
+    if (!limit) {
+      reply.send(pricing_failure(limit.error()), name());
+      co_return;
+    }
   }
   auto collar = check_collar(request.symbol, request.side, *limit);
   if (auto refused = co_await std::move(collar)) {
+    bool no_quote = refused->field == kNoQuoteField;
     reply.send(failure(SubmissionErrorCategory::validation, refused->field, refused->rule,
-                       "probable fat finger: check the reference price (or price_collar_pct in config.json)"),
+                       no_quote ? kNoQuoteGuidance
+                                : "probable fat finger: check the reference price (or price_collar_pct in config.json)"),
                name());
     co_return;
   }
@@ -142,13 +175,43 @@ awaitable<void> Submitter::submit(OrderRequest request, runtime::ReplyTo<Submiss
                name());
     co_return;
   }
-  auto result = co_await place(std::move(request), *limit, key);
+  auto result = co_await place(std::move(request), *limit, key, quote_for_order(key.symbol));
   reply.send(std::move(result), name());
 }
 
+awaitable<std::variant<gateway::Instrument, SubmissionResult>> Submitter::trading_rules(std::string symbol) {
+  auto self = shared_from_this();
+  auto instrument = co_await gateway_->instrument(symbol);
+  if (!instrument) {
+    const auto& e = instrument.error();
+    if (e.kind == gateway::ErrorKind::not_found)
+      co_return failure(SubmissionErrorCategory::validation, "symbol", "the broker has no instrument for " + symbol,
+                        "check the symbol");
+    auto category = category_of(e);
+    if (category == SubmissionErrorCategory::ambiguous_unresolved) category = SubmissionErrorCategory::transient_exhausted;
+    co_return failure(category, "symbol", "the instrument could not be read: " + e.detail,
+                      "nothing was placed; retry later");
+  }
+  if (!instrument->tradeable)
+    co_return failure(SubmissionErrorCategory::validation, "symbol",
+                      symbol + " is not tradeable at the broker (instrument tradeable=false)",
+                      "Robinhood refuses every order for it; nothing was sent");
+  co_return std::move(*instrument);
+}
+
+// The quote check_collar just used (fresh), or nothing: robin_stocks and the web app send the
+// ask, bid and their timestamp with an order, but a missing quote is never invented.
+Submitter::QuoteSnapshot Submitter::quote_for_order(const std::string& symbol) const {
+  auto cached = quotes_.find(symbol);
+  if (cached == quotes_.end()) return {};
+  if (runtime().clock().now() - cached->second.fetched_at > kQuoteFreshness) return {};
+  return cached->second.quote;
+}
+
 // The fat-finger collar needs the broker's latest price; quotes are reused for a moment so a
-// burst of orders in one symbol costs one quote. Without a quote the collar cannot judge: the
-// order goes on (the slippage guard against the reference still holds) and a warning is logged.
+// burst of orders in one symbol costs one quote. Without a quote the collar cannot judge: a
+// safety check fails closed, so a live order is refused, unless config.json says
+// price_collar_on_missing_quote: "allow" (then it goes on unchecked, with a warning).
 awaitable<std::optional<FieldError>> Submitter::check_collar(std::string symbol, Side side, Price limit) {
   auto self = shared_from_this();
   if (config_.price_collar_pct.is_zero()) co_return std::nullopt;
@@ -158,21 +221,32 @@ awaitable<std::optional<FieldError>> Submitter::check_collar(std::string symbol,
     std::vector<std::string> symbols{symbol};
     auto fetched = co_await gateway_->quotes(std::move(symbols));
     std::optional<Price> price;
+    QuoteSnapshot snapshot;
     if (fetched && !fetched->empty() && fetched->front()) {
       const auto& q = *fetched->front();
       price = q.last_trade_price ? q.last_trade_price : (side == Side::buy ? q.ask : q.bid);
+      snapshot = {q.ask, q.bid, q.updated_at};
     }
     if (!price) {
-      log::warn("order.collar_unchecked", {{"symbol", symbol},
-                                           {"reason", fetched ? "no price in the quote" : fetched.error().to_string()}});
+      std::string reason = fetched ? "no price in the quote" : fetched.error().to_string();
+      // Paper mode's market is built from the references themselves: a symbol it has no price for
+      // yet has nothing to check against and no money at risk.
+      bool paper = gateway_->mode() == ExecutionMode::paper;
+      if (config_.price_collar_on_missing_quote == config::MissingQuote::refuse && !paper) {
+        log::warn("order.collar_no_quote", {{"symbol", symbol}, {"reason", reason}});
+        co_return FieldError{kNoQuoteField, "no quote to check against: the price collar needs " + symbol +
+                                                "'s latest price and the broker gave none (" + reason +
+                                                "); the order was not sent"};
+      }
+      log::warn("order.collar_unchecked", {{"symbol", symbol}, {"reason", reason}});
       co_return std::nullopt;
     }
-    cached = quotes_.insert_or_assign(symbol, CachedQuote{*price, now}).first;
+    cached = quotes_.insert_or_assign(symbol, CachedQuote{*price, now, snapshot}).first;
   }
   co_return pricing::check_price_collar(limit, cached->second.price, config_.price_collar_pct);
 }
 
-awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, PendingKey key) {
+awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, PendingKey key, QuoteSnapshot quote) {
   auto self = shared_from_this();
   std::string ref_id = gateway::new_ref_id();
   // Write-ahead: nothing is sent until the intent (with its ref_id) is durable.
@@ -198,7 +272,8 @@ awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, 
   }
   auto started = std::chrono::steady_clock::now();
   gateway::OrderIntent intent{ref_id, request.symbol, request.side, request.quantity, limit, request.time_in_force,
-                              request.extended_hours, request.type, request.reference_price};
+                              request.extended_hours, request.type, request.reference_price,
+                              quote.ask, quote.bid, quote.at};
   auto placed = co_await gateway_->place_limit_order(std::move(intent));
   auto latency_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
@@ -211,13 +286,20 @@ awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, 
                                       {"detail", e.detail}, {"attempts", e.attempts}, {"http_status", e.http_status},
                                       {"latency_ms", latency_ms}}};
     co_await journal(std::move(failed));
-    bool broker_failure = category != SubmissionErrorCategory::broker_rejected || e.http_status >= 500;
+    // Only the broker's own refusals feed the breaker. A failure that left no broker decision
+    // (retries exhausted, a network timeout) leaves SafetyChecks untouched (seed acceptance 5):
+    // it is reported with its ref_id and settled by look-up, and the bot may retry. A missing session
+    // (login_required) is not the broker failing either.
+    bool broker_failure = category == SubmissionErrorCategory::broker_rejected ||
+                          category == SubmissionErrorCategory::insufficient_funds;
     post(ledger_, SubmissionAbandoned{key, e.detail, broker_failure,
                                       category == SubmissionErrorCategory::insufficient_funds},
          name());
-    log::warn("order.submission_failed", {{"ref_id", ref_id}, {"symbol", request.symbol},
-                                          {"limit_price", limit.to_string(2)}, {"error", e.to_string()},
-                                          {"attempt", e.attempts}, {"latency_ms", latency_ms}});
+    log::warn("order.submission_failed",
+              {{"ref_id", ref_id}, {"symbol", request.symbol}, {"limit_price", limit.to_string(2)},
+               {"error", e.to_string()}, {"category", boost::describe::enum_to_string(category, "")},
+               {"attempt", e.attempts}, {"latency_ms", latency_ms},
+               {"payload", intent_record(request, limit, ref_id, gateway_->mode())}});  // secret keys masked by log
     co_return failure(category, "", e.detail, guidance_for(category, ref_id), ref_id);
   }
   OrderEnvelope envelope{placed->order.id, ref_id, request.symbol, request.side, request.quantity, limit,

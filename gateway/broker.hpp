@@ -2,8 +2,10 @@
 /// The broker as the actors see it: the live Robinhood `Gateway` and the `PaperBroker` both
 /// implement it, so paper and live orders go through the same Submitter, Canceller and poller.
 /// Every operation is an awaitable that runs on the implementation's own strand.
+#include "gateway/broker_error.hpp"
 #include "gateway/classify.hpp"
 #include "gateway/parse.hpp"
+#include "gateway/session_state.hpp"
 #include "runtime/asio.hpp"
 
 #include <boost/assert/source_location.hpp>
@@ -14,38 +16,6 @@
 #include <vector>
 
 namespace oms::gateway {
-
-/// What kind of refusal or failure it was.
-enum class ErrorKind {
-  validation,          ///< 400 field errors (bad tick, decimals, quantity)
-  insufficient_funds,  ///< "You can only purchase N shares of SYM."
-  not_found,           ///< 404: unknown order, or no longer cancellable
-  unauthorized,        ///< 401 after a refresh and a fresh login
-  forbidden,           ///< 403
-  throttled,           ///< 429 until the retries ran out
-  server,              ///< 5xx until the retries ran out
-  network,             ///< connect/read/write/TLS failures until the retries ran out
-  ambiguous_unresolved,///< the order's fate is still unknown after the look-ups
-  login_required,      ///< no credentials, MFA needed, or device verification pending
-  protocol,            ///< the broker answered something we cannot parse
-  cancelled,           ///< the caller or shutdown cancelled the operation
-};
-std::string_view to_string(ErrorKind kind) noexcept;
-
-/// A classified failure. `detail` is the broker's text or ours; it never contains a secret.
-struct BrokerError {
-  FailureClass failure = FailureClass::permanent;
-  ErrorKind kind = ErrorKind::protocol;
-  int http_status = 0;
-  std::string detail;
-  int attempts = 0;
-  FailureReason reason = FailureReason::unexpected_status;  ///< the classifier's finer reason
-  std::string to_string() const;
-};
-[[noreturn]] void throw_exception_from_error(const BrokerError& e, const boost::source_location& loc);
-
-template <class T>
-using BrokerResult = boost::system::result<T, BrokerError>;
 
 /// A limit order to place. `ref_id` is journalled by the caller before the first attempt.
 struct OrderIntent {
@@ -58,6 +28,11 @@ struct OrderIntent {
   bool extended_hours = false;
   OrderType type = OrderType::limit;      ///< market/stop reach only the paper broker (FR-014)
   std::optional<Price> reference_price;   ///< the strategy's price; the paper broker's market model
+  /// The quote the price collar checked the limit against, sent with the order as robin_stocks
+  /// and the web app send it; absent when no quote was fetched (never invented).
+  std::optional<Price> ask_price;
+  std::optional<Price> bid_price;
+  std::optional<Timestamp> bid_ask_timestamp;
 };
 
 /// The order the broker holds for an intent, and how we learnt of it.
@@ -78,6 +53,14 @@ class Broker {
   virtual runtime::awaitable<BrokerResult<Account>> refresh_account() = 0;
   /// Bid and ask for symbols in one request.
   virtual runtime::awaitable<BrokerResult<std::vector<std::optional<Quote>>>> quotes(std::vector<std::string> symbols) = 0;
+  /// How the symbol trades (tradeable, min_tick_size); not_found for an unknown symbol. A broker
+  /// without instruments (paper) trades everything on the standard tick grid.
+  virtual runtime::awaitable<BrokerResult<Instrument>> instrument(std::string symbol) {
+    Instrument any;
+    any.symbol = std::move(symbol);
+    any.tradeable = true;
+    co_return any;
+  }
   /// Exactly-once placement keyed by the intent's ref_id.
   virtual runtime::awaitable<BrokerResult<PlacedOrder>> place_limit_order(OrderIntent intent) = 0;
   /// One order by id.
@@ -95,6 +78,9 @@ class Broker {
   virtual runtime::awaitable<BrokerResult<std::vector<Position>>> positions() = 0;
   /// The symbol of an instrument URL seen before (order payloads carry no symbol).
   virtual runtime::awaitable<std::optional<std::string>> symbol_for_instrument(std::string instrument_url) = 0;
+  /// The broker session (how obtained, expiry, refreshable); nullopt when there is none to keep
+  /// (paper mode).
+  virtual runtime::awaitable<std::optional<SessionInfo>> session_info() { co_return std::nullopt; }
   /// Ends every connection; later calls fail with `cancelled`.
   virtual void close() = 0;
 };

@@ -2,6 +2,9 @@
 
 #include "gateway/ids.hpp"
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <array>
 
 namespace oms::gateway {
@@ -86,6 +89,28 @@ std::string redact_form(std::string_view body) {
   return out;
 }
 
+std::string session_of(const PlaceOrderParams& p) {
+  return p.market_hours.empty() ? std::string(market_hours_for(p.extended_hours)) : p.market_hours;
+}
+
+// The broker's order-form rules (docs/simulator.md "Order form"), checked before anything is sent.
+std::optional<FieldError> check_order_form(const RequestOptions& o, const PlaceOrderParams& p) {
+  if (!p.tradeable)
+    return FieldError{"symbol", p.symbol + " is not tradeable at the broker (instrument tradeable=false)"};
+  if (p.min_tick_size && p.min_tick_size->units() > 0 && p.price.units() % p.min_tick_size->units() != 0)
+    return FieldError{"price", p.price.to_string(2) + " is not a multiple of the instrument's min_tick_size " +
+                                   p.min_tick_size->to_string(2)};
+  std::string h = session_of(p);
+  if (h != "regular_hours" && h != "extended_hours" && h != "all_day_hours")
+    return FieldError{"market_hours", "must be regular_hours, extended_hours or all_day_hours"};
+  if (p.extended_hours != (h != "regular_hours"))
+    return FieldError{"market_hours", h + " disagrees with extended_hours=" + python_bool(p.extended_hours) +
+                                          " (regular_hours goes with False, the others with True)"};
+  if (o.order_form_version < 2)
+    return FieldError{"order_form_version", "must be 2 or more (the broker refuses older order forms)"};
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view to_string(RequestKind kind) noexcept {
@@ -100,6 +125,7 @@ std::string_view to_string(RequestKind kind) noexcept {
     case RequestKind::list_orders: return "list_orders";
     case RequestKind::cancel_order: return "cancel_order";
     case RequestKind::positions: return "positions";
+    case RequestKind::verification: return "verification";
   }
   return "unknown";
 }
@@ -154,11 +180,56 @@ HttpRequestSpec refresh_request(const RequestOptions& o, std::string_view refres
       {"scope", "internal"},
   };
   if (!device_token.empty()) form.emplace_back("device_token", std::string(device_token));
-  // Safe to repeat: if the first use rotated the token, the replay fails with 400/401 and the
-  // shell falls back to a password login; nothing is done twice.
-  auto r = post_form(o, RequestKind::refresh, make_target(o.base, "/oauth2/token/"), form, true);
+  // Never safe to repeat: refresh tokens are single-use, so a lost reply may already have spent
+  // this one (and rotated it into a token we never saw). The session machine decides.
+  auto r = post_form(o, RequestKind::refresh, make_target(o.base, "/oauth2/token/"), form, false);
   r.authenticated = false;
   return r;
+}
+
+namespace {
+
+HttpRequestSpec verification_request(const RequestOptions& o, std::string method, std::string path,
+                                     const boost::json::object* body) {
+  HttpRequestSpec r = get(o, RequestKind::verification, make_target(o.base, path));
+  r.method = std::move(method);
+  if (body) {
+    r.body = boost::json::serialize(*body);
+    r.content_type = "application/json";
+  }
+  // No token yet: the device is being approved so that one can be granted.
+  r.authenticated = false;
+  return r;
+}
+
+}  // namespace
+
+HttpRequestSpec user_machine_request(const RequestOptions& o, std::string_view device_token,
+                                     std::string_view workflow_id) {
+  boost::json::object body{{"device_id", device_token},
+                           {"flow", "suv"},
+                           {"input", boost::json::object{{"workflow_id", workflow_id}}}};
+  return verification_request(o, "POST", "/pathfinder/user_machine/", &body);
+}
+
+HttpRequestSpec inquiry_request(const RequestOptions& o, std::string_view machine_id) {
+  return verification_request(o, "GET", "/pathfinder/inquiries/" + std::string(machine_id) + "/user_view/", nullptr);
+}
+
+HttpRequestSpec prompt_status_request(const RequestOptions& o, std::string_view challenge_id) {
+  return verification_request(o, "GET", "/push/" + std::string(challenge_id) + "/get_prompts_status/", nullptr);
+}
+
+HttpRequestSpec challenge_response_request(const RequestOptions& o, std::string_view challenge_id,
+                                           std::string_view code) {
+  boost::json::object body{{"response", code}};
+  return verification_request(o, "POST", "/challenge/" + std::string(challenge_id) + "/respond/", &body);
+}
+
+HttpRequestSpec inquiry_continue_request(const RequestOptions& o, std::string_view machine_id) {
+  boost::json::object body{{"sequence", 0}, {"user_input", boost::json::object{{"status", "continue"}}}};
+  return verification_request(o, "POST", "/pathfinder/inquiries/" + std::string(machine_id) + "/user_view/",
+                              &body);
 }
 
 HttpRequestSpec accounts_request(const RequestOptions& o) {
@@ -180,6 +251,10 @@ HttpRequestSpec quotes_request(const RequestOptions& o, const std::vector<std::s
   return get(o, RequestKind::quotes, make_target(o.base, "/quotes/", {{"symbols", joined}}));
 }
 
+std::string_view market_hours_for(bool extended_hours) noexcept {
+  return extended_hours ? "extended_hours" : "regular_hours";
+}
+
 checked<HttpRequestSpec> place_order_request(const RequestOptions& o, const PlaceOrderParams& p) {
   if (auto e = validate_symbol(p.symbol)) return *e;
   if (auto e = validate_quantity(p.quantity)) return *e;
@@ -187,6 +262,7 @@ checked<HttpRequestSpec> place_order_request(const RequestOptions& o, const Plac
   if (!is_uuid(p.ref_id)) return FieldError{"ref_id", "must be a UUID"};
   if (p.account_url.empty()) return FieldError{"account", "is required (the account's url)"};
   if (p.instrument_url.empty()) return FieldError{"instrument", "is required (the instrument's url)"};
+  if (auto e = check_order_form(o, p)) return *e;
   Params form = {
       {"account", p.account_url},
       {"instrument", p.instrument_url},
@@ -203,7 +279,7 @@ checked<HttpRequestSpec> place_order_request(const RequestOptions& o, const Plac
       {"time_in_force", p.time_in_force == TimeInForce::gtc ? "gtc" : "gfd"},
       {"trigger", "immediate"},
       {"side", p.side == Side::buy ? "buy" : "sell"},
-      {"market_hours", p.market_hours},
+      {"market_hours", session_of(p)},
       {"extended_hours", python_bool(p.extended_hours)},
       {"order_form_version", std::to_string(o.order_form_version)},
   });

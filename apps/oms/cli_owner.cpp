@@ -185,6 +185,7 @@ void OwnerLink::watch_signals() {
       signalled_ = true;
       client_->interrupt();
     });
+    release_stop_signals();  // one held since start-up is handled now
   }
 }
 

@@ -4,12 +4,14 @@
 #include "apps/oms/cli_commands.hpp"
 #include "apps/oms/cli_output.hpp"
 #include "apps/oms/cli_owner.hpp"
+#include "apps/oms/cli_session.hpp"
 
 #include <filesystem>
 
 namespace oms::cli {
 
 int run_serve(const Invocation& inv, const config::Config& config) {
+  block_stop_signals();  // SIGTERM during start-up: a clean stop once it listens, not a kill
   auto link = OwnerLink::connect(config, inv, OwnerNeeds{true});
   if (!link) return fail(link.error());
   const auto& owner = (*link)->owner();

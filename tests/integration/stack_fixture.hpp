@@ -17,15 +17,23 @@ using namespace std::chrono_literals;
 
 // Journal, SafetyLedger, Gateway and Submitter on one runtime, against the simulator.
 struct Stack {
-  explicit Stack(simtest::SimFixture& s)
-      : sim(s), rt(ctx),
+  /// `clock`: the runtime's (null: the real one).
+  explicit Stack(simtest::SimFixture& s, std::shared_ptr<oms::runtime::Clock> clock)
+      : Stack(s, oms::config::Config{}, {}, std::move(clock)) {}
+  explicit Stack(simtest::SimFixture& s, std::function<void(GatewayOptions&)> tweak)
+      : Stack(s, oms::config::Config{}, std::move(tweak)) {}
+  explicit Stack(simtest::SimFixture& s, oms::config::Config c = {}, std::function<void(GatewayOptions&)> tweak = {},
+                 std::shared_ptr<oms::runtime::Clock> clock = nullptr)
+      : sim(s), rt(ctx, {std::move(clock), nullptr}), config(std::move(c)),
         journal_path((std::filesystem::temp_directory_path() /
                       ("oms-submitter-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)) / "orders.jsonl")
                          .string()) {
     std::filesystem::remove_all(std::filesystem::path(journal_path).parent_path());
     journal = std::make_shared<oms::actors::Journal>(rt, journal_path);
     ledger = std::make_shared<oms::actors::SafetyLedger>(rt, 5);
-    gateway = std::make_shared<Gateway>(rt, options_for(sim));
+    auto gateway_options = options_for(sim);
+    if (tweak) tweak(gateway_options);
+    gateway = std::make_shared<Gateway>(rt, gateway_options);
     submitter = std::make_shared<oms::actors::Submitter>(rt, config.order_management, ledger, journal, gateway);
     canceller = std::make_shared<oms::actors::Canceller>(rt, ledger, journal, gateway);
     poller = std::make_shared<oms::actors::StatusPoller>(rt, std::chrono::seconds(15), ledger, journal, gateway);

@@ -134,10 +134,10 @@ TEST_CASE("issue 12: sends past the last gate are in flight until the broker's a
   CHECK(ledger.pending_order_ids() == std::vector<std::string>{"o1"});
 }
 
-TEST_CASE("issue 12: a kill switch engaged while start-up recovery runs survives the restored latches") {
+TEST_CASE("issue 12: a kill switch pressed while recovery runs survives the restore of a journal that was not halted") {
   LedgerState ledger;
   ledger.begin_recovery();
-  ledger.halt();  // cancel_all reached the owner before its recovery ended
+  ledger.halt();  // cancel-all reached the owner mid-recovery
   ledger.restore({}, false, std::nullopt);
   CHECK(ledger.halted());
   CHECK(ledger.admit(key()).admission == Admission::halted);
