@@ -11,6 +11,11 @@ namespace asio = boost::asio;
 using runtime::awaitable;
 using namespace std::chrono_literals;
 
+namespace {
+// A send retried with backoff can take longer; the kill switch does not wait for it beyond this.
+constexpr std::chrono::milliseconds kSendsSettleWait = 10s;
+}  // namespace
+
 struct Canceller::Run {
   explicit Run(const runtime::strand_type& s, std::size_t n)
       : results(n), remaining(n), done(s, asio::steady_timer::time_point::max()) {}
@@ -87,6 +92,12 @@ awaitable<void> Canceller::cancel_all(CancelAllOpenOrders request, runtime::Repl
   JournalRecord halted{"halted", boost::json::object{{"requested_by", request.requested_by}}};
   auto halt_durable = co_await runtime::ask<JournalAck>(journal_, std::move(halted), 10s, name());
   if (!halt_durable || !halt_durable->durable) log::error("journal.halt_not_durable", {});
+  // Sends that passed the ledger's gate before the halt may still create broker orders: wait for
+  // their answers (bounded), so what they placed is in the ledger or the listing and is cancelled.
+  AwaitSendsSettled settle;
+  auto settled = co_await runtime::ask<PendingOrders>(ledger_, std::move(settle), kSendsSettleWait, name());
+  if (!settled)
+    log::warn("kill_switch.sends_unsettled", {{"waited_ms", kSendsSettleWait.count()}});
   PendingOrdersQuery query;
   auto pending = co_await runtime::ask<PendingOrders>(ledger_, std::move(query), 10s, name());
   auto open = co_await gateway_->list_open_orders();

@@ -38,6 +38,7 @@ JournalAck Journal::write(JournalRecord record) {
     return JournalAck{false, "journal write failed: " + ec.message()};
   }
   if (startup_) startup_->push_back(obj);  // written before recovery took what was read at open
+  if (observer_) observer_(obj);
   return JournalAck{true, {}};
 }
 

@@ -6,6 +6,7 @@
 #include "messages/journal.hpp"
 #include "runtime/actor.hpp"
 
+#include <functional>
 #include <optional>
 
 namespace oms::actors {
@@ -18,6 +19,9 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   /// What opening the file found (torn tail repaired, malformed lines).
   const journal::OpenReport& open_report() const noexcept { return report_; }
   bool healthy() const noexcept { return file_.has_value(); }
+  /// Called on the journal's strand with each record once it is durable (the control endpoint's
+  /// event stream: a subscriber never sees what a restart would not know). Set before the first record.
+  void on_durable(std::function<void(const boost::json::object&)> observer) { observer_ = std::move(observer); }
   /// Why the file could not be opened; empty when healthy.
   const std::string& open_error() const noexcept { return open_error_; }
   /// The pid of the process owning the journal when opening failed because it is locked, else 0.
@@ -38,6 +42,7 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   journal::OpenReport report_;
   std::optional<journal::JournalFile> file_;
   std::string open_error_;
+  std::function<void(const boost::json::object&)> observer_;
   std::optional<std::vector<boost::json::object>> startup_;  ///< until recovery takes it
 };
 

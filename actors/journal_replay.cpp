@@ -77,6 +77,7 @@ class Replayer {
     else if (kind == "state_change") state_change(r);
     else if (kind == "cancel_result") cancel_result(r);
     else if (kind == "fill") fill(r);
+    else if (kind == "breaker_tripped") breaker_tripped(r);
     else if (kind == "halted") out_.halted = true;
     else if (kind == "resumed") {
       out_.halted = false;
@@ -143,6 +144,13 @@ class Replayer {
   void unresolved_at_start(const json::object& r) {
     auto it = pending_.find(text(r, "ref_id"));
     if (it != pending_.end() && !it->second.attempts_ended_at) it->second.attempts_ended_at = optional_time(r, "ts");
+  }
+
+  // A trip seen after submission (an accepted order later rejected for buying power).
+  void breaker_tripped(const json::object& r) {
+    TripReason reason = TripReason::consecutive_failures;
+    enum_field(r, "reason", reason);
+    out_.trip = CircuitBreakerTripped{reason, text(r, "detail"), time_field(r)};
   }
 
   void state_change(const json::object& r) {

@@ -1,6 +1,8 @@
 #include "actors/order_manager.hpp"
 
+#include "actors/owner_endpoint.hpp"
 #include "actors/recovery.hpp"
+#include "runtime/log.hpp"
 
 namespace oms {
 using runtime::awaitable;
@@ -46,14 +48,18 @@ gateway::GatewayOptions gateway_options(const config::Config& config, gateway::C
   o.retry.base_delay = std::chrono::milliseconds(om.retry.base_delay_ms);
   o.retry.max_delay = std::chrono::milliseconds(om.retry.max_delay_ms);
   o.retry.jitter_pct = om.retry.jitter_pct;
-  o.rate_limit = {om.rate_limit.burst, om.rate_limit.per_second};
+  o.rate_limit = {om.rate_limit.burst, om.rate_limit.per_second, std::chrono::seconds(om.rate_limit.max_broker_wait_s)};
   o.token_path = config.broker.token_path;
   o.credentials = std::move(credentials);
   return o;
 }
 
-OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, gateway::Credentials credentials)
-    : rt_(rt), config_(config) {
+OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, gateway::Credentials credentials,
+                           OwnerOptions options)
+    : rt_(rt),
+      config_(config),
+      session_id_(log::ensure_session_id()),
+      control_socket_(config.order_management.control_socket_path()) {
   const auto& om = config_.order_management;
   journal_ = std::make_shared<actors::Journal>(rt, om.journal_path);
   ledger_ = std::make_shared<actors::SafetyLedger>(rt, om.breaker_consecutive_failures);
@@ -74,9 +80,22 @@ OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, g
   // Nothing is sent before start() has settled the journal against the broker.
   post(ledger_, BeginRecovery{});
   poller_->set_cache_invalidator(cache_);
+  if (options.control_endpoint) {
+    endpoint_ = std::make_shared<actors::OwnerEndpoint>(rt, *this, config_);
+    std::weak_ptr<actors::OwnerEndpoint> weak = endpoint_;
+    // Subscribers see journal records once they are durable; `sync` answers with the fills it found.
+    journal_->on_durable([weak](const boost::json::object& record) {
+      if (auto e = weak.lock()) e->publish(record);
+    });
+    poller_->on_fill([weak](const FillEvent& fill) {
+      if (auto e = weak.lock()) e->fill_seen(fill);
+    });
+  }
 }
 
-OrderManager::~OrderManager() = default;
+OrderManager::~OrderManager() {
+  if (endpoint_) endpoint_->close();
+}
 
 awaitable<SubmissionResult> OrderManager::submit(OrderRequest request) {
   return reply_or(runtime::ask<SubmissionResult>(submitter_, std::move(request), kSubmitTimeout),
@@ -114,9 +133,30 @@ awaitable<SyncReport> OrderManager::synchronize_open_orders() {
 }
 
 awaitable<RecoveryReport> OrderManager::start() {
-  return actors::recover(actors::RecoveryParts{config_.order_management.journal_path, journal_, ledger_, broker_, poller_,
-                                               settler_,
-                                               actors::settlement_policy(config_.order_management.settlement)});
+  using Phase = actors::OwnerEndpoint::Phase;
+  // The owner serves its endpoint while it holds the journal, from before recovery: a command
+  // that arrives meanwhile waits for it instead of finding nobody to answer.
+  if (endpoint_ && journal_->healthy() && !endpoint_->serving()) {
+    if (auto refused = endpoint_->open()) {
+      log::error("control.open_failed", {{"path", control_socket_}, {"error", *refused}});
+      RecoveryReport failed;
+      failed.error = "order_management.control_socket: " + *refused;
+      co_return failed;
+    }
+  }
+  if (endpoint_) endpoint_->set_phase(Phase::recovering);
+  auto recovery = actors::recover(actors::RecoveryParts{config_.order_management.journal_path, journal_, ledger_, broker_,
+                                                        poller_, settler_,
+                                                        actors::settlement_policy(config_.order_management.settlement)});
+  RecoveryReport report = co_await std::move(recovery);
+  if (endpoint_) endpoint_->set_phase(report.ok() ? Phase::ready : Phase::recovery_failed, report.error);
+  co_return report;
+}
+
+awaitable<void> OrderManager::stop_serving(std::chrono::milliseconds grace) {
+  if (!endpoint_) co_return;
+  auto drained = endpoint_->shutdown(grace);
+  co_await std::move(drained);
 }
 
 awaitable<AccountData> OrderManager::account_data(bool fresh) {
@@ -125,7 +165,11 @@ awaitable<AccountData> OrderManager::account_data(bool fresh) {
   return reply_or(runtime::ask<AccountData>(cache_, GetAccountData{fresh}, kQueryTimeout), std::move(timed_out));
 }
 
-void OrderManager::start_polling() { post(poller_, StartPolling{}); }
+void OrderManager::start_polling() {
+  post(poller_, StartPolling{});
+  // A polling owner runs for long: its session is refreshed ahead of expiry in the background.
+  if (live_) live_->keep_session_alive();
+}
 
 void OrderManager::resume_submissions(std::string requested_by) {
   // Journalled so the next process starts resumed too (recovery replays the latches).
@@ -133,6 +177,9 @@ void OrderManager::resume_submissions(std::string requested_by) {
   post(ledger_, ResumeSubmissions{std::move(requested_by)});
 }
 
-void OrderManager::close() { broker_->close(); }
+void OrderManager::close() {
+  if (endpoint_) endpoint_->close();
+  broker_->close();
+}
 
 }  // namespace oms

@@ -24,23 +24,42 @@
 
 namespace oms {
 
+namespace actors {
+class OwnerEndpoint;
+}
+
+/// How an OrderManager takes part in the one-owner model (docs/architecture.md).
+struct OwnerOptions {
+  /// Serve the control endpoint (order_management.control_socket) from start() on. Off only in
+  /// tests that never let an `oms` command or another client reach this process.
+  bool control_endpoint = true;
+};
+
 class OrderManager {
   using awaitable_result = runtime::awaitable<SubmissionResult>;
 
  public:
   /// Builds the actors on `rt`. Credentials are used only by the gateway and never stored elsewhere.
-  OrderManager(runtime::Runtime& rt, const config::Config& config, gateway::Credentials credentials);
+  OrderManager(runtime::Runtime& rt, const config::Config& config, gateway::Credentials credentials,
+               OwnerOptions options = {});
   ~OrderManager();
 
-  /// Start-up recovery (call once, before trading): replays the journal, settles every intent
-  /// that has no broker id through the ref_id look-up, catches up with what happened while no
-  /// process ran (one poll pass from the journalled cursor: fills and state changes journalled
-  /// and delivered to the fill callbacks once), adopts open broker orders the journal does not
-  /// know, restores the duplicate guard, the kill-switch latch and the breaker.
-  /// Submissions are refused from construction until it has finished (call it first).
-  /// Fails, sending nothing, when another process owns the journal (`journal_owner_pid`) or a
-  /// line in its middle does not parse (`journal_malformed_lines`).
+  /// Start-up (call once, before trading): opens the control endpoint — from now on `oms`
+  /// commands and other clients are carried out by this process — then runs recovery: replays
+  /// the journal, settles every intent that has no broker id through the ref_id look-up, catches
+  /// up with what happened while no process ran (one poll pass from the journalled cursor: fills
+  /// and state changes journalled and delivered to the fill callbacks once), adopts open broker
+  /// orders the journal does not know, restores the duplicate guard, the kill-switch latch and
+  /// the breaker. Submissions are refused from construction until it has finished.
+  /// Fails, sending nothing, when another process owns the journal (`journal_owner_pid`), a line
+  /// in its middle does not parse (`journal_malformed_lines`), or the control socket cannot be
+  /// opened (the kill switch must reach the owner).
   runtime::awaitable<RecoveryReport> start();
+  /// The control socket this process serves (or would serve) as the journal's owner.
+  const std::string& control_socket() const noexcept { return control_socket_; }
+  /// Clean shutdown of the endpoint: stops accepting, removes the socket file, lets requests in
+  /// flight finish (at most `grace`), closes the connections. close() afterwards.
+  runtime::awaitable<void> stop_serving(std::chrono::milliseconds grace);
 
   // Awaitables (call them inside a coroutine; each posts to the actors when called).
   runtime::awaitable<SubmissionResult> place_limit_buy(std::string symbol, Quantity quantity, Price reference_price,
@@ -92,8 +111,12 @@ class OrderManager {
   void start_polling();
   /// Re-opens submissions after the kill switch or a tripped breaker.
   void resume_submissions(std::string requested_by);
-  /// Closes the broker connections (the runtime's stop() cancels everything else).
+  /// Closes the control endpoint and the broker connections (the runtime's stop() cancels
+  /// everything else).
   void close();
+  /// The correlation id every log line of this process carries (seed FR-010): the one the bot set
+  /// with log::set_session_id before building the OrderManager, else one made then.
+  const std::string& session_id() const noexcept { return session_id_; }
 
   // The actors, for bots that post messages (e.g. post(om.submitter(), Ask<OrderRequest, …>)).
   const std::shared_ptr<actors::Submitter>& submitter() const { return submitter_; }
@@ -113,6 +136,7 @@ class OrderManager {
  private:
   runtime::Runtime& rt_;
   config::Config config_;
+  std::string session_id_;
   std::shared_ptr<actors::Journal> journal_;
   std::shared_ptr<actors::SafetyLedger> ledger_;
   std::shared_ptr<gateway::Broker> broker_;
@@ -123,6 +147,8 @@ class OrderManager {
   std::shared_ptr<actors::Canceller> canceller_;
   std::shared_ptr<actors::StatusPoller> poller_;
   std::shared_ptr<actors::CacheInvalidator> cache_;
+  std::string control_socket_;
+  std::shared_ptr<actors::OwnerEndpoint> endpoint_;  ///< null when OwnerOptions::control_endpoint is off
 };
 
 /// Gateway settings from config.json plus credentials.

@@ -45,6 +45,7 @@ void SafetyLedger::answer(std::map<std::string, std::vector<runtime::ReplyTo<Res
 void SafetyLedger::on(SubmissionSucceeded m) {
   state_.submitted(m.key, m.envelope);
   state_.broker_succeeded();
+  answer_settled_waiters();
   answer(joiners_, m.envelope.ref_id, Reservation{Admission::duplicate, m.envelope, {}, false, m.envelope.ref_id, false});
 }
 
@@ -56,6 +57,7 @@ void SafetyLedger::count_failure(bool insufficient_funds, const std::string& det
 
 void SafetyLedger::on(SubmissionAbandoned m) {
   state_.abandoned(m.key, m.ref_id);
+  answer_settled_waiters();
   if (m.broker_failure) count_failure(m.insufficient_funds, m.error);
   // The joiners asked for the same order: they get the same failure, not a second attempt.
   answer(joiners_, m.ref_id, Reservation{Admission::proceed, std::nullopt, m.error, true, m.ref_id, false});
@@ -64,8 +66,8 @@ void SafetyLedger::on(SubmissionAbandoned m) {
 // The outcome is unknown: the key stays reserved, and identical requests that joined the
 // submission now wait for its settlement instead of sending again.
 void SafetyLedger::on(SubmissionUnresolved m) {
-  state_.unresolved(m.key, m.ref_id, m.at);
-  count_failure(false, m.error);
+  state_.unresolved(m.key, m.ref_id, m.at);  // no broker decision: the breaker is untouched
+  answer_settled_waiters();                    // its POST has ended: the kill switch need not wait
   log::warn("safety.intent_unresolved", {{"ref_id", m.ref_id}, {"symbol", m.key.symbol},
                                          {"limit_price", m.key.limit_price.to_string(2)}, {"error", m.error}});
   answer(joiners_, m.ref_id, Reservation{Admission::await_settlement, std::nullopt, {}, false, m.ref_id, false});
@@ -100,7 +102,15 @@ void SafetyLedger::on(OrderFinished m) {
     log::info("safety.pending_released", {{"order_id", m.order_id}, {"symbol", key->symbol}});
 }
 
+void SafetyLedger::on(OrderRejected m) {
+  if (!m.insufficient_funds) return;
+  if (auto trip = state_.broker_failed(true, m.reason, runtime().clock().now()))
+    log::error("safety.circuit_breaker_tripped", {{"reason", boost::describe::enum_to_string(trip->reason, "")},
+                                                   {"detail", trip->detail}, {"order_id", m.order_id}});
+}
+
 void SafetyLedger::on(HaltSubmissions m) {
+  if (state_.halted()) return;  // the control endpoint halts first, the Canceller again
   state_.halt();
   log::warn("safety.kill_switch_engaged", {{"requested_by", m.requested_by}});
 }
@@ -110,8 +120,28 @@ void SafetyLedger::on(ResumeSubmissions m) {
   log::warn("safety.submissions_resumed", {{"requested_by", m.requested_by}});
 }
 
+void SafetyLedger::on(runtime::Ask<ConfirmSend, Reservation> m) {
+  auto d = state_.confirm_send(m.body.key, m.body.ref_id);
+  if (d.admission == Admission::halted)
+    log::warn("safety.send_stopped_by_halt", {{"symbol", m.body.key.symbol}, {"ref_id", m.body.ref_id},
+                                              {"limit_price", m.body.key.limit_price.to_string(2)}});
+  m.reply_to.send(reservation(std::move(d)), name());
+}
+
+void SafetyLedger::on(runtime::Ask<AwaitSendsSettled, PendingOrders> m) {
+  settled_waiters_.push_back(std::move(m.reply_to));
+  answer_settled_waiters();
+}
+
 PendingOrders SafetyLedger::snapshot() const {
-  return PendingOrders{state_.pending_order_ids(), state_.halted(), state_.breaker_open(), state_.unresolved_intents()};
+  return PendingOrders{state_.pending_order_ids(), state_.halted(), state_.breaker_open(), state_.unresolved_intents(),
+                       static_cast<std::int64_t>(state_.in_flight())};
+}
+
+void SafetyLedger::answer_settled_waiters() {
+  if (settled_waiters_.empty() || state_.in_flight() > 0) return;
+  for (auto& reply : settled_waiters_) reply.send(snapshot(), name());
+  settled_waiters_.clear();
 }
 
 void SafetyLedger::on(runtime::Ask<PendingOrdersQuery, PendingOrders> m) { m.reply_to.send(snapshot(), name()); }

@@ -16,9 +16,11 @@ namespace oms::actors {
 class SafetyLedger final
     : public runtime::Actor<SafetyLedger, runtime::Ask<ReserveSubmission, Reservation>,
                             runtime::Ask<AwaitSettlement, Reservation>, SubmissionSucceeded, SubmissionAbandoned,
-                            SubmissionUnresolved, IntentSettled, OrderFinished, HaltSubmissions, ResumeSubmissions,
+                            SubmissionUnresolved, IntentSettled, OrderFinished, OrderRejected, HaltSubmissions,
+                            ResumeSubmissions,
                             runtime::Ask<PendingOrdersQuery, PendingOrders>, BeginRecovery,
-                            runtime::Ask<RestoreLedger, PendingOrders>> {
+                            runtime::Ask<RestoreLedger, PendingOrders>, runtime::Ask<ConfirmSend, Reservation>,
+                            runtime::Ask<AwaitSendsSettled, PendingOrders>> {
  public:
   SafetyLedger(runtime::Runtime& rt, int failures_to_trip, std::string name = "safety_ledger");
 
@@ -31,23 +33,28 @@ class SafetyLedger final
   void on(SubmissionUnresolved m);
   void on(IntentSettled m);
   void on(OrderFinished m);
+  void on(OrderRejected m);
   void on(HaltSubmissions m);
   void on(ResumeSubmissions m);
   void on(runtime::Ask<PendingOrdersQuery, PendingOrders> m);
   void on(BeginRecovery m);
   void on(runtime::Ask<RestoreLedger, PendingOrders> m);
+  void on(runtime::Ask<ConfirmSend, Reservation> m);
+  void on(runtime::Ask<AwaitSendsSettled, PendingOrders> m);
+  PendingOrders snapshot() const;
+  void answer_settled_waiters();
 
   void count_failure(bool insufficient_funds, const std::string& detail);
   /// Answers everyone parked under `ref_id` in `parked` with `answer`.
   void answer(std::map<std::string, std::vector<runtime::ReplyTo<Reservation>>>& parked, const std::string& ref_id,
               const Reservation& answer);
-  PendingOrders snapshot() const;
 
   safety::LedgerState state_;
   /// Identical requests racing a submission in flight, by its ref_id.
   std::map<std::string, std::vector<runtime::ReplyTo<Reservation>>> joiners_;
   /// Identical requests waiting for a settlement, by the unresolved intent's ref_id.
   std::map<std::string, std::vector<runtime::ReplyTo<Reservation>>> waiting_;
+  std::vector<runtime::ReplyTo<PendingOrders>> settled_waiters_;  // AwaitSendsSettled, until in_flight is 0
 };
 
 }  // namespace oms::actors

@@ -1,6 +1,7 @@
 #include "actors/safety_state.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace oms::safety {
 
@@ -9,6 +10,14 @@ namespace {
 std::string side_text(Side s) { return boost::describe::enum_to_string(s, "?"); }
 
 }  // namespace
+
+bool is_buying_power_rejection(std::string_view reason) {
+  std::string lower(reason);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (std::string_view says : {"insufficient", "buying power", "buying_power", "you can only purchase"})
+    if (lower.find(says) != std::string::npos) return true;
+  return false;
+}
 
 Decision LedgerState::admit(const PendingKey& key, Quantity quantity, const std::string& ref_id) {
   if (recovering_)
@@ -20,7 +29,8 @@ Decision LedgerState::admit(const PendingKey& key, Quantity quantity, const std:
   if (trip_) {
     std::string why = trip_->reason == TripReason::insufficient_funds
                           ? "the broker reported insufficient buying power (" + trip_->detail + ")"
-                          : "the broker failed " + std::to_string(failures_to_trip_) + " times in a row (" + trip_->detail + ")";
+                          : "the broker refused " + std::to_string(failures_to_trip_) + " orders in a row (" +
+                                trip_->detail + ")";
     return {Admission::breaker_open, std::nullopt,
             "the circuit breaker is open: " + why + "; check the account, then run `oms resume`", {}, false};
   }
@@ -90,6 +100,29 @@ void LedgerState::restore(const std::vector<OrderEnvelope>& open_orders, const s
   halted_ = halted_ || halted;  // a kill switch pressed while recovery ran stays pressed
   trip_ = std::move(trip);
   recovering_ = false;
+}
+
+Decision LedgerState::confirm_send(const PendingKey& key, const std::string& ref_id) {
+  if (halted_)
+    return {Admission::halted, std::nullopt,
+            "submissions were halted by the kill switch before this order was sent; nothing was sent — "
+            "run `oms resume` once the incident is over",
+            ref_id, false};
+  Entry* e = find(ref_id);
+  if (!e || e->stage != Stage::sending)  // not reserved (a bug in the caller): never send blind
+    return {Admission::halted, std::nullopt,
+            "the order's reservation (ref_id " + ref_id + ", " + key.symbol + ") is not held by the safety ledger; "
+            "nothing was sent",
+            ref_id, false};
+  e->confirmed = true;
+  return {Admission::proceed, std::nullopt, {}, ref_id, false};
+}
+
+std::size_t LedgerState::in_flight() const {
+  std::size_t n = 0;
+  for (const auto& [key, list] : entries_)
+    for (const auto& e : list) n += e.stage == Stage::sending && e.confirmed ? 1 : 0;
+  return n;
 }
 
 void LedgerState::submitted(const PendingKey& key, const OrderEnvelope& envelope) {

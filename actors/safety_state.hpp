@@ -22,9 +22,14 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace oms::safety {
+
+/// True when a broker's reject_reason (or refusal text) says the account lacked buying power:
+/// "insufficient_buying_power", "Insufficient funds", "You can only purchase 4 shares of TSLA.".
+bool is_buying_power_rejection(std::string_view reason);
 
 /// The answer to `admit` (and to a request waiting for a settlement).
 struct Decision {
@@ -52,12 +57,20 @@ class LedgerState {
   /// What a request waiting for the settlement of `ref_id` is told now; nullopt while the
   /// settlement runs (keep waiting).
   std::optional<Decision> settlement_answer(const std::string& ref_id) const;
+  /// Right before sending the order reserved under `ref_id`: `proceed` marks it in flight,
+  /// `halted` refuses it (the kill switch engaged after the reservation; the caller abandons it).
+  Decision confirm_send(const PendingKey& key, const std::string& ref_id);
+  /// Sends confirmed and not yet answered by the broker (an unresolved one is answered: its
+  /// settlement only looks up).
+  std::size_t in_flight() const;
 
   /// The reserved order reached the broker (found by its envelope's ref_id): later identical
   /// requests get this envelope.
   void submitted(const PendingKey& key, const OrderEnvelope& envelope);
-  /// The reserved order never reached the broker, or the broker refused it: forget it, leaving
-  /// breaker state untouched (seed scenario 5). A placed or unresolved entry stays.
+  /// The reserved order never reached the broker, or the broker refused it: forget it. The
+  /// breaker is the caller's business (broker_failed), and a failure without a broker decision
+  /// (transient exhaustion, a network timeout) leaves it untouched (seed scenario 5). A placed or
+  /// unresolved entry stays.
   void abandoned(const PendingKey& key, const std::string& ref_id);
   /// The reserved order's outcome is unknown: the key stays reserved as `unresolved`.
   void unresolved(const PendingKey& key, const std::string& ref_id, Timestamp at);
@@ -69,15 +82,16 @@ class LedgerState {
   /// may report the order after the poller saw it finish.
   std::optional<PendingKey> finished(const std::string& order_id);
 
-  /// Broker outcomes feed the breaker: insufficient funds trips it at once; so do
-  /// `failures_to_trip` failures in a row. A success resets the count.
+  /// Broker refusals feed the breaker: insufficient funds trips it at once; so do
+  /// `failures_to_trip` refusals in a row. A success resets the count.
   std::optional<CircuitBreakerTripped> broker_failed(bool insufficient_funds, const std::string& detail, Timestamp at);
   void broker_succeeded() { consecutive_failures_ = 0; }
 
   /// Start-up recovery: refuse submissions until restore().
   void begin_recovery() { recovering_ = true; }
   /// Recovery's result: every open order back in the duplicate guard (several may share a key),
-  /// the intents still being settled reserved as unresolved, latches as they were.
+  /// the intents still being settled reserved as unresolved, latches as they were (a halt
+  /// engaged while recovery ran stays engaged).
   void restore(const std::vector<OrderEnvelope>& open_orders, const std::vector<UnresolvedIntent>& unresolved,
                bool halted, std::optional<CircuitBreakerTripped> trip);
   bool recovering() const noexcept { return recovering_; }
@@ -115,6 +129,7 @@ class LedgerState {
     std::optional<OrderEnvelope> envelope;  ///< placed
     bool settling = false;                  ///< unresolved: a settlement is running
     Timestamp since{};                      ///< unresolved: since when
+    bool confirmed = false;                 ///< sending, past confirm_send: the broker may create it any moment
   };
   using Entries = std::map<PendingKey, std::vector<Entry>>;
 

@@ -133,6 +133,13 @@ awaitable<void> StatusPoller::absorb(gateway::BrokerOrder order, SyncReport& rep
                                                           {"filled_quantity", status.filled_quantity.to_string()}}};
   stamp(entry.data, order.updated_at);
   post(journal_, std::move(entry), name());
+  if (update.to == OrderState::rejected && safety::is_buying_power_rejection(order.reject_reason.value_or(""))) {
+    // Accepted, then rejected for buying power: the breaker trips, journalled so a restart keeps it.
+    JournalRecord trip{"breaker_tripped", boost::json::object{{"reason", "insufficient_funds"},
+                                                              {"detail", *order.reject_reason}, {"order_id", order.id}}};
+    post(journal_, std::move(trip), name());
+    post(ledger_, OrderRejected{order.id, *order.reject_reason, true}, name());
+  }
   if (is_terminal(update.to)) post(ledger_, OrderFinished{order.id}, name());
 }
 

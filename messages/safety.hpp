@@ -106,7 +106,8 @@ struct SubmissionAbandoned {
   static constexpr const char* message_type = "SubmissionAbandoned";
   PendingKey key;
   std::string error;
-  bool broker_failure = false;     ///< counts toward the breaker (not for local validation)
+  bool broker_failure = false;     ///< the broker refused it: counts toward the breaker (not local
+                                   ///< validation, not a failure without a broker decision)
   bool insufficient_funds = false; ///< trips the breaker at once
   std::string ref_id;
 };
@@ -132,6 +133,17 @@ struct UnresolvedIntent {
   Timestamp since{};  ///< when it became unresolved (the intent's time after a restart)
 };
 BOOST_DESCRIBE_STRUCT(UnresolvedIntent, (), (ref_id, key, quantity, since))
+
+/// An order the broker had accepted was rejected later (the StatusPoller saw it). A rejection
+/// for buying power trips the breaker like an immediate insufficient-funds refusal (seed edge
+/// case: "Robinhood reports `rejected` with `insufficient_funds` → trip the breaker").
+struct OrderRejected {
+  static constexpr const char* message_type = "OrderRejected";
+  std::string order_id;
+  std::string reason;               ///< the broker's reject_reason
+  bool insufficient_funds = false;  ///< trips the breaker
+};
+BOOST_DESCRIBE_STRUCT(OrderRejected, (), (order_id, reason, insufficient_funds))
 
 /// An order reached a terminal state: its key is free again.
 struct OrderFinished {
@@ -160,8 +172,28 @@ struct PendingOrders {
   bool halted = false;
   bool breaker_open = false;
   std::vector<UnresolvedIntent> unresolved;  ///< intents being settled (or given up on), oldest first
+  std::int64_t in_flight = 0;  ///< sends past ConfirmSend whose broker answer has not come yet
 };
-BOOST_DESCRIBE_STRUCT(PendingOrders, (), (order_ids, halted, breaker_open, unresolved))
+BOOST_DESCRIBE_STRUCT(PendingOrders, (), (order_ids, halted, breaker_open, unresolved, in_flight))
+
+/// The Submitter's last check, after the intent is durable and right before the order goes to
+/// the broker: a kill switch engaged since the reservation stops it here. The answer is
+/// `proceed` (the send is now in flight) or `halted`. `ref_id` names the reservation (several
+/// may share a key).
+struct ConfirmSend {
+  static constexpr const char* message_type = "ConfirmSend";
+  PendingKey key;
+  std::string ref_id;
+};
+BOOST_DESCRIBE_STRUCT(ConfirmSend, (), (key, ref_id))
+
+/// Answered (with the ledger's state) once no send is in flight: the kill switch waits for the
+/// sends that passed ConfirmSend before the halt, so it can cancel what they placed. A send that
+/// ended unresolved is no longer in flight (its settlement only looks up).
+struct AwaitSendsSettled {
+  static constexpr const char* message_type = "AwaitSendsSettled";
+};
+BOOST_DESCRIBE_STRUCT(AwaitSendsSettled, (), ())
 
 /// A pending-order entry was cleared (order finished, cancelled or failed before the broker).
 struct PendingOrderReleased {

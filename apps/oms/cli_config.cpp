@@ -26,6 +26,11 @@ outcome<config::Config> load(const GlobalOptions& globals) {
 
 std::optional<CliError> apply_overrides(const GlobalOptions& g, config::Config& c) {
   if (g.mode) c.mode = *g.mode == "live" ? ExecutionMode::live : ExecutionMode::paper;
+  // A broker named on the command line while the mode stays paper would be silently ignored.
+  if (g.broker_url && !g.mode && c.mode == ExecutionMode::paper)
+    return usage_error("--broker", "is given but the mode is paper (from the configuration or the default), so no "
+                                   "broker would be contacted",
+                       "add --mode live to trade with that broker, or --mode paper to run without one");
   if (g.broker_url) {
     if (!gateway::parse_base_url(*g.broker_url))
       return usage_error("--broker", "must be an http:// or https:// URL such as http://127.0.0.1:8080",
@@ -41,6 +46,11 @@ std::optional<CliError> apply_overrides(const GlobalOptions& g, config::Config& 
   c.broker.ca_file = expand_home(c.broker.ca_file);
   c.broker.token_path = expand_home(c.broker.token_path);
   c.order_management.journal_path = expand_home(c.order_management.journal_path);
+  c.order_management.control_socket = expand_home(c.order_management.control_socket);
+  // --mode/--broker may make a plain-http live config that the file alone would not be.
+  if (auto e = config::check_broker_url(c))
+    return usage_error(g.broker_url ? "--broker" : "config " + e->field, e->rule,
+                       "use the broker's https:// URL (http:// only for an rh-sim on 127.0.0.1)");
   return std::nullopt;
 }
 

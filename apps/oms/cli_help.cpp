@@ -9,7 +9,8 @@ constexpr const char* kGlobalOptions =
     "Global options (before or after the command):\n"
     "  --config FILE     configuration (default ./config.json if present, else built-in defaults;\n"
     "                    see docs/configuration.md)\n"
-    "  --broker URL      broker base URL, e.g. a running rh-sim at http://127.0.0.1:8080\n"
+    "  --broker URL      broker base URL, e.g. a running rh-sim at http://127.0.0.1:8080 (with\n"
+    "                    mode paper, from the config or the default, --mode must be given too)\n"
     "  --mode paper|live paper never calls the broker; live places real orders\n"
     "  --journal PATH    order journal (default: order_management.journal_path, logs/orders.jsonl)\n"
     "  --log-dir DIR     JSON-lines logs go to DIR/oms.log (default logs)\n"
@@ -17,9 +18,18 @@ constexpr const char* kGlobalOptions =
     "  --json            machine-readable output on stdout\n"
     "  -h, --help        this help\n";
 
+constexpr const char* kOwner =
+    "One process owns a journal at a time: a bot embedding the runtime, `oms serve`, or this\n"
+    "command. buy, sell, status, cancel-all, resume and sync are carried out by the live owner\n"
+    "when one answers on the control socket (--json adds \"owner_pid\"); otherwise this command\n"
+    "becomes the owner until it ends. Every output names the mode (paper or live, and the broker).\n"
+    "orders and report only read the journal.\n";
+
 constexpr const char* kCredentials =
     "Credentials come from the environment only: RH_USERNAME, RH_PASSWORD and RH_MFA_SECRET (base32)\n"
-    "or RH_MFA_CODE (one-time code). They are never printed or logged.\n";
+    "or RH_MFA_CODE (one-time code). They are never printed or logged. `oms login` logs in once (with\n"
+    "the device approval Robinhood asks of a new device) and stores the session in broker.token_path;\n"
+    "every other command, a bot and `oms serve` use that session and never wait for an approval.\n";
 
 constexpr const char* kExitCodes =
     "Exit codes:\n"
@@ -32,6 +42,10 @@ constexpr const char* kExitCodes =
     "     (unresolved: the owner keeps settling it; an identical request waits for it)\n"
     "  5  refused: circuit breaker open or submissions halted (check the account, then `oms resume`),\n"
     "     or another order holds the same symbol, side and price with another quantity\n"
+    "  6  login required: no usable broker session, or the credentials, the MFA code or the device\n"
+    "     approval failed — run `oms login` (the line says which)\n"
+    "  7  another process owns the journal and does not answer (a wedged owner): the error names\n"
+    "     its pid; stop it (`kill PID`, then `kill -9 PID`) and run the command again\n"
     "Errors are one line on stderr: \"oms: <field>: <rule> — <what to do>\".\n";
 
 const std::vector<CommandSpec> kCommands = {
@@ -113,6 +127,42 @@ const std::vector<CommandSpec> kCommands = {
      "re-open submissions after the kill switch or the circuit breaker",
      "Releases the kill-switch latch and closes the circuit breaker, then prints the new state.\n"
      "Check the account first (buying power, open orders) when the breaker tripped.\n"},
+    {Command::login, "login", {}, {"--import-token", "--timeout"}, {}, {},
+     "oms login [--timeout SECONDS] | oms login --import-token FILE|-",
+     "log in to Robinhood once (device approval included) and store the session",
+     "Logs in with RH_USERNAME / RH_PASSWORD (asked for on a terminal when unset) and RH_MFA_SECRET\n"
+     "or RH_MFA_CODE, from the device token kept in broker.token_path (created once, stored before the\n"
+     "first attempt, so the broker sees one device). A new device must be approved: for a prompt,\n"
+     "\"approve this login in the Robinhood app\" is shown with a countdown while oms waits; for a\n"
+     "text-message or e-mail code, oms asks for it on the terminal, or reads one line from standard\n"
+     "input when that is not a terminal. The session (mode 0600, folder 0700) is then used by every\n"
+     "other command and bot, refreshed before it expires while an owner runs.\n\n"
+     "Options:\n"
+     "  --timeout SECONDS        how long to wait for the app's approval (default 300)\n"
+     "  --import-token FILE|-    store an access token (a JWT) taken from a logged-in browser\n"
+     "                           session instead: the token on the first line (\"Bearer \" allowed),\n"
+     "                           optionally a refresh token on the second, or a JSON object\n"
+     "                           {\"access_token\", \"refresh_token\"}. Its `exp` is read; its signature\n"
+     "                           is not checked (the broker checks it on first use). A malformed\n"
+     "                           token exits 2, an expired one 6.\n\n"
+     "Exit 0 when logged in; 6 when the login was refused, denied or not approved in time.\n"},
+    {Command::session, "session", {}, {}, {}, {},
+     "oms session",
+     "show the stored broker session: user, device, how obtained, expiry",
+     "Reads broker.token_path (no broker call) and shows the session: state (valid, expiring,\n"
+     "renewal_failed, expired, none), the masked user and device, how it was obtained (password\n"
+     "login, with device approval, or an imported token), when it expires and whether it can be\n"
+     "refreshed. Exits 0 when it is usable, 6 when `oms login` is needed.\n"},
+    {Command::serve, "serve", {}, {}, {}, {},
+     "oms serve",
+     "own the journal and serve the control socket until SIGTERM or Ctrl-C",
+     "Becomes the owner of the journal (its lock), recovers it against the broker, polls open\n"
+     "orders every order_management.poll_interval_s and serves the control socket\n"
+     "(order_management.control_socket, default <journal>.sock; docs/control-protocol.md): bots in\n"
+     "any language place and follow orders through it, and every other `oms` command is carried\n"
+     "out by this process. Prints one line, `serving <socket path>`, when ready. SIGTERM or Ctrl-C:\n"
+     "stops accepting, lets requests in flight finish, removes the socket, exits 0. Fails when\n"
+     "another process already owns the journal.\n"},
     {Command::demo, "demo", {}, {"--run-root"}, {}, {},
      "oms demo [--run-root DIR]",
      "the scenario demo against an in-process simulator (what `make run` starts)",
@@ -138,7 +188,8 @@ std::string overview_help() {
   }
   // append(), not a chain of `+`: GCC 12 warns falsely (-Warray-bounds) on long temporaries.
   out.append("\nRun `oms COMMAND --help` for a command's arguments.\n\n");
-  out.append(kGlobalOptions).append("\n").append(kCredentials).append("\n").append(kExitCodes);
+  out.append(kGlobalOptions).append("\n").append(kOwner).append("\n").append(kCredentials).append("\n");
+  out.append(kExitCodes);
   return out;
 }
 

@@ -2,7 +2,7 @@
 #include "apps/oms/cli_commands.hpp"
 #include "apps/oms/cli_orders.hpp"
 #include "apps/oms/cli_output.hpp"
-#include "apps/oms/cli_session.hpp"
+#include "apps/oms/cli_owner.hpp"
 
 namespace oms::cli {
 namespace json = boost::json;
@@ -53,7 +53,7 @@ json::object report_json(const CancelAllReport& report, const Tally& t, bool ok)
                                                {"ok", ok}}}};
 }
 
-std::string report_text(const CancelAllReport& report, const Tally& t) {
+std::string report_text(const CancelAllReport& report, const Tally& t, const control::Health& owner) {
   std::string out;
   if (report.results.empty()) {
     out = "no open orders\n";
@@ -71,51 +71,75 @@ std::string report_text(const CancelAllReport& report, const Tally& t) {
          " cancelled, " + std::to_string(t.filled) + " filled, " + std::to_string(t.already_finished) +
          " already finished, " + std::to_string(t.failed) + " failed; open at the broker now: " + remaining + "; " +
          (report.submissions_halted ? "submissions halted until `oms resume`" : "submissions open") + "\n";
+  if (owner.mode == ExecutionMode::paper) out += "paper mode: no broker was contacted (paper orders live in the owner's memory)\n";
   return out;
 }
+
+// As long as the owner may take to confirm every cancel.
+constexpr std::chrono::milliseconds kCancelAllDeadline{200'000};
+constexpr std::chrono::milliseconds kResumeDeadline{70'000};
 
 }  // namespace
 
 int run_cancel_all(const Invocation& inv, const config::Config& config) {
   Progress progress(inv.globals.json);
-  auto session = Session::open(config, inv.globals.json);
-  if (!session) return fail(session.error());
-  progress.say("kill switch: submissions halted; cancelling every open order and confirming each…");
-  CancelAllReport report = (*session)->cancel_all("cli");
+  auto link = OwnerLink::connect(config, inv);
+  if (!link) return fail(link.error());
+  const auto& owner = (*link)->owner();
+  control::Request cancel_all{nullptr, control::CancelAllArgs{"cli"}};
+  // The owner acknowledges the halt as soon as its ledger refuses submissions, before any cancel.
+  auto on_line = [&](const control::Reply& line) {
+    if (line.kind == control::Reply::Kind::progress && line.name == "halted")
+      progress.say("kill switch: submissions halted on the owner (pid " + std::to_string(owner.owner_pid) +
+                   "); cancelling every open order and confirming each…");
+  };
+  auto answer = (*link)->call(std::move(cancel_all), kCancelAllDeadline, on_line);
+  if (!answer) return fail(answer.error());
+  auto decoded = decode<CancelAllReport>(*answer);
+  if (!decoded) return fail(decoded.error());
+  CancelAllReport report = std::move(*decoded);
   JournalSymbols symbols(config.order_management.journal_path);
   for (auto& r : report.results)
     if (r.symbol.empty()) r.symbol = symbols.of(r.order_id);
   Tally t = tally(report);
   bool ok = t.failed == 0 && report.open_orders_remaining == 0;
-  if (inv.globals.json) print_json(report_json(report, t, ok));
-  else print_text(report_text(report, t));
+  if (inv.globals.json) print_json(with_owner(report_json(report, t, ok), owner));
+  else print_text(owner_text(owner, config) + report_text(report, t, owner));
   if (ok) return exit_ok;
-  return fail(CliError{t.unreachable ? exit_broker_unreachable : exit_broker_rejected, "cancel-all",
-                       std::to_string(t.failed) + " cancels not confirmed, " +
-                           (report.open_orders_remaining < 0 ? std::string("open orders could not be listed")
-                                                             : std::to_string(report.open_orders_remaining) +
-                                                                   " orders still open at the broker"),
-                       "run `oms cancel-all` again; submissions stay halted"});
+  return fail((*link)->named(CliError{t.unreachable ? exit_broker_unreachable : exit_broker_rejected, "cancel-all",
+                                      std::to_string(t.failed) + " cancels not confirmed, " +
+                                          (report.open_orders_remaining < 0
+                                               ? std::string("open orders could not be listed")
+                                               : std::to_string(report.open_orders_remaining) +
+                                                     " orders still open at the broker"),
+                                      "run `oms cancel-all` again; submissions stay halted"}));
 }
 
 int run_resume(const Invocation& inv, const config::Config& config) {
-  auto session = Session::open(config, inv.globals.json);
-  if (!session) return fail(session.error());
-  PendingOrders state = (*session)->resume("cli");
+  auto link = OwnerLink::connect(config, inv);
+  if (!link) return fail(link.error());
+  const auto& owner = (*link)->owner();
+  control::Request resume{nullptr, control::ResumeArgs{"cli"}};
+  auto answer = (*link)->call(std::move(resume), kResumeDeadline);
+  if (!answer) return fail(answer.error());
+  auto decoded = decode<PendingOrders>(*answer);
+  if (!decoded) return fail(decoded.error());
+  const PendingOrders& state = *decoded;
   bool open = !state.halted && !state.breaker_open;
   if (inv.globals.json) {
-    print_json(json::object{{"submissions", open ? "open" : "blocked"},
-                            {"halted", state.halted},
-                            {"breaker_open", state.breaker_open},
-                            {"pending_orders", state.order_ids.size()}});
+    print_json(with_owner(json::object{{"submissions", open ? "open" : "blocked"},
+                                       {"halted", state.halted},
+                                       {"breaker_open", state.breaker_open},
+                                       {"pending_orders", state.order_ids.size()}},
+                          owner));
   } else {
-    print_text(std::string("submissions: ") + (open ? "open" : "blocked") + " (kill switch " +
+    print_text(owner_text(owner, config) + "submissions: " + (open ? "open" : "blocked") + " (kill switch " +
                (state.halted ? "latched" : "released") + ", circuit breaker " +
                (state.breaker_open ? "open" : "closed") + "; " + std::to_string(state.order_ids.size()) +
                " pending orders)\n");
   }
   if (open) return exit_ok;
-  return fail(CliError{exit_halted, "submissions", "still blocked after the resume", "see the log for why"});
+  return fail((*link)->named(CliError{exit_halted, "submissions", "still blocked after the resume", "see the log for why"}));
 }
 
 }  // namespace oms::cli

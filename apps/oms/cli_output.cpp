@@ -1,5 +1,7 @@
 #include "apps/oms/cli_output.hpp"
 
+#include "gateway/url.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -58,6 +60,33 @@ std::string key_values(const std::vector<std::pair<std::string, std::string>>& r
 }
 
 std::string money_text(const Price& price) { return price.to_string(2); }
+
+namespace {
+std::string host_of(const config::Config& c) {
+  auto url = gateway::parse_base_url(c.broker.base_url);
+  return url ? url->host_header() : c.broker.base_url;
+}
+}  // namespace
+
+std::string owner_text(const control::Health& owner, const config::Config& mine) {
+  std::string pid = std::to_string(owner.owner_pid);
+  std::string out = owner.mode == ExecutionMode::live
+                        ? "mode: live, broker " + owner.broker_host + " (owner pid " + pid + ")\n"
+                        : "mode: paper, no broker (owner pid " + pid + ")\n";
+  bool same_mode = mine.mode == owner.mode;
+  bool same_broker = mine.mode != ExecutionMode::live || owner.mode != ExecutionMode::live ||
+                     host_of(mine) == owner.broker_host;
+  if (!same_mode || !same_broker)
+    out += std::string("note: this command's configuration says ") + name_of(mine.mode) +
+           (mine.mode == ExecutionMode::live ? " at " + host_of(mine) : std::string()) +
+           "; the owner of the journal decides, and it trades as above\n";
+  return out;
+}
+
+json::object with_owner(json::object out, const control::Health& owner) {
+  out["owner_pid"] = owner.owner_pid;
+  return out;
+}
 
 json::object envelope_json(const OrderEnvelope& e, bool duplicate) {
   return json::object{{"order_id", e.order_id},

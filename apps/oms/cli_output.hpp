@@ -1,6 +1,8 @@
 #pragma once
 /// What `oms` prints on stdout: JSON documents (--json) or aligned tables for a person, plus
 /// progress lines on stderr only when it is a terminal and never with --json.
+#include "config/config.hpp"
+#include "control/protocol.hpp"
 #include "messages/cancel.hpp"
 #include "messages/order.hpp"
 #include "messages/status.hpp"
@@ -53,6 +55,13 @@ std::string status_text(const OrderStatus& status);
 /// A fill as JSON and as one line for a person.
 boost::json::object fill_json(const FillEvent& fill);
 std::string fill_text(const FillEvent& fill);
+
+/// Which account the command touched, for a person: "mode: live, broker 127.0.0.1:8080 (owner
+/// pid 4242)" or "mode: paper, no broker (owner pid 4242)"; plus a note when this command's own
+/// configuration names another mode or broker than the owner trades with.
+std::string owner_text(const control::Health& owner, const config::Config& mine);
+/// `json` plus "owner_pid": who carried the command out.
+boost::json::object with_owner(boost::json::object json, const control::Health& owner);
 
 /// Money for a person: cents at least ("249.93", "0.5512" stays exact).
 std::string money_text(const Price& price);

@@ -3,15 +3,13 @@
 #include "actors/order_manager.hpp"
 #include "apps/oms/cli_output.hpp"
 
-#include <boost/asio/signal_set.hpp>
-
+#include <atomic>
 #include <csignal>
+#include <exception>
+#include <future>
+#include <vector>
 
 #include <pthread.h>
-#include <exception>
-#include <optional>
-#include <stdexcept>
-#include <vector>
 
 namespace oms::cli {
 namespace asio = boost::asio;
@@ -19,30 +17,30 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Runs `op` (and whatever it awaits) on this thread until it finishes.
+// Another client's request in flight on this owner (a cancel-all from another shell) is carried
+// to its end before the process exits: as long as the longest operation may take.
+constexpr auto kDrainGrace = 130s;
+
+// Runs `op` on the runtime's thread and waits for its result.
 template <class T>
-T run(asio::io_context& ctx, runtime::awaitable<T> op) {
-  std::optional<T> out;
-  std::exception_ptr failure;
-  bool done = false;
-  asio::co_spawn(ctx, std::move(op), [&](std::exception_ptr e, T value) {
-    failure = e;
-    if (!e) out = std::move(value);
-    done = true;
+T wait(runtime::Runtime& rt, runtime::awaitable<T> op) {
+  std::promise<T> done;
+  auto result = done.get_future();
+  asio::co_spawn(rt.context(), std::move(op), [&done](std::exception_ptr e, T value) {
+    if (e) done.set_exception(e);
+    else done.set_value(std::move(value));
   });
-  ctx.restart();
-  while (!done && ctx.run_one() > 0) {
-  }
-  if (failure) std::rethrow_exception(failure);
-  if (!out) throw std::runtime_error("the runtime stopped before the command finished");
-  return std::move(*out);
+  return result.get();
 }
 
-runtime::awaitable<PendingOrders> ledger_state(std::shared_ptr<actors::SafetyLedger> ledger) {
-  PendingOrdersQuery query;
-  auto reply = co_await runtime::ask<PendingOrders>(ledger, std::move(query), 10s);
-  if (!reply) throw std::runtime_error("the safety ledger did not answer: " + reply.error().message());
-  co_return *reply;
+void wait(runtime::Runtime& rt, runtime::awaitable<void> op) {
+  std::promise<void> done;
+  auto result = done.get_future();
+  asio::co_spawn(rt.context(), std::move(op), [&done](std::exception_ptr e) {
+    if (e) done.set_exception(e);
+    else done.set_value();
+  });
+  result.get();
 }
 
 // One line when recovery did more than read the journal: the operator should know.
@@ -74,6 +72,17 @@ sigset_t stop_signal_set() {
   return set;
 }
 
+// Why this process could not become the owner, as the one line the operator gets.
+CliError start_up_error(const RecoveryReport& r, const config::Config& config) {
+  const std::string& journal = config.order_management.journal_path;
+  if (!r.journal_malformed_lines.empty()) return CliError{exit_failure, "journal", r.error, ""};
+  if (r.error.rfind("order_management.control_socket: ", 0) == 0)
+    return CliError{exit_failure, "order_management.control_socket",
+                    r.error.substr(std::string("order_management.control_socket: ").size()),
+                    "nothing was sent; every owner of " + journal + " serves its control socket"};
+  return recovery_error(r.error, journal);
+}
+
 }  // namespace
 
 void block_stop_signals() {
@@ -81,94 +90,59 @@ void block_stop_signals() {
   ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
+void release_stop_signals() {
+  sigset_t set = stop_signal_set();
+  ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);  // a pending one is delivered now
+}
+
 struct Session::Impl {
   explicit Impl(const config::Config& config)
-      : journal_path(config.order_management.journal_path),
-        om(rt, config, gateway::Credentials::from_environment()) {
-    // Registered once, before any poll: the printer is set only while a command wants fills,
-    // so nothing the command owns is called after it returned.
+      : journal_path(config.order_management.journal_path), om(rt, config, gateway::Credentials::from_environment()) {
+    // Registered before start(): recovery's catch-up pass delivers the fills that happened while
+    // no process ran, once. Only those are kept (on the poller's strand, read after start()).
     om.on_fill([this](const FillEvent& f) {
-      if (printer) printer(f);
+      if (recovering.load()) fills.push_back(f);
     });
+    // Two threads: a journal fdatasync on one never holds the ledger, and so never the kill
+    // switch's acknowledgement, on the other.
+    rt.start(2);
   }
   ~Impl() {
+    try {
+      wait(rt, om.stop_serving(kDrainGrace));
+    } catch (const std::exception&) {
+      // stopping anyway
+    }
     om.close();
     rt.stop();
-    // Let cancelled tasks and closing connections finish; bounded in case something lingers.
-    ctx.restart();
-    ctx.run_for(2s);
+    rt.join();
   }
 
-  asio::io_context ctx;
-  runtime::Runtime rt{ctx};
+  runtime::Runtime rt;
   std::string journal_path;
   OrderManager om;
   RecoveryReport recovery;
-  FillPrinter printer;
+  std::atomic<bool> recovering{true};
+  std::vector<FillEvent> fills;
 };
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::~Session() = default;
 
-outcome<std::unique_ptr<Session>> Session::open(const config::Config& config, bool json, FillPrinter on_fill) {
+outcome<Session::Opened> Session::open(const config::Config& config, bool json, bool poll) {
   auto impl = std::make_unique<Impl>(config);
-  impl->printer = std::move(on_fill);
-  impl->recovery = run(impl->ctx, impl->om.start());
-  impl->printer = nullptr;
-  if (int owner = impl->recovery.journal_owner_pid; owner != 0)
-    return CliError{exit_failure, "journal", impl->recovery.error,
-                    "nothing was sent; wait for process " + std::to_string(owner) +
-                        " to finish, or stop it (kill " + std::to_string(owner) + ") and run the command again"};
-  if (!impl->recovery.journal_malformed_lines.empty())
-    return CliError{exit_failure, "journal", impl->recovery.error, ""};
-  if (!impl->recovery.ok())
-    return CliError{exit_code_for_broker_text(impl->recovery.error), "recovery", impl->recovery.error,
-                    "nothing was sent; check the broker (--broker, credentials) and the journal at " +
-                        impl->journal_path};
+  impl->recovery = wait(impl->rt, impl->om.start());
+  impl->recovering = false;
+  // Another process owns the journal: the caller looks for it (it may have just won the race).
+  if (int owner = impl->recovery.journal_owner_pid; owner != 0) return Opened{nullptr, owner};
+  if (!impl->recovery.ok()) return start_up_error(impl->recovery, config);
   if (auto note = recovery_note(impl->recovery); !note.empty()) Progress(json).say(note);
-  return std::unique_ptr<Session>(new Session(std::move(impl)));
+  if (poll) impl->om.start_polling();
+  return Opened{std::unique_ptr<Session>(new Session(std::move(impl))), 0};
 }
 
 const RecoveryReport& Session::recovery() const { return impl_->recovery; }
-
-SubmissionResult Session::submit(OrderRequest request) { return run(impl_->ctx, impl_->om.submit(std::move(request))); }
-
-StatusReply Session::status(std::string order_id) {
-  return run(impl_->ctx, impl_->om.get_order_status(std::move(order_id)));
-}
-
-CancelAllReport Session::cancel_all(std::string requested_by) {
-  return run(impl_->ctx, impl_->om.cancel_all_open_orders(std::move(requested_by)));
-}
-
-SyncReport Session::sync_once(FillPrinter on_fill) {
-  impl_->printer = std::move(on_fill);
-  SyncReport report = run(impl_->ctx, impl_->om.synchronize_open_orders());
-  impl_->printer = nullptr;
-  return report;
-}
-
-void Session::poll_until_signal(FillPrinter on_fill) {
-  auto& ctx = impl_->ctx;
-  impl_->printer = std::move(on_fill);
-  asio::signal_set signals(ctx, SIGINT, SIGTERM);
-  bool stop = false;
-  signals.async_wait([&](const boost::system::error_code&, int) { stop = true; });
-  sigset_t stop_signals = stop_signal_set();
-  ::pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);  // a pending one is delivered now
-  impl_->om.start_polling();
-  ctx.restart();
-  while (!stop && ctx.run_one() > 0) {
-  }
-  signals.cancel();
-  ctx.poll();  // the cancelled wait's handler, before `signals` goes away
-  impl_->printer = nullptr;
-}
-
-PendingOrders Session::resume(std::string requested_by) {
-  impl_->om.resume_submissions(std::move(requested_by));
-  // The ledger handles messages in order: the query sees the state after the resume.
-  return run(impl_->ctx, ledger_state(impl_->om.ledger()));
-}
+const std::vector<FillEvent>& Session::recovery_fills() const { return impl_->fills; }
+const std::string& Session::socket_path() const { return impl_->om.control_socket(); }
 
 }  // namespace oms::cli

@@ -1,50 +1,50 @@
 #pragma once
-/// One `oms` run's connection to the product: an OrderManager on an io_context driven by this
-/// thread. Opening it runs start-up recovery, so every command that talks to the broker sees
-/// the journal's duplicate guard, kill-switch latch and breaker. The only Asio-heavy part of
-/// the CLI; the commands call it synchronously.
+/// This `oms` run as the journal's owner: an OrderManager on a runtime thread of its own, serving
+/// the control endpoint while the command runs. Opening it runs start-up recovery, so whatever
+/// the command asks sees the journal's duplicate guard, kill-switch latch and breaker. The
+/// command itself then talks to it through the control socket like any other client (one code
+/// path, cli_owner.cpp). The only Asio-heavy part of the CLI besides the client.
 #include "apps/oms/cli_error.hpp"
 #include "config/config.hpp"
-#include "messages/cancel.hpp"
 #include "messages/recovery.hpp"
-#include "messages/safety.hpp"
 #include "messages/status.hpp"
-#include "messages/submission.hpp"
 
-#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace oms::cli {
 
-/// Holds SIGINT and SIGTERM pending (this thread and those it starts) until poll_until_signal
-/// listens for them.
+/// Holds SIGINT and SIGTERM pending (this thread and the threads it starts) until
+/// release_stop_signals(): a long-running command (sync, serve) stops cleanly even when the
+/// signal arrives during its start-up.
 void block_stop_signals();
+/// Delivers the held signals to this thread, once something listens for them.
+void release_stop_signals();
 
 class Session {
  public:
-  using FillPrinter = std::function<void(const FillEvent&)>;
+  /// A session, or the pid of the process that holds the journal (another owner won the race).
+  struct Opened {
+    std::unique_ptr<Session> session;
+    int locked_by = 0;
+  };
 
   /// Builds the OrderManager (credentials from RH_USERNAME, RH_PASSWORD, RH_MFA_SECRET /
-  /// RH_MFA_CODE) and runs recovery; a failed recovery is an error (nothing is sent). What
-  /// recovery settled is said on a terminal (not with --json). `on_fill` sees the fills that
-  /// recovery found (they happened while no process ran; each is delivered once, then).
-  static outcome<std::unique_ptr<Session>> open(const config::Config& config, bool json, FillPrinter on_fill = nullptr);
+  /// RH_MFA_CODE), opens the endpoint and runs recovery; a failed recovery is an error (nothing is
+  /// sent). What recovery settled is said on a terminal (not with --json). `poll`: the
+  /// StatusPoller runs every poll_interval_s (`oms serve`).
+  static outcome<Opened> open(const config::Config& config, bool json, bool poll = false);
+  /// Stops accepting, lets the requests of other clients in flight finish, closes, stops.
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
   const RecoveryReport& recovery() const;
-  SubmissionResult submit(OrderRequest request);
-  StatusReply status(std::string order_id);
-  CancelAllReport cancel_all(std::string requested_by);
-  /// One synchronisation pass; `on_fill` sees each new execution.
-  SyncReport sync_once(FillPrinter on_fill);
-  /// Polls every poll_interval_s, calling `on_fill`, until SIGINT or SIGTERM (also one that
-  /// arrived while they were blocked by block_stop_signals()).
-  void poll_until_signal(FillPrinter on_fill);
-  /// Releases the kill switch and closes the breaker; the ledger's state afterwards.
-  PendingOrders resume(std::string requested_by);
+  /// The fills start-up recovery found (they happened while no process ran): journalled and
+  /// delivered once, now — the command that became the owner prints them.
+  const std::vector<FillEvent>& recovery_fills() const;
+  const std::string& socket_path() const;
 
  private:
   struct Impl;

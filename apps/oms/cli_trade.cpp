@@ -1,7 +1,7 @@
 // `oms buy`, `oms sell`, `oms status`.
 #include "apps/oms/cli_commands.hpp"
 #include "apps/oms/cli_output.hpp"
-#include "apps/oms/cli_session.hpp"
+#include "apps/oms/cli_owner.hpp"
 
 #include <cctype>
 
@@ -11,7 +11,7 @@ namespace {
 constexpr const char* kExample = "e.g. oms buy TSLA 50 --ref 250.30";
 
 // The first failing field wins, in the order the operator typed them.
-outcome<OrderRequest> order_request(const Invocation& inv, const config::Config& config) {
+outcome<OrderRequest> order_request(const Invocation& inv) {
   OrderRequest req;
   req.side = inv.command() == Command::sell ? Side::sell : Side::buy;
   req.symbol = inv.operands.at(0);
@@ -24,14 +24,8 @@ outcome<OrderRequest> order_request(const Invocation& inv, const config::Config&
   if (!reference) return usage_error("--ref", "must be a decimal price such as 250.30", kExample);
   if (auto e = validate_reference_price(*reference)) return usage_error("--ref", e->rule, kExample);
   req.reference_price = *reference;
+  // Checked by the owner against the strategies it trades with (unknown names are refused).
   req.strategy = inv.option("--strategy").value_or("");
-  // A typo would silently price with the global offsets: only configured strategies are accepted.
-  if (!req.strategy.empty() && !config.order_management.strategy_overrides.count(req.strategy)) {
-    std::string known;
-    for (const auto& [name, o] : config.order_management.strategy_overrides) known += (known.empty() ? "" : ", ") + name;
-    return usage_error("--strategy", "'" + req.strategy + "' is not in order_management.strategy_overrides",
-                       known.empty() ? "leave it out to use the global offsets" : "use one of: " + known);
-  }
   req.type = OrderType::limit;
   req.time_in_force = TimeInForce::gfd;
   req.manual_override = true;  // a person placed it: counted by `oms report`
@@ -45,18 +39,28 @@ bool valid_order_id(const std::string& id) {
   return true;
 }
 
+// As long as the owner may take: waiting for its start-up, then retries with backoff.
+constexpr std::chrono::milliseconds kPlaceDeadline{200'000};
+constexpr std::chrono::milliseconds kStatusDeadline{130'000};
+
 }  // namespace
 
 int run_trade(const Invocation& inv, const config::Config& config) {
-  auto request = order_request(inv, config);
+  auto request = order_request(inv);
   if (!request) return fail(request.error());
-  auto session = Session::open(config, inv.globals.json);
-  if (!session) return fail(session.error());
-  SubmissionResult result = (*session)->submit(std::move(*request));
-  if (result.error) return fail(from_submission_error(*result.error));
-  if (!result.envelope) return fail(CliError{exit_failure, "submission", "no envelope and no error", "see the log"});
-  if (inv.globals.json) print_json(envelope_json(*result.envelope, result.duplicate));
-  else print_text(envelope_text(*result.envelope, result.duplicate));
+  auto link = OwnerLink::connect(config, inv);
+  if (!link) return fail(link.error());
+  control::Request place{nullptr, control::PlaceArgs{std::move(*request)}};
+  // Not re-sent if the owner goes away mid-request: the order may exist.
+  auto answer = (*link)->call(std::move(place), kPlaceDeadline, {}, false);
+  if (!answer) return fail(answer.error());
+  auto result = decode<SubmissionResult>(*answer);
+  if (!result) return fail(result.error());
+  if (result->error) return fail((*link)->named(from_submission_error(*result->error)));
+  if (!result->envelope) return fail(CliError{exit_failure, "submission", "no envelope and no error", "see the log"});
+  const auto& owner = (*link)->owner();
+  if (inv.globals.json) print_json(with_owner(envelope_json(*result->envelope, result->duplicate), owner));
+  else print_text(owner_text(owner, config) + envelope_text(*result->envelope, result->duplicate));
   return exit_ok;
 }
 
@@ -65,14 +69,19 @@ int run_status(const Invocation& inv, const config::Config& config) {
   if (!valid_order_id(id))
     return fail(usage_error("order_id", "must be a broker order id (letters, digits and '-')",
                             "copy it from `oms orders` or from the buy/sell output"));
-  auto session = Session::open(config, inv.globals.json);
-  if (!session) return fail(session.error());
-  StatusReply reply = (*session)->status(id);
-  if (!reply.status)
-    return fail(CliError{exit_code_for_broker_text(reply.error), "broker", reply.error,
-                         "check the id with `oms orders`; if the broker is unreachable, retry later"});
-  if (inv.globals.json) print_json(status_json(*reply.status));
-  else print_text(status_text(*reply.status));
+  auto link = OwnerLink::connect(config, inv);
+  if (!link) return fail(link.error());
+  control::Request status{nullptr, control::StatusArgs{id}};
+  auto answer = (*link)->call(std::move(status), kStatusDeadline);
+  if (!answer) return fail(answer.error());
+  auto reply = decode<StatusReply>(*answer);
+  if (!reply) return fail(reply.error());
+  if (!reply->status)
+    return fail((*link)->named(CliError{exit_code_for_broker_text(reply->error), "broker", reply->error,
+                                        "check the id with `oms orders`; if the broker is unreachable, retry later"}));
+  const auto& owner = (*link)->owner();
+  if (inv.globals.json) print_json(with_owner(status_json(*reply->status), owner));
+  else print_text(owner_text(owner, config) + status_text(*reply->status));
   return exit_ok;
 }
 

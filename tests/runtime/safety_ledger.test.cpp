@@ -96,3 +96,68 @@ TEST_CASE("halt refuses submissions and the pending query reports it") {
   REQUIRE(pending.has_value());
   CHECK(pending->halted);
 }
+
+TEST_CASE("issue 12: the kill switch's wait for sends in flight is answered when the last one settles") {
+  asio::io_context ctx;
+  auto clock = std::make_shared<VirtualClock>();
+  Runtime rt(ctx, {clock, nullptr});
+  auto ledger = std::make_shared<actors::SafetyLedger>(rt, 5);
+  std::optional<Reservation> gate;
+  std::optional<PendingOrders> settled;
+  asio::co_spawn(ctx, [&]() -> awaitable<void> {
+    ReserveSubmission r{tsla(), qty(), "ref-gate"};
+    co_await ask<Reservation>(ledger, std::move(r), 5s);
+    ConfirmSend c{tsla(), "ref-gate"};
+    auto g = co_await ask<Reservation>(ledger, std::move(c), 5s);
+    if (g) gate = *g;
+  }, asio::detached);
+  ctx.poll();
+  REQUIRE(gate.has_value());
+  CHECK(gate->admission == Admission::proceed);
+  post(ledger, HaltSubmissions{"test"});
+  asio::co_spawn(ctx, [&]() -> awaitable<void> {
+    AwaitSendsSettled wait;
+    auto s = co_await ask<PendingOrders>(ledger, std::move(wait), 5s);
+    if (s) settled = *s;
+  }, asio::detached);
+  ctx.restart();
+  ctx.poll();
+  CHECK_FALSE(settled.has_value());  // the send that passed the gate has not been answered yet
+  OrderEnvelope e;
+  e.order_id = "o1";
+  e.ref_id = "ref-gate";
+  post(ledger, SubmissionSucceeded{tsla(), e});
+  ctx.restart();
+  ctx.poll();
+  REQUIRE(settled.has_value());
+  CHECK(settled->halted);
+  CHECK(settled->in_flight == 0);
+  CHECK(settled->order_ids == std::vector<std::string>{"o1"});  // the kill switch cancels it
+}
+
+TEST_CASE("issue 12 and finding 1: the kill switch's wait ends when the send in flight ends unresolved") {
+  asio::io_context ctx;
+  auto clock = std::make_shared<VirtualClock>();
+  Runtime rt(ctx, {clock, nullptr});
+  auto ledger = std::make_shared<actors::SafetyLedger>(rt, 5);
+  std::optional<PendingOrders> settled;
+  asio::co_spawn(ctx, [&]() -> awaitable<void> {
+    ReserveSubmission r{tsla(), qty("1"), "ref-lost"};
+    co_await ask<Reservation>(ledger, std::move(r), 5s);
+    ConfirmSend c{tsla(), "ref-lost"};
+    co_await ask<Reservation>(ledger, std::move(c), 5s);
+    post(ledger, HaltSubmissions{"test"});
+    AwaitSendsSettled wait;
+    auto s = co_await ask<PendingOrders>(ledger, std::move(wait), 5s);
+    if (s) settled = *s;
+  }, asio::detached);
+  ctx.poll();
+  CHECK_FALSE(settled.has_value());
+  post(ledger, SubmissionUnresolved{tsla(), "ref-lost", "no answer", Timestamp{}});
+  ctx.restart();
+  ctx.poll();
+  REQUIRE(settled.has_value());
+  CHECK(settled->in_flight == 0);
+  REQUIRE(settled->unresolved.size() == 1);  // still reserved, still visible
+  CHECK(settled->unresolved.front().ref_id == "ref-lost");
+}

@@ -110,6 +110,53 @@ TEST_CASE("the kill switch latches until an explicit resume, and the ledger list
   CHECK(ledger.admit(key("MSFT"), q(), "r20").admission == Admission::proceed);
 }
 
+TEST_CASE("issue 12: a reserved order is stopped at the last gate when the kill switch engaged after its reservation") {
+  LedgerState ledger;
+  REQUIRE(ledger.admit(key(), q(), "r1").admission == Admission::proceed);
+  ledger.halt();
+  auto gate = ledger.confirm_send(key(), "r1");
+  CHECK(gate.admission == Admission::halted);
+  CHECK(gate.guidance.find("nothing was sent") != std::string::npos);
+  CHECK(ledger.in_flight() == 0);
+  ledger.abandoned(key(), "r1");
+  CHECK(ledger.pending() == 0);
+}
+
+TEST_CASE("issue 12: sends past the last gate are in flight until the broker's answer settles them") {
+  LedgerState ledger;
+  REQUIRE(ledger.admit(key("TSLA"), q(), "r1").admission == Admission::proceed);
+  REQUIRE(ledger.admit(key("AAPL"), q(), "r2").admission == Admission::proceed);
+  CHECK(ledger.in_flight() == 0);  // reserved, not yet past the gate
+  CHECK(ledger.confirm_send(key("TSLA"), "r1").admission == Admission::proceed);
+  CHECK(ledger.confirm_send(key("AAPL"), "r2").admission == Admission::proceed);
+  CHECK(ledger.in_flight() == 2);
+  ledger.halt();  // the kill switch does not recall a send already on its way: it waits for it
+  CHECK(ledger.in_flight() == 2);
+  ledger.submitted(key("TSLA"), envelope("o1", "r1"));
+  CHECK(ledger.in_flight() == 1);
+  ledger.abandoned(key("AAPL"), "r2");
+  CHECK(ledger.in_flight() == 0);
+  CHECK(ledger.pending_order_ids() == std::vector<std::string>{"o1"});
+}
+
+TEST_CASE("issue 12 and finding 1: a send that ends unresolved is no longer in flight, and its key stays reserved") {
+  LedgerState ledger;
+  REQUIRE(ledger.admit(key(), q("1"), "r1").admission == Admission::proceed);
+  REQUIRE(ledger.confirm_send(key(), "r1").admission == Admission::proceed);
+  CHECK(ledger.in_flight() == 1);
+  ledger.unresolved(key(), "r1", Timestamp{});
+  CHECK(ledger.in_flight() == 0);  // the POST has ended; its settlement only looks up
+  CHECK(ledger.unresolved_intents().size() == 1);
+  CHECK(ledger.admit(key(), q("2"), "r2").admission == Admission::conflict);
+}
+
+TEST_CASE("the last gate refuses a send whose reservation the ledger does not hold") {
+  LedgerState ledger;
+  REQUIRE(ledger.admit(key(), q("1"), "r1").admission == Admission::proceed);
+  CHECK(ledger.confirm_send(key(), "r-unknown").admission == Admission::halted);
+  CHECK(ledger.in_flight() == 0);
+}
+
 TEST_CASE("issue 12: a kill switch pressed while recovery runs survives the restore of a journal that was not halted") {
   LedgerState ledger;
   ledger.begin_recovery();
