@@ -155,6 +155,11 @@ awaitable<control::Health> OwnerEndpoint::health() {
   h.breaker_open = ledger.breaker_open;
   h.open_orders = static_cast<std::int64_t>(ledger.order_ids.size());
   h.in_flight_sends = ledger.in_flight;
+  h.unresolved_intents = static_cast<std::int64_t>(ledger.unresolved.size());
+  if (!ledger.unresolved.empty()) {  // oldest first
+    h.oldest_unresolved_ref_id = ledger.unresolved.front().ref_id;
+    h.oldest_unresolved_since = ledger.unresolved.front().since;
+  }
   require_open();
   auto session = om_.broker()->session_info();  // the live session (issue 14); none in paper mode
   if (auto info = co_await std::move(session)) {

@@ -140,13 +140,19 @@ struct Health {
   bool breaker_open = false;
   std::int64_t open_orders = 0;      ///< orders the owner's ledger holds as open at the broker
   std::int64_t in_flight_sends = 0;  ///< submissions on their way to the broker right now
+  /// Intents whose outcome is unknown (the broker may hold them): their keys stay reserved while
+  /// the owner settles them in the background. The oldest is named, with the time it became unknown.
+  std::int64_t unresolved_intents = 0;
+  std::string oldest_unresolved_ref_id;
+  std::optional<Timestamp> oldest_unresolved_since;
   std::string session;  ///< the broker session: valid, expiring, renewal_failed, expired, none ("" in paper)
   std::optional<Timestamp> session_expires_at;  ///< the broker session's expiry, when known
   Timestamp started_at{};
 };
 BOOST_DESCRIBE_STRUCT(Health, (), (protocol, owner_pid, mode, broker_host, journal_path, socket_path, state,
-                                   recovery_error, halted, breaker_open, open_orders, in_flight_sends, session,
-                                   session_expires_at, started_at))
+                                   recovery_error, halted, breaker_open, open_orders, in_flight_sends, unresolved_intents,
+                                   oldest_unresolved_ref_id, oldest_unresolved_since, session, session_expires_at,
+                                   started_at))
 
 /// The `cancel_all` progress stage "halted": the owner's ledger refuses submissions from now on.
 struct HaltAck {

@@ -6,6 +6,10 @@
 
 #include "actors/journal_file.hpp"
 #include "actors/journal_replay.hpp"
+#include "control/client.hpp"
+
+#include <future>
+#include <thread>
 
 using namespace omtest;
 using namespace oms;
@@ -59,6 +63,28 @@ int posts(simtest::SimFixture& sim) {
   auto log = sim.admin_get("/_sim/requests");
   const auto* n = log.at("counts").as_object().if_contains("POST /orders/");
   return n ? n->to_number<int>() : 0;
+}
+
+// The owner's `health` answer, read through its control socket as a client reads it: the
+// blocking client runs on its own thread while the test's io_context serves the owner.
+boost::json::object health(Session& s) {
+  std::promise<boost::json::object> answer;
+  auto got = answer.get_future();
+  std::thread client([&] {
+    boost::json::object out;
+    if (auto c = control::Client::connect(s.om.control_socket(), 5s)) {
+      control::Request ask{nullptr, control::HealthArgs{}};
+      auto reply = (*c)->call(std::move(ask), 10s);
+      if (reply && reply->result.is_object()) out = reply->result.as_object();
+    }
+    answer.set_value(std::move(out));
+  });
+  s.ctx.restart();
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (got.wait_for(0s) != std::future_status::ready && std::chrono::steady_clock::now() < deadline)
+    s.ctx.run_one_for(50ms);
+  client.join();
+  return got.get();
 }
 
 recovery::JournalReplay replayed(const TempDir& dir) {
@@ -155,6 +181,12 @@ TEST_CASE("finding 1: a settlement that cannot reach the broker gives up at its 
   CHECK(again.error->ref_id == first.error->ref_id);
   CHECK(broker_orders(sim).size() == 1);
   CHECK(s.ledger().unresolved.size() == 1);
+  // The owner's health shows it: how many are unresolved, and the oldest.
+  auto h = health(s);
+  REQUIRE_FALSE(h.empty());
+  CHECK(h.at("unresolved_intents") == 1);
+  CHECK(h.at("oldest_unresolved_ref_id") == boost::json::value(first.error->ref_id));
+  CHECK(h.at("oldest_unresolved_since").is_string());
   bool gave_up = false;
   for (const auto& r : journal::JournalFile::read_all(dir.file("orders.jsonl")))
     gave_up = gave_up || r.at("kind").as_string() == "settlement_gave_up";
