@@ -39,6 +39,7 @@ gateway::GatewayOptions gateway_options(const config::Config& config, gateway::C
   gateway::GatewayOptions o;
   o.base_url = config.broker.base_url;
   o.api_version = config.broker.api_version;
+  o.order_form_version = config.broker.order_form_version;
   o.pool.size = static_cast<std::size_t>(om.pool_size);
   o.pool.connect_timeout = std::chrono::milliseconds(om.timeouts.connect_ms);
   o.pool.request_timeout = std::chrono::milliseconds(om.timeouts.request_ms);

@@ -18,15 +18,15 @@ result<Price> offset_amount(Price reference, Decimal offset, config::OffsetMode 
 }
 
 // Rounds toward the reference on the grid that applies at the rounded price's level.
-result<Price> round_toward_reference(Side side, Price raw, Price reference) {
+result<Price> round_toward_reference(Side side, Price raw, Price reference, std::optional<Price> min_tick) {
   Rounding toward = side == Side::buy ? Rounding::up : Rounding::down;
-  auto rounded = raw.round_to(tick_size(raw), toward);
+  auto rounded = raw.round_to(tick_size(raw, min_tick), toward);
   if (!rounded) return rounded;
   bool crossed = side == Side::buy ? *rounded > reference : *rounded < reference;
   if (!crossed) return rounded;
   // An off-grid reference: the nearest tick on the right side of it.
   Rounding away = side == Side::buy ? Rounding::down : Rounding::up;
-  return reference.round_to(tick_size(reference), away);
+  return reference.round_to(tick_size(reference, min_tick), away);
 }
 
 std::optional<FieldError> check_slippage(Side side, Price limit, Price reference, Decimal pct) {
@@ -52,9 +52,16 @@ std::optional<FieldError> check_slippage(Side side, Price limit, Price reference
 
 Price tick_size(Price price) { return price >= kDollar ? kCent : kSubPenny; }
 
-bool on_tick_grid(Price price) { return price.units() % tick_size(price).units() == 0; }
+Price tick_size(Price price, std::optional<Price> min_tick) {
+  return min_tick && min_tick->units() > 0 ? *min_tick : tick_size(price);
+}
 
-checked<Price> compute_limit_price(Side side, Price reference, const config::PriceOffsetConfig& offsets) {
+bool on_tick_grid(Price price, std::optional<Price> min_tick) {
+  return price.units() % tick_size(price, min_tick).units() == 0;
+}
+
+checked<Price> compute_limit_price(Side side, Price reference, const config::PriceOffsetConfig& offsets,
+                                   std::optional<Price> min_tick) {
   if (auto e = validate_reference_price(reference)) return *e;
   Decimal offset = side == Side::buy ? offsets.buy_offset : offsets.sell_offset;
   auto amount = offset_amount(reference, offset, offsets.offset_mode);
@@ -64,10 +71,11 @@ checked<Price> compute_limit_price(Side side, Price reference, const config::Pri
   if (raw->units() <= 0)
     return limit_error("would be " + raw->to_string(2) + " (reference " + reference.to_string(2) + " minus offset " +
                        amount->to_string(2) + "); a limit must be positive: use a smaller buy_offset");
-  auto limit = round_toward_reference(side, *raw, reference);
+  auto limit = round_toward_reference(side, *raw, reference, min_tick);
   if (!limit) return limit_error("is out of range (" + limit.error().message() + ")");
-  if (*limit < kSubPenny)
-    return limit_error("rounds to " + limit->to_string() + ", below the minimum tick 0.0001");
+  Price smallest = min_tick && min_tick->units() > 0 ? *min_tick : kSubPenny;
+  if (*limit < smallest)
+    return limit_error("rounds to " + limit->to_string() + ", below the minimum tick " + smallest.to_string());
   if (auto e = check_slippage(side, *limit, reference, offsets.max_slippage_pct)) return *e;
   return checked<Price>(boost::system::in_place_value, *limit);
 }

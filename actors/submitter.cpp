@@ -47,6 +47,11 @@ std::string guidance_for(SubmissionErrorCategory c, const std::string& ref_id) {
   }
 }
 
+SubmissionResult pricing_failure(const FieldError& e) {
+  return failure(SubmissionErrorCategory::validation, e.field, e.rule,
+                 "check the reference price and the offsets in config.json");
+}
+
 json::object intent_record(const OrderRequest& r, Price limit, const std::string& ref_id, ExecutionMode mode) {
   return json::object{{"ref_id", ref_id},
                       {"symbol", r.symbol},
@@ -77,6 +82,12 @@ awaitable<bool> Submitter::journal(JournalRecord record) {
   co_return ack && ack->durable;
 }
 
+checked<Price> Submitter::limit_for(const OrderRequest& request, std::optional<Price> min_tick) const {
+  if (request.type != OrderType::limit) return checked<Price>(request.reference_price);
+  return pricing::compute_limit_price(request.side, request.reference_price, config_.offsets_for(request.strategy),
+                                      min_tick);
+}
+
 awaitable<void> Submitter::submit(OrderRequest request, runtime::ReplyTo<SubmissionResult> reply) {
   auto self = shared_from_this();
   bool paper = gateway_->mode() == ExecutionMode::paper;
@@ -94,15 +105,25 @@ awaitable<void> Submitter::submit(OrderRequest request, runtime::ReplyTo<Submiss
     reply.send(failure(SubmissionErrorCategory::validation, e->field, e->rule, "fix the input and submit again"), name());
     co_return;
   }
-  auto limit = request.type == OrderType::limit
-                   ? pricing::compute_limit_price(request.side, request.reference_price,
-                                                  config_.offsets_for(request.strategy))
-                   : checked<Price>(request.reference_price);
+  // Errors that need no broker come first (nothing is sent for them); then the instrument's
+  // rules: untradeable is refused here, before any POST, and a min_tick_size reprices the limit.
+  auto limit = limit_for(request, std::nullopt);
   if (!limit) {
-    reply.send(failure(SubmissionErrorCategory::validation, limit.error().field, limit.error().rule,
-                       "check the reference price and the offsets in config.json"),
-               name());
+    reply.send(pricing_failure(limit.error()), name());
     co_return;
+  }
+  auto lookup = trading_rules(request.symbol);  // named first: the GCC 12 co_await trap
+  auto rules = co_await std::move(lookup);
+  if (auto* refused = std::get_if<SubmissionResult>(&rules)) {
+    reply.send(std::move(*refused), name());
+    co_return;
+  }
+  if (auto min_tick = std::get<gateway::Instrument>(rules).min_tick_size) {
+    limit = limit_for(request, min_tick);
+    if (!limit) {
+      reply.send(pricing_failure(limit.error()), name());
+      co_return;
+    }
   }
   auto collar = check_collar(request.symbol, request.side, *limit);
   if (auto refused = co_await std::move(collar)) {
@@ -142,8 +163,37 @@ awaitable<void> Submitter::submit(OrderRequest request, runtime::ReplyTo<Submiss
                name());
     co_return;
   }
-  auto result = co_await place(std::move(request), *limit, key);
+  auto result = co_await place(std::move(request), *limit, key, quote_for_order(key.symbol));
   reply.send(std::move(result), name());
+}
+
+awaitable<std::variant<gateway::Instrument, SubmissionResult>> Submitter::trading_rules(std::string symbol) {
+  auto self = shared_from_this();
+  auto instrument = co_await gateway_->instrument(symbol);
+  if (!instrument) {
+    const auto& e = instrument.error();
+    if (e.kind == gateway::ErrorKind::not_found)
+      co_return failure(SubmissionErrorCategory::validation, "symbol", "the broker has no instrument for " + symbol,
+                        "check the symbol");
+    auto category = category_of(e);
+    if (category == SubmissionErrorCategory::ambiguous_unresolved) category = SubmissionErrorCategory::transient_exhausted;
+    co_return failure(category, "symbol", "the instrument could not be read: " + e.detail,
+                      "nothing was placed; retry later");
+  }
+  if (!instrument->tradeable)
+    co_return failure(SubmissionErrorCategory::validation, "symbol",
+                      symbol + " is not tradeable at the broker (instrument tradeable=false)",
+                      "Robinhood refuses every order for it; nothing was sent");
+  co_return std::move(*instrument);
+}
+
+// The quote check_collar just used (fresh), or nothing: robin_stocks and the web app send the
+// ask, bid and their timestamp with an order, but a missing quote is never invented.
+Submitter::QuoteSnapshot Submitter::quote_for_order(const std::string& symbol) const {
+  auto cached = quotes_.find(symbol);
+  if (cached == quotes_.end()) return {};
+  if (runtime().clock().now() - cached->second.fetched_at > kQuoteFreshness) return {};
+  return cached->second.quote;
 }
 
 // The fat-finger collar needs the broker's latest price; quotes are reused for a moment so a
@@ -158,21 +208,23 @@ awaitable<std::optional<FieldError>> Submitter::check_collar(std::string symbol,
     std::vector<std::string> symbols{symbol};
     auto fetched = co_await gateway_->quotes(std::move(symbols));
     std::optional<Price> price;
+    QuoteSnapshot snapshot;
     if (fetched && !fetched->empty() && fetched->front()) {
       const auto& q = *fetched->front();
       price = q.last_trade_price ? q.last_trade_price : (side == Side::buy ? q.ask : q.bid);
+      snapshot = {q.ask, q.bid, q.updated_at};
     }
     if (!price) {
       log::warn("order.collar_unchecked", {{"symbol", symbol},
                                            {"reason", fetched ? "no price in the quote" : fetched.error().to_string()}});
       co_return std::nullopt;
     }
-    cached = quotes_.insert_or_assign(symbol, CachedQuote{*price, now}).first;
+    cached = quotes_.insert_or_assign(symbol, CachedQuote{*price, now, snapshot}).first;
   }
   co_return pricing::check_price_collar(limit, cached->second.price, config_.price_collar_pct);
 }
 
-awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, PendingKey key) {
+awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, PendingKey key, QuoteSnapshot quote) {
   auto self = shared_from_this();
   std::string ref_id = gateway::new_ref_id();
   // Write-ahead: nothing is sent until the intent (with its ref_id) is durable.
@@ -198,7 +250,8 @@ awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, 
   }
   auto started = std::chrono::steady_clock::now();
   gateway::OrderIntent intent{ref_id, request.symbol, request.side, request.quantity, limit, request.time_in_force,
-                              request.extended_hours, request.type, request.reference_price};
+                              request.extended_hours, request.type, request.reference_price,
+                              quote.ask, quote.bid, quote.at};
   auto placed = co_await gateway_->place_limit_order(std::move(intent));
   auto latency_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();

@@ -10,6 +10,7 @@
 #include "runtime/actor.hpp"
 
 #include <map>
+#include <variant>
 
 namespace oms::actors {
 
@@ -22,14 +23,26 @@ class Submitter final : public runtime::Actor<Submitter, runtime::Ask<OrderReque
  private:
   friend struct runtime::ActorAccess;
   void on(runtime::Ask<OrderRequest, SubmissionResult> m);
+  /// The quote the collar checked, sent with the order (ask/bid/timestamp); empty when none.
+  struct QuoteSnapshot {
+    std::optional<Price> ask, bid;
+    std::optional<Timestamp> at;
+  };
+
   runtime::awaitable<void> submit(OrderRequest request, runtime::ReplyTo<SubmissionResult> reply);
-  runtime::awaitable<SubmissionResult> place(OrderRequest request, Price limit, PendingKey key);
+  runtime::awaitable<SubmissionResult> place(OrderRequest request, Price limit, PendingKey key, QuoteSnapshot quote);
   runtime::awaitable<bool> journal(JournalRecord record);
   runtime::awaitable<std::optional<FieldError>> check_collar(std::string symbol, Side side, Price limit);
+  /// The instrument's trading rules, or the reply that ends the submission (before any POST).
+  runtime::awaitable<std::variant<gateway::Instrument, SubmissionResult>> trading_rules(std::string symbol);
+  QuoteSnapshot quote_for_order(const std::string& symbol) const;
+  /// The limit for a request on the instrument's grid (`min_tick`, else the penny rules).
+  checked<Price> limit_for(const OrderRequest& request, std::optional<Price> min_tick) const;
 
   struct CachedQuote {
     Price price;
     Timestamp fetched_at;
+    QuoteSnapshot quote;
   };
   static constexpr auto kQuoteFreshness = std::chrono::seconds(2);
 

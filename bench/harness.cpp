@@ -24,6 +24,12 @@ rhsim::Options sim_options(int latency_ms) {
   o.latency_ms = latency_ms;  // held after the request is processed, once per request
   o.auto_market = false;      // no random walk or automatic fills: fills happen only on request
   o.log = false;
+  // The benchmarks measure the order manager, not Robinhood's limits: no device approval, no
+  // broker throttling (the bench states its own client-side limit, kRateLimit), no day orders
+  // expiring at 4 pm New York in the middle of a run.
+  o.verification = "none";
+  o.throttle = false;
+  o.gfd_expiry = false;
   return o;
 }
 

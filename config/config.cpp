@@ -220,6 +220,7 @@ Error read_broker(Fields& root, BrokerConfig& out) {
     return FieldError{f.field("base_url"), "must start with https:// (or http:// for a local simulator)"};
   if (auto e = f.text("ca_file", out.ca_file, true)) return e;
   if (auto e = f.text("api_version", out.api_version, false)) return e;
+  if (auto e = f.integer("order_form_version", out.order_form_version, 2, 1000)) return e;
   if (auto e = f.text("token_path", out.token_path, false)) return e;
   return f.unknown_keys();
 }

@@ -80,6 +80,7 @@ struct BrokerConfig {
   std::string base_url = "https://api.robinhood.com";
   std::string ca_file;  ///< extra CA bundle (e.g. the simulator's certificate); system store otherwise
   std::string api_version = "1.431.4";
+  int order_form_version = 4;  ///< sent with every order; Robinhood refuses forms below 2
   std::string token_path = "~/.config/oms/token.json";
 };
 

@@ -58,6 +58,11 @@ struct OrderIntent {
   bool extended_hours = false;
   OrderType type = OrderType::limit;      ///< market/stop reach only the paper broker (FR-014)
   std::optional<Price> reference_price;   ///< the strategy's price; the paper broker's market model
+  /// The quote the price collar checked the limit against, sent with the order as robin_stocks
+  /// and the web app send it; absent when no quote was fetched (never invented).
+  std::optional<Price> ask_price;
+  std::optional<Price> bid_price;
+  std::optional<Timestamp> bid_ask_timestamp;
 };
 
 /// The order the broker holds for an intent, and how we learnt of it.
@@ -78,6 +83,14 @@ class Broker {
   virtual runtime::awaitable<BrokerResult<Account>> refresh_account() = 0;
   /// Bid and ask for symbols in one request.
   virtual runtime::awaitable<BrokerResult<std::vector<std::optional<Quote>>>> quotes(std::vector<std::string> symbols) = 0;
+  /// How the symbol trades (tradeable, min_tick_size); not_found for an unknown symbol. A broker
+  /// without instruments (paper) trades everything on the standard tick grid.
+  virtual runtime::awaitable<BrokerResult<Instrument>> instrument(std::string symbol) {
+    Instrument any;
+    any.symbol = std::move(symbol);
+    any.tradeable = true;
+    co_return any;
+  }
   /// Exactly-once placement keyed by the intent's ref_id.
   virtual runtime::awaitable<BrokerResult<PlacedOrder>> place_limit_order(OrderIntent intent) = 0;
   /// One order by id.

@@ -82,7 +82,7 @@ struct Gateway::Impl : std::enable_shared_from_this<Gateway::Impl> {
 
   Impl(runtime::Runtime& rt, runtime::strand_type strand, GatewayOptions o, BaseUrl base)
       : runtime(rt), strand(strand), options(std::move(o)),
-        request_options{std::move(base), options.api_version},
+        request_options{std::move(base), options.api_version, std::string(kClientId), options.order_form_version},
         pool(std::make_shared<ConnectionPool>(
             strand, Endpoint{request_options.base.tls, request_options.base.host, std::to_string(request_options.base.port)},
             options.pool)),
@@ -190,6 +190,22 @@ HttpRequest to_http(const HttpRequestSpec& spec) {
 template <class T>
 BrokerResult<T> ok(T value) {
   return BrokerResult<T>(boost::system::in_place_value, std::move(value));
+}
+
+
+// The order form for an intent: the session from extended_hours, the quote the collar checked,
+// and how the instrument trades, so that place_order_request refuses before any POST what the
+// broker would refuse.
+PlaceOrderParams order_params(const OrderIntent& intent, const std::string& account_url, const Instrument& inst) {
+  PlaceOrderParams p{account_url, inst.url, intent.symbol, intent.limit_price, intent.quantity, intent.ref_id,
+                     intent.side, intent.time_in_force, intent.extended_hours};
+  p.market_hours = std::string(market_hours_for(intent.extended_hours));  // never all_day_hours: not offered
+  p.ask_price = intent.ask_price;
+  p.bid_price = intent.bid_price;
+  p.bid_ask_timestamp = intent.bid_ask_timestamp;
+  p.min_tick_size = inst.min_tick_size;
+  p.tradeable = inst.tradeable;
+  return p;
 }
 
 }  // namespace
@@ -439,9 +455,7 @@ awaitable<BrokerResult<PlacedOrder>> Gateway::Impl::place(OrderIntent intent) {
   if (!acct) co_return acct.error();
   auto inst = co_await get_instrument(intent.symbol);
   if (!inst) co_return inst.error();
-  PlaceOrderParams params{acct->url, inst->url, intent.symbol, intent.limit_price, intent.quantity, intent.ref_id,
-                          intent.side, intent.time_in_force, intent.extended_hours};
-  auto spec = place_order_request(request_options, params);
+  auto spec = place_order_request(request_options, order_params(intent, acct->url, *inst));
   if (!spec) co_return BrokerError{FailureClass::permanent, ErrorKind::validation, 0, spec.error().to_string(), 0};
   // Broker clocks differ from ours: look back a generous margin before the first attempt.
   Timestamp look_since = now() - 5min;

@@ -52,6 +52,7 @@ struct RateLimitSettings {
 struct GatewayOptions {
   std::string base_url = "https://api.robinhood.com";
   std::string api_version = "1.431.4";
+  int order_form_version = 4;  ///< sent with every order; Robinhood refuses old forms (below 2)
   PoolOptions pool;
   RetrySettings retry;
   RateLimitSettings rate_limit;
@@ -79,7 +80,7 @@ class Gateway final : public runtime::Actor<Gateway>, public Broker {
   runtime::awaitable<BrokerResult<Account>> account() override;
   runtime::awaitable<BrokerResult<Account>> refresh_account() override;
   /// The instrument for a symbol (cached); not_found for an unknown symbol.
-  runtime::awaitable<BrokerResult<Instrument>> instrument(std::string symbol);
+  runtime::awaitable<BrokerResult<Instrument>> instrument(std::string symbol) override;
   /// Bid and ask for symbols in one request.
   runtime::awaitable<BrokerResult<std::vector<std::optional<Quote>>>> quotes(std::vector<std::string> symbols) override;
   /// Exactly-once limit order placement (see the header comment).

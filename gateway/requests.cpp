@@ -86,6 +86,28 @@ std::string redact_form(std::string_view body) {
   return out;
 }
 
+std::string session_of(const PlaceOrderParams& p) {
+  return p.market_hours.empty() ? std::string(market_hours_for(p.extended_hours)) : p.market_hours;
+}
+
+// The broker's order-form rules (docs/simulator.md "Order form"), checked before anything is sent.
+std::optional<FieldError> check_order_form(const RequestOptions& o, const PlaceOrderParams& p) {
+  if (!p.tradeable)
+    return FieldError{"symbol", p.symbol + " is not tradeable at the broker (instrument tradeable=false)"};
+  if (p.min_tick_size && p.min_tick_size->units() > 0 && p.price.units() % p.min_tick_size->units() != 0)
+    return FieldError{"price", p.price.to_string(2) + " is not a multiple of the instrument's min_tick_size " +
+                                   p.min_tick_size->to_string(2)};
+  std::string h = session_of(p);
+  if (h != "regular_hours" && h != "extended_hours" && h != "all_day_hours")
+    return FieldError{"market_hours", "must be regular_hours, extended_hours or all_day_hours"};
+  if (p.extended_hours != (h != "regular_hours"))
+    return FieldError{"market_hours", h + " disagrees with extended_hours=" + python_bool(p.extended_hours) +
+                                          " (regular_hours goes with False, the others with True)"};
+  if (o.order_form_version < 2)
+    return FieldError{"order_form_version", "must be 2 or more (the broker refuses older order forms)"};
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view to_string(RequestKind kind) noexcept {
@@ -180,6 +202,10 @@ HttpRequestSpec quotes_request(const RequestOptions& o, const std::vector<std::s
   return get(o, RequestKind::quotes, make_target(o.base, "/quotes/", {{"symbols", joined}}));
 }
 
+std::string_view market_hours_for(bool extended_hours) noexcept {
+  return extended_hours ? "extended_hours" : "regular_hours";
+}
+
 checked<HttpRequestSpec> place_order_request(const RequestOptions& o, const PlaceOrderParams& p) {
   if (auto e = validate_symbol(p.symbol)) return *e;
   if (auto e = validate_quantity(p.quantity)) return *e;
@@ -187,6 +213,7 @@ checked<HttpRequestSpec> place_order_request(const RequestOptions& o, const Plac
   if (!is_uuid(p.ref_id)) return FieldError{"ref_id", "must be a UUID"};
   if (p.account_url.empty()) return FieldError{"account", "is required (the account's url)"};
   if (p.instrument_url.empty()) return FieldError{"instrument", "is required (the instrument's url)"};
+  if (auto e = check_order_form(o, p)) return *e;
   Params form = {
       {"account", p.account_url},
       {"instrument", p.instrument_url},
@@ -203,7 +230,7 @@ checked<HttpRequestSpec> place_order_request(const RequestOptions& o, const Plac
       {"time_in_force", p.time_in_force == TimeInForce::gtc ? "gtc" : "gfd"},
       {"trigger", "immediate"},
       {"side", p.side == Side::buy ? "buy" : "sell"},
-      {"market_hours", p.market_hours},
+      {"market_hours", session_of(p)},
       {"extended_hours", python_bool(p.extended_hours)},
       {"order_form_version", std::to_string(o.order_form_version)},
   });

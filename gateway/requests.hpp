@@ -89,12 +89,21 @@ struct PlaceOrderParams {
   Side side = Side::buy;
   TimeInForce time_in_force = TimeInForce::gfd;
   bool extended_hours = false;
-  std::string market_hours = "regular_hours";
+  /// regular_hours, extended_hours or all_day_hours; must agree with extended_hours (the broker
+  /// refuses a mismatch). Empty: market_hours_for(extended_hours).
+  std::string market_hours;
   /// The quote the price came from, sent by robin_stocks and the web app; omitted when absent.
   std::optional<Price> ask_price;
   std::optional<Price> bid_price;
   std::optional<Timestamp> bid_ask_timestamp;
+  /// The instrument's min_tick_size: the price must be a multiple of it. Null: $0.01 / $0.0001.
+  std::optional<Price> min_tick_size;
+  /// The instrument's `tradeable`: the broker refuses every order for an untradeable one.
+  bool tradeable = true;
 };
+
+/// "extended_hours" for an extended-hours order, else "regular_hours".
+std::string_view market_hours_for(bool extended_hours) noexcept;
 
 /// POST /oauth2/token/ with grant_type=password.
 HttpRequestSpec login_request(const RequestOptions& o, const LoginParams& p);
@@ -107,7 +116,10 @@ HttpRequestSpec accounts_request(const RequestOptions& o);
 HttpRequestSpec instrument_request(const RequestOptions& o, std::string_view symbol);
 /// GET /quotes/?symbols=A,B (the comma is sent as %2C, as requests does).
 HttpRequestSpec quotes_request(const RequestOptions& o, const std::vector<std::string>& symbols);
-/// POST /orders/: a limit order. Refuses a non-UUID ref_id, a zero price or quantity, a bad symbol.
+/// POST /orders/: a limit order. Refuses a non-UUID ref_id, a zero price or quantity, a bad symbol,
+/// and what the broker's order form refuses: an untradeable instrument, a price off the
+/// instrument's min_tick_size, market_hours that are not one of the three sessions or disagree
+/// with extended_hours, an order_form_version below 2.
 checked<HttpRequestSpec> place_order_request(const RequestOptions& o, const PlaceOrderParams& p);
 /// GET /orders/{id}/.
 checked<HttpRequestSpec> get_order_request(const RequestOptions& o, std::string_view order_id);

@@ -262,6 +262,11 @@ int main(int argc, char** argv) {
   if (options->sim) {
     rhsim::Options sim_options;
     sim_options.log = false;
+    // The example shows the bot's API, not the first login or Robinhood's limits: no device
+    // approval, no throttling, no day orders expiring at 4 pm New York mid-run.
+    sim_options.verification = "none";
+    sim_options.throttle = false;
+    sim_options.gfd_expiry = false;
     simulator = std::make_unique<rhsim::HostedSimulator>(sim_options);
     config.mode = ExecutionMode::live;
     config.broker.base_url = simulator->base_url();

@@ -43,6 +43,13 @@ rhsim::Options sim_options(const fs::path& run_dir) {
   o.auto_market = false;         // no random walk or automatic fills: every fill is the demo's doing
   o.cancel_delay_ms = 20;
   o.log_file = (run_dir / "rh-sim.log").string();
+  // rh-sim is as strict as Robinhood by default. The demo's scenarios are about orders, so it
+  // opts out of what they do not show: device approval (a new device every run) and throttling
+  // (the scenarios send bursts on purpose); and day orders do not expire if it runs across 4 pm
+  // New York.
+  o.verification = "none";
+  o.throttle = false;
+  o.gfd_expiry = false;
   return o;
 }
 

@@ -44,7 +44,11 @@ bool known_fault(std::string_view kind) {
 
 SimReply Broker::dispatch_admin(const SimRequest& request, const std::string& path, Timestamp now) {
   const std::string& m = request.method;
+  verification_.expire(now);
+  if (path.starts_with("/_sim/devices")) return admin_devices(request, path);
   if (m == "GET") {
+    if (path == "/_sim/verifications") return admin_verifications();
+    if (path == "/_sim/throttle") return admin_throttle(json::object{});
     if (path == "/_sim/orders") return admin_orders();
     if (path == "/_sim/requests") return admin_requests();
     if (path == "/_sim/state") return admin_state();
@@ -71,6 +75,10 @@ SimReply Broker::dispatch_admin(const SimRequest& request, const std::string& pa
   if (path == "/_sim/faults") return admin_faults(*body);
   if (path == "/_sim/market") return admin_market(*body);
   if (path == "/_sim/throttle") return admin_throttle(*body);
+  if (path == "/_sim/instrument") return admin_instrument(*body);
+  if (path == "/_sim/tokens") return admin_tokens(*body, now);
+  if (path == "/_sim/verifications/approve") return admin_verdict(*body, true);
+  if (path == "/_sim/verifications/deny") return admin_verdict(*body, false);
   if (path == "/_sim/reset") {
     reset(now);
     return ok();
@@ -206,12 +214,112 @@ SimReply Broker::admin_market(const json::value& body) {
                                       {"open", market_open_}, {"lot_size", lot_size_.to_string()}});
 }
 
+// Setting a budget switches throttling on unless the body says otherwise; every call starts
+// the buckets afresh.
 SimReply Broker::admin_throttle(const json::value& body) {
-  if (auto n = number(body, "requests")) options_.throttle_requests = *n;
-  if (auto s = number(body, "window_s")) options_.throttle_window_s = *s;
-  budgets_.clear();
-  return json_reply(200, json::object{{"requests", options_.throttle_requests},
-                                      {"window_s", options_.throttle_window_s}});
+  bool budget_given = false;
+  auto set = [&](const char* key, int& field) {
+    if (auto n = number(body, key)) field = *n, budget_given = true;
+  };
+  set("requests", options_.throttle_requests);
+  set("window_s", options_.throttle_window_s);
+  set("order_requests", options_.throttle_order_requests);
+  set("order_window_s", options_.throttle_order_window_s);
+  if (budget_given) options_.throttle = true;
+  if (auto on = flag(body, "enabled")) options_.throttle = *on;
+  if (!body.as_object().empty()) configure_throttle();
+  return json_reply(200, json::object{{"enabled", options_.throttle},
+                                      {"requests", options_.throttle_requests},
+                                      {"window_s", options_.throttle_window_s},
+                                      {"order_requests", options_.throttle_order_requests},
+                                      {"order_window_s", options_.throttle_order_window_s}});
+}
+
+// {"symbol":"XYZ","min_tick_size":"0.05"|null,"tradeable":false}: how an instrument trades.
+SimReply Broker::admin_instrument(const json::value& body) {
+  auto symbol = text_of(body, "symbol");
+  const Instrument* inst = symbol ? market_.by_symbol(*symbol) : nullptr;
+  if (!inst) return admin_error(400, "need a known symbol");
+  std::optional<Price> tick = inst->min_tick;
+  const json::value* t = body.as_object().if_contains("min_tick_size");
+  if (t && t->is_null()) tick.reset();
+  else if (auto text = text_of(body, "min_tick_size")) {
+    auto parsed = Price::parse(*text);
+    if (!parsed || parsed->is_zero()) return admin_error(400, "min_tick_size must be a positive decimal string or null");
+    tick = *parsed;
+  }
+  bool tradeable = or_value(flag(body, "tradeable"), inst->tradeable);
+  market_.set_trading(*symbol, tick, tradeable);
+  return json_reply(200, instrument_json(*market_.by_symbol(*symbol)));
+}
+
+// A session as a logged-in browser holds it: {"expires_in_s":N} or {"exp":UNIX} (in the past
+// for an expired one), optionally {"refresh":true} for a refresh token too.
+SimReply Broker::admin_tokens(const json::value& body, Timestamp now) {
+  std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  std::int64_t exp = now_s + options_.token_lifetime_s;
+  if (auto in = number(body, "expires_in_s")) exp = now_s + *in;
+  const json::value* e = body.as_object().if_contains("exp");
+  if (e && (e->is_int64() || e->is_uint64())) exp = e->to_number<std::int64_t>();
+  std::string access = mint_access_token(exp, now);
+  json::value refresh = nullptr;
+  if (or_value(flag(body, "refresh"), false)) refresh = json::value(mint_refresh_token(now));
+  Timestamp expires_at{std::chrono::seconds(exp)};
+  return json_reply(200, json::object{{"access_token", access}, {"token_type", "Bearer"}, {"exp", exp},
+                                      {"expires_at", oms::format_iso8601(expires_at)},
+                                      {"refresh_token", refresh}});
+}
+
+// Every workflow of the run, newest last. The code is there so a test can type it; the device
+// token is not (it is a secret of the client).
+SimReply Broker::admin_verifications() const {
+  json::array results;
+  for (const Workflow& w : verification_.workflows())
+    results.push_back(json::object{
+        {"id", w.challenge_id}, {"workflow_id", w.id},
+        {"machine_id", w.machine_id.empty() ? json::value(nullptr) : json::value(w.machine_id)},
+        {"type", w.type}, {"status", status_name(w.status)}, {"workflow_status", w.workflow_status()},
+        {"code", w.code.empty() ? json::value(nullptr) : json::value(w.code)},
+        {"remaining_attempts", w.attempts_left},
+        {"created_at", oms::format_iso8601(w.created_at)}, {"expires_at", oms::format_iso8601(w.expires_at)}});
+  return json_reply(200, json::object{{"type", verification_.type()}, {"results", std::move(results)}});
+}
+
+// The account holder taps approve (or deny) in the app: {"id":C} for one challenge, {} for
+// every pending one. For sms/email, approving stands for typing the right code.
+SimReply Broker::admin_verdict(const json::value& body, bool approve) {
+  auto id = text_of(body, "id");
+  int changed = 0;
+  for (Workflow& w : verification_.workflows()) {
+    if (id && w.challenge_id != *id) continue;
+    if (!w.pending()) {
+      if (id) return admin_error(409, std::string("challenge is ") + status_name(w.status));
+      continue;
+    }
+    w.status = approve ? ChallengeStatus::validated : ChallengeStatus::denied;
+    ++changed;
+    log("rh-sim verification " + w.challenge_id + (approve ? " approved" : " denied") + " by the account holder");
+  }
+  if (id && changed == 0) return admin_error(404, "no such challenge");
+  return json_reply(200, json::object{{approve ? "approved" : "denied", changed}});
+}
+
+// GET /_sim/devices → {"count":N}; POST /_sim/devices {"device_token":T} remembers one;
+// POST /_sim/devices/forget {} forgets them all (every later login is verified again).
+SimReply Broker::admin_devices(const SimRequest& request, const std::string& path) {
+  if (request.method == "GET" && path == "/_sim/devices")
+    return json_reply(200, json::object{{"count", verification_.known_count()}});
+  if (request.method != "POST") return admin_error(405, "admin endpoints take GET or POST");
+  auto body = body_json(request);
+  if (!body || !body->is_object()) return admin_error(400, "body must be a JSON object");
+  if (path == "/_sim/devices/forget") {
+    verification_.forget_all();
+    return ok();
+  }
+  auto device = text_of(*body, "device_token");
+  if (path != "/_sim/devices" || !device || device->empty()) return admin_error(400, "need device_token");
+  verification_.remember(*device);
+  return ok();
 }
 
 SimReply Broker::admin_orders() const {
@@ -219,6 +327,9 @@ SimReply Broker::admin_orders() const {
   for (const Order& o : orders_) {
     json::object j = order_json(o);
     j["symbol"] = o.symbol;  // admin-only convenience; the real API never returns it
+    auto sent = [](const std::string& text) { return text.empty() ? json::value(nullptr) : json::value(text); };
+    j["sent_quote"] = json::object{{"ask_price", sent(o.sent_ask)}, {"bid_price", sent(o.sent_bid)},
+                                   {"bid_ask_timestamp", sent(o.sent_bid_ask_timestamp)}};
     results.push_back(std::move(j));
   }
   return json_reply(200, json::object{{"count", orders_.size()}, {"results", std::move(results)}});

@@ -1,5 +1,5 @@
-// The Broker's front door: request routing, faults, authentication, throttling, the request
-// log, and the passage of time.
+// The Broker's front door: request routing, faults, throttling, the request log, and the
+// passage of time. Logins, tokens and device verification are in auth_api.cpp.
 #include "apps/rh-sim/broker.hpp"
 
 #include "apps/rh-sim/replies.hpp"
@@ -34,13 +34,19 @@ std::string route_of(std::string_view path) {
 
 }  // namespace
 
-Broker::Broker(Options options, Timestamp now) : options_(std::move(options)), rng_(options_.seed) {
+Broker::Broker(Options options, Timestamp now)
+    : options_(std::move(options)), rng_(options_.seed), verification_(options_) {
   if (options_.symbols.empty()) options_.symbols = default_universe();
   if (!options_.mfa_secret.empty()) {
     auto key = oms::gateway::base32_decode(options_.mfa_secret);
     if (key) mfa_key_ = *key;
   }
   reset(now);
+}
+
+void Broker::configure_throttle() {
+  throttle_.configure(options_.throttle, options_.throttle_requests, options_.throttle_window_s,
+                      options_.throttle_order_requests, options_.throttle_order_window_s);
 }
 
 void Broker::reset(Timestamp now) {
@@ -53,7 +59,7 @@ void Broker::reset(Timestamp now) {
   order_index_.clear();
   ref_ids_.clear();
   faults_.clear();
-  budgets_.clear();
+  configure_throttle();
   request_log_.clear();
   request_counts_.clear();
   order_seq_ = 0;
@@ -106,17 +112,18 @@ SimReply Broker::handle(const SimRequest& request, Timestamp now) {
 SimReply Broker::dispatch_api(const SimRequest& request, const std::string& path,
                               const Params& query, Timestamp now) {
   const std::string& m = request.method;
-  if (path == "/oauth2/token/" || path == "/oauth2/token") {
-    if (m != "POST") return detail_reply(405, "Method \"" + m + "\" not allowed.");
-    Params form = body_params(request);
-    auto grant = form.find("grant_type");
-    if (grant != form.end() && grant->second == "refresh_token") return refresh(form, now);
-    if (grant != form.end() && grant->second == "password") return login(form, now);
-    return json_reply(400, json::object{{"error", "unsupported_grant_type"}});
+  // Every request counts, login included (robin_stocks #304); order POSTs also have their own.
+  if (auto wait = throttle_.admit(m == "POST" && path == "/orders/", now)) {
+    Reply reply = detail_reply(
+        429, "Request was throttled. Expected available in " + std::to_string(*wait) + " seconds.");
+    reply.headers.emplace_back("Retry-After", std::to_string(*wait));
+    return reply;
   }
-  std::string token;
-  if (auto denied = authenticate(request, now, token)) return *denied;
-  if (auto throttled = throttle(token, now)) return *throttled;
+  if (path == "/oauth2/token/" || path == "/oauth2/token") return token_endpoint(request, now);
+  // The verification flow runs before there is a token.
+  if (starts_with(path, "/pathfinder/") || starts_with(path, "/challenge/") || starts_with(path, "/push/"))
+    return verification_api(request, path, now);
+  if (auto denied = authenticate(request, now)) return *denied;
 
   if (starts_with(path, "/accounts/") && m == "GET") return get_accounts(path);
   if (path == "/positions/" && m == "GET") return get_positions(query);
@@ -191,90 +198,6 @@ SimReply Broker::apply_fault(const Fault& fault, const SimRequest& request, cons
   return reply;
 }
 
-std::optional<SimReply> Broker::authenticate(const SimRequest& request, Timestamp now,
-                                             std::string& token) {
-  std::string_view header = request.authorization;
-  if (header.empty()) {
-    Reply reply = detail_reply(401, "Authentication credentials were not provided.");
-    reply.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"api\"");
-    return reply;
-  }
-  std::size_t space = header.find(' ');
-  token = space == std::string_view::npos ? std::string{} : std::string(header.substr(space + 1));
-  auto it = access_tokens_.find(token);
-  if (header.substr(0, space) == "Bearer" && it != access_tokens_.end() && now < it->second)
-    return std::nullopt;
-  Reply reply = detail_reply(401, "Incorrect authentication credentials.");
-  reply.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"api\"");
-  return reply;
-}
-
-std::optional<SimReply> Broker::throttle(const std::string& token, Timestamp now) {
-  Budget& budget = budgets_[token];
-  auto window = std::chrono::seconds(options_.throttle_window_s > 0 ? options_.throttle_window_s : 1);
-  if (budget.used == 0 || now >= budget.window_start + window) {
-    budget.window_start = now;
-    budget.used = 0;
-  }
-  if (budget.used < options_.throttle_requests) {
-    ++budget.used;
-    return std::nullopt;
-  }
-  auto wait = std::chrono::ceil<std::chrono::seconds>(budget.window_start + window - now).count();
-  if (wait < 1) wait = 1;
-  Reply reply = detail_reply(
-      429, "Request was throttled. Expected available in " + std::to_string(wait) + " seconds.");
-  reply.headers.emplace_back("Retry-After", std::to_string(wait));
-  return reply;
-}
-
-SimReply Broker::login(const Params& form, Timestamp now) {
-  auto get = [&](const char* key) {
-    auto it = form.find(key);
-    return it == form.end() ? std::string{} : it->second;
-  };
-  if (get("device_token").empty()) return field_error("device_token", "This field is required.");
-  if (get("username") != options_.user || get("password") != options_.password)
-    return detail_reply(400, "Unable to log in with provided credentials.");
-  if (!mfa_key_.empty() || !options_.mfa_secret.empty()) {
-    std::string code = get("mfa_code");
-    if (code.empty())
-      return json_reply(400, json::object{{"mfa_required", true}, {"mfa_type", "app"}});
-    if (!mfa_code_ok(code, now)) return detail_reply(400, "Please enter a valid code.");
-  }
-  return issue_tokens(now);
-}
-
-bool Broker::mfa_code_ok(std::string_view code, Timestamp now) const {
-  if (mfa_key_.empty()) return false;
-  auto unix = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
-  for (int step = -1; step <= 1; ++step)
-    if (oms::gateway::totp(mfa_key_, unix + std::chrono::seconds(30 * step)) == code) return true;
-  return false;
-}
-
-SimReply Broker::refresh(const Params& form, Timestamp now) {
-  auto it = form.find("refresh_token");
-  if (it == form.end() || !refresh_tokens_.contains(it->second))
-    return json_reply(400, json::object{{"error", "invalid_grant"}});
-  refresh_tokens_.erase(it->second);  // refresh tokens rotate: each is good once
-  return issue_tokens(now);
-}
-
-SimReply Broker::issue_tokens(Timestamp now) {
-  std::string access = rng_.hex(40);
-  std::string refresh = rng_.hex(40);
-  access_tokens_[access] = now + std::chrono::seconds(options_.token_lifetime_s);
-  refresh_tokens_.insert(refresh);
-  return json_reply(200, json::object{{"access_token", access},
-                                      {"expires_in", options_.token_lifetime_s},
-                                      {"token_type", "Bearer"},
-                                      {"scope", "internal"},
-                                      {"refresh_token", refresh},
-                                      {"mfa_code", nullptr},
-                                      {"backup_code", nullptr}});
-}
-
 void Broker::advance(Timestamp now) {
   if (random_walk_ && options_.walk_interval_ms > 0 &&
       now - last_walk_ >= std::chrono::milliseconds(options_.walk_interval_ms)) {
@@ -293,7 +216,10 @@ void Broker::advance(Timestamp now) {
     if (auto_fill_ && (order.state == OrderState::confirmed || order.state == OrderState::partially_filled))
       auto_fill(order, now);
     if (order.open() && order.cancel_at && now >= *order.cancel_at) close(order, OrderState::cancelled, now);
+    // Day orders do not outlive the session (pyrh #65).
+    if (order.open() && order.expires_at && now >= *order.expires_at) close(order, OrderState::cancelled, now);
   }
+  verification_.expire(now);
 }
 
 Order* Broker::find_order_mut(std::string_view id) {

@@ -5,7 +5,9 @@
 #include "apps/rh-sim/market.hpp"
 #include "apps/rh-sim/options.hpp"
 #include "apps/rh-sim/orders.hpp"
+#include "apps/rh-sim/throttle.hpp"
 #include "apps/rh-sim/util.hpp"
+#include "apps/rh-sim/verification.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -59,6 +61,7 @@ class Broker {
   const std::vector<Order>& orders() const { return orders_; }
   const Account& account() const { return account_; }
   Market& market() { return market_; }
+  const DeviceVerification& verification() const { return verification_; }
 
  private:
   using Reply = SimReply;
@@ -73,15 +76,24 @@ class Broker {
   std::optional<Fault> take_fault(const std::string& method, const std::string& path);
   Reply apply_fault(const Fault& fault, const SimRequest& request, const std::string& path,
                     const Params& query, oms::Timestamp now);
-  std::optional<Reply> authenticate(const SimRequest& request, oms::Timestamp now,
-                                    std::string& token);
-  std::optional<Reply> throttle(const std::string& token, oms::Timestamp now);
+  std::optional<Reply> authenticate(const SimRequest& request, oms::Timestamp now);
+  void configure_throttle();
 
-  // /oauth2/token/
+  // /oauth2/token/ and device verification (auth_api.cpp).
+  Reply token_endpoint(const SimRequest& request, oms::Timestamp now);
   Reply login(const Params& form, oms::Timestamp now);
   Reply refresh(const Params& form, oms::Timestamp now);
   Reply issue_tokens(oms::Timestamp now);
+  /// A JWT access token valid until `expires_at` (Unix seconds), recorded as ours.
+  std::string mint_access_token(std::int64_t expires_at, oms::Timestamp now);
+  std::string mint_refresh_token(oms::Timestamp now);
   bool mfa_code_ok(std::string_view code, oms::Timestamp now) const;
+  Reply verification_api(const SimRequest& request, const std::string& path, oms::Timestamp now);
+  Reply user_machine(const SimRequest& request);
+  Reply user_view(const SimRequest& request, std::string_view machine_id);
+  Reply prompt_status(std::string_view challenge_id);
+  Reply challenge_respond(const SimRequest& request, std::string_view challenge_id);
+  Json challenge_json(const Workflow& w) const;
 
   // Reads.
   Reply get_accounts(const std::string& path) const;
@@ -113,6 +125,11 @@ class Broker {
   Reply admin_faults(const boost::json::value& body);
   Reply admin_market(const boost::json::value& body);
   Reply admin_throttle(const boost::json::value& body);
+  Reply admin_instrument(const boost::json::value& body);
+  Reply admin_tokens(const boost::json::value& body, oms::Timestamp now);
+  Reply admin_verifications() const;
+  Reply admin_verdict(const boost::json::value& body, bool approve);
+  Reply admin_devices(const SimRequest& request, const std::string& path);
   Reply admin_orders() const;
   Reply admin_requests() const;
   Reply admin_state() const;
@@ -141,13 +158,10 @@ class Broker {
   std::map<std::string, std::size_t, std::less<>> order_index_;
   std::set<std::string, std::less<>> ref_ids_;
   std::vector<Fault> faults_;
-  std::map<std::string, oms::Timestamp, std::less<>> access_tokens_;  ///< token → expiry
-  std::set<std::string, std::less<>> refresh_tokens_;
-  struct Budget {
-    oms::Timestamp window_start{};
-    int used = 0;
-  };
-  std::map<std::string, Budget, std::less<>> budgets_;
+  std::map<std::string, oms::Timestamp, std::less<>> access_tokens_;   ///< token → expiry
+  std::map<std::string, oms::Timestamp, std::less<>> refresh_tokens_;  ///< unused token → expiry
+  Throttle throttle_;
+  DeviceVerification verification_;
   std::deque<LoggedRequest> request_log_;
   std::map<std::string, std::uint64_t, std::less<>> request_counts_;
   std::uint64_t request_seq_ = 0;

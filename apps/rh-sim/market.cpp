@@ -8,14 +8,31 @@ Price tick_for(Price price) {
                                                  : Price::from_units(Price::kOne / 10'000);
 }
 
-void Market::reset(const std::vector<std::pair<std::string, std::string>>& universe,
-                   oms::Timestamp now) {
+void Market::reset(const std::vector<SymbolSpec>& universe, oms::Timestamp now) {
   instruments_.clear();
   quotes_.clear();
-  for (const auto& [symbol, text] : universe) {
-    auto price = Price::parse(text);
-    if (price && !price->is_zero()) set_price(symbol, *price, std::nullopt, std::nullopt, now);
+  for (const auto& spec : universe) {
+    auto price = Price::parse(spec.price);
+    if (!price || price->is_zero()) continue;
+    std::optional<Price> tick;
+    if (auto t = Price::parse(spec.min_tick_size); t && !t->is_zero()) tick = *t;
+    instruments_.push_back({spec.symbol, stable_uuid(spec.symbol), tick, spec.tradeable});
+    quotes_.push_back({});
+    set_price(spec.symbol, *price, std::nullopt, std::nullopt, now);
+    quotes_.back().previous_close = quotes_.back().last;
   }
+}
+
+bool Market::set_trading(std::string_view symbol, std::optional<Price> min_tick, bool tradeable) {
+  std::size_t i = index_of(symbol);
+  if (i == instruments_.size()) return false;
+  instruments_[i].min_tick = min_tick;
+  instruments_[i].tradeable = tradeable;
+  return true;
+}
+
+Price Market::tick_of(const Instrument& instrument, Price price) const {
+  return instrument.min_tick ? *instrument.min_tick : tick_for(price);
 }
 
 std::size_t Market::index_of(std::string_view symbol) const {
@@ -42,11 +59,11 @@ const Quote* Market::quote(std::string_view symbol) const {
 
 bool Market::set_price(std::string_view symbol, Price last, std::optional<Price> bid,
                        std::optional<Price> ask, oms::Timestamp now) {
-  Price tick = tick_for(last);
+  std::size_t i = index_of(symbol);
+  Price tick = i < instruments_.size() ? tick_of(instruments_[i], last) : tick_for(last);
   Price b = bid ? *bid : or_value(last.minus(tick), last);
   Price a = ask ? *ask : or_value(last.plus(tick), last);
   if (b > a) return false;
-  std::size_t i = index_of(symbol);
   if (i == instruments_.size()) {
     instruments_.push_back({std::string(symbol), stable_uuid(symbol), std::nullopt, true});
     quotes_.push_back({b, a, last, last, now});
@@ -62,7 +79,7 @@ bool Market::set_price(std::string_view symbol, Price last, std::optional<Price>
 void Market::walk(Rng& rng, oms::Timestamp now) {
   for (std::size_t i = 0; i < quotes_.size(); ++i) {
     Quote& q = quotes_[i];
-    Price tick = tick_for(q.last);
+    Price tick = tick_of(instruments_[i], q.last);
     // -3..+3 ticks per step: small enough to keep limits near the touch interesting.
     auto steps = static_cast<std::int64_t>(rng.below(7)) - 3;
     auto moved = q.last.plus(Price::from_units(tick.units() * steps));

@@ -1,5 +1,6 @@
 #pragma once
 /// The simulated market: instruments and a top-of-book quote per symbol.
+#include "apps/rh-sim/options.hpp"
 #include "apps/rh-sim/util.hpp"
 #include "messages/money.hpp"
 #include "messages/time.hpp"
@@ -28,8 +29,8 @@ struct Quote {
 /// Symbols, their instruments and quotes; driven by a seeded random walk or set explicitly.
 class Market {
  public:
-  /// Replaces the universe (symbol → last price). Unparseable prices are skipped.
-  void reset(const std::vector<std::pair<std::string, std::string>>& universe, oms::Timestamp now);
+  /// Replaces the universe. Unparseable prices are skipped.
+  void reset(const std::vector<SymbolSpec>& universe, oms::Timestamp now);
 
   const Instrument* by_symbol(std::string_view symbol) const;
   const Instrument* by_id(std::string_view id) const;
@@ -42,6 +43,10 @@ class Market {
                  std::optional<oms::Price> ask, oms::Timestamp now);
   /// Moves every symbol's price a few ticks up or down.
   void walk(Rng& rng, oms::Timestamp now);
+  /// Sets how an existing instrument trades; false for an unknown symbol.
+  bool set_trading(std::string_view symbol, std::optional<oms::Price> min_tick, bool tradeable);
+  /// The price grid of this instrument at this price: its min_tick_size when it has one.
+  oms::Price tick_of(const Instrument& instrument, oms::Price price) const;
 
  private:
   std::size_t index_of(std::string_view symbol) const;

@@ -122,12 +122,47 @@ void check_amounts(const Params& form, Order& order, json::object& errors) {
   check_price(form, "stop_price", order.trigger == "stop", order.stop_price, errors);
 }
 
-void copy_passthrough(const Params& form, Order& order) {
+// Robinhood refuses clients whose order form predates version 2 (robin_stocks #477).
+std::optional<json::object> check_form_version(const Params& form) {
+  std::string text = field(form, "order_form_version");
+  char* end = nullptr;
+  long version = text.empty() ? 0 : std::strtol(text.c_str(), &end, 10);
+  if (!text.empty() && *end == '\0' && version >= 2) return std::nullopt;
+  return json::object{{"detail", "Your app version is missing important stock trading updates. "
+                                 "Please update to the latest version of Robinhood to continue."}};
+}
+
+// market_hours is one of three sessions and must agree with extended_hours (pyhood 0.11.0):
+// regular_hours with False, extended_hours or all_day_hours with True.
+void check_session(const Params& form, Order& order, json::object& errors) {
   order.market_hours = field(form, "market_hours");
   if (order.market_hours.empty()) order.market_hours = "regular_hours";
+  bool hours_ok = choice(errors, "market_hours", order.market_hours,
+                         {"regular_hours", "extended_hours", "all_day_hours"});
   std::string ext = field(form, "extended_hours");
-  order.extended_hours = ext == "True" || ext == "true" || ext == "1";
+  if (ext == "True" || ext == "true" || ext == "1") order.extended_hours = true;
+  else if (ext.empty() || ext == "False" || ext == "false" || ext == "0") order.extended_hours = false;
+  else return add_error(errors, "extended_hours", "Must be a valid boolean.");
+  if (!hours_ok || order.extended_hours == (order.market_hours != "regular_hours")) return;
+  add_error(errors, "non_field_errors",
+            order.extended_hours ? "Orders with extended_hours must use market_hours extended_hours or all_day_hours."
+                                 : "Orders for " + order.market_hours + " must set extended_hours.");
+}
+
+// An instrument with a min_tick_size takes only multiples of it (pyrh #113).
+void check_tick(const Instrument& inst, const Order& order, json::object& errors) {
+  if (!inst.min_tick) return;
+  for (auto [key, price] : {std::pair{"price", order.price}, std::pair{"stop_price", order.stop_price}}) {
+    if (!price || price->units() % inst.min_tick->units() == 0 || errors.contains(key)) continue;
+    add_error(errors, key, "This stock trades in increments of $" + inst.min_tick->to_string(2) + ".");
+  }
+}
+
+void copy_passthrough(const Params& form, Order& order) {
   order.order_form_version = field(form, "order_form_version");
+  order.sent_ask = field(form, "ask_price");
+  order.sent_bid = field(form, "bid_price");
+  order.sent_bid_ask_timestamp = field(form, "bid_ask_timestamp");
   if (auto preset = Price::parse(field(form, "preset_percent_limit"))) order.preset_percent_limit = *preset;
   if (order.type == "market") order.price.reset();  // market orders fill at the touch
 }
@@ -135,10 +170,13 @@ void copy_passthrough(const Params& form, Order& order) {
 }  // namespace
 
 std::optional<json::object> Broker::validate_order(const Params& form, Order& order) const {
+  if (auto outdated = check_form_version(form)) return outdated;
   json::object errors;
   const Instrument* inst = check_links(form, account_.number, market_, errors);
   check_choices(form, order, errors);
+  check_session(form, order, errors);
   check_amounts(form, order, errors);
+  if (inst) check_tick(*inst, order, errors);
   order.ref_id = field(form, "ref_id");
   if (!order.ref_id.empty() && !is_uuid(order.ref_id))
     add_error(errors, "ref_id", "Must be a valid UUID.");
@@ -146,6 +184,7 @@ std::optional<json::object> Broker::validate_order(const Params& form, Order& or
     add_error(errors, "ref_id", "Order with this ref_id already exists.");
   if (!errors.empty()) return errors;
 
+  if (!inst->tradeable) return json::object{{"detail", "This stock is not tradable on Robinhood."}};
   if (order.type == "limit" && !order.quantity.is_whole())
     return json::object{{"non_field_errors",
                          json::array{"Limit order quantity cannot include fractional shares."}}};
@@ -196,6 +235,7 @@ SimReply Broker::place_order(const Params& form, Timestamp now) {
   order.id = rng_.uuid();
   order.created_at = order.updated_at = order.last_transaction_at = now;
   order.confirm_at = now + std::chrono::milliseconds(options_.confirm_delay_ms);
+  if (order.time_in_force == "gfd" && options_.gfd_expiry) order.expires_at = next_close(now);
   if (!order.ref_id.empty()) ref_ids_.insert(order.ref_id);
   order_index_[order.id] = orders_.size();
   orders_.push_back(order);

@@ -29,6 +29,9 @@ struct Order {
   std::string id, ref_id, symbol, instrument_id;
   std::string side, type, trigger, time_in_force, market_hours, order_form_version;
   bool extended_hours = false;
+  /// ask_price, bid_price, bid_ask_timestamp as the client sent them ("" = absent); not checked,
+  /// shown by /_sim/orders so tests can see what a client sent.
+  std::string sent_ask, sent_bid, sent_bid_ask_timestamp;
   std::optional<oms::Price> price, stop_price, preset_percent_limit;
   oms::Quantity quantity, cumulative;
   std::vector<Execution> executions;
@@ -37,6 +40,7 @@ struct Order {
   oms::Timestamp created_at{}, updated_at{}, last_transaction_at{};
   std::optional<oms::Timestamp> confirm_at;  ///< when it leaves `unconfirmed`
   std::optional<oms::Timestamp> cancel_at;   ///< an accepted cancel takes effect then
+  std::optional<oms::Timestamp> expires_at;  ///< a `gfd` order is cancelled at this close
   bool stop_triggered = false;
   oms::Price reserve_per_share;  ///< buying power held per unfilled share (buys)
   oms::Price reserved;           ///< buying power still held for this order

@@ -78,14 +78,16 @@ json::object Broker::position_json(const std::string& symbol, const Position& p)
   const Instrument* inst = market_.by_symbol(symbol);
   std::string id = inst ? inst->id : stable_uuid(symbol);
   std::string zero = Quantity{}.to_broker_string();
+  // Settled positions may report 0 (pyhood 0.11.0): clients must not divide by it blindly.
+  std::string average = options_.zero_average_buy_price ? money4(Price{}) : money4(p.average_buy_price);
   return json::object{
       {"url", base_url_ + "/positions/" + account_.number + "/" + id + "/"},
       {"instrument", instrument_url(id)},
       {"instrument_id", id},
       {"account", account_url()},
       {"account_number", account_.number},
-      {"average_buy_price", money4(p.average_buy_price)},
-      {"pending_average_buy_price", money4(p.average_buy_price)},
+      {"average_buy_price", average},
+      {"pending_average_buy_price", average},
       {"quantity", p.quantity.to_broker_string()},
       {"intraday_average_buy_price", "0.0000"},
       {"intraday_quantity", zero},

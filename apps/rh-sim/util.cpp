@@ -128,6 +128,62 @@ bool is_uuid(std::string_view text) {
   return true;
 }
 
+std::string base64url(std::string_view bytes) {
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    buffer = (buffer << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += alphabet[(buffer >> bits) & 63];
+    }
+  }
+  if (bits > 0) out += alphabet[(buffer << (6 - bits)) & 63];
+  return out;
+}
+
+std::string make_jwt(Rng& rng, std::int64_t issued_at, std::int64_t expires_at, std::string_view user_id) {
+  std::string header = R"({"alg":"RS256","typ":"JWT"})";
+  std::string payload = R"({"exp":)" + std::to_string(expires_at) + R"(,"iat":)" + std::to_string(issued_at) +
+                        R"(,"iss":"rh-sim","level":2,"scope":"internal","token":")" + rng.hex(32) +
+                        R"(","user_id":")" + std::string(user_id) + R"(","user_origin":"US"})";
+  std::string signature;
+  for (int i = 0; i < 32; ++i) signature += static_cast<char>(rng.below(256));
+  return base64url(header) + "." + base64url(payload) + "." + base64url(signature);
+}
+
+namespace {
+// The n-th Sunday (1-based) of a month, as a day.
+std::chrono::sys_days nth_sunday(std::chrono::year y, std::chrono::month m, unsigned n) {
+  using namespace std::chrono;
+  return sys_days{year_month_weekday{y, m, weekday_indexed{Sunday, n}}};
+}
+}  // namespace
+
+std::chrono::hours new_york_offset(oms::Timestamp t) {
+  using namespace std::chrono;
+  year y = year_month_day{floor<days>(t)}.year();
+  // 2 am local is 07:00 UTC in March (still EST) and 06:00 UTC in November (still EDT).
+  auto starts = nth_sunday(y, March, 2) + hours(7);
+  auto ends = nth_sunday(y, November, 1) + hours(6);
+  return t >= starts && t < ends ? hours(-4) : hours(-5);
+}
+
+oms::Timestamp next_close(oms::Timestamp t) {
+  using namespace std::chrono;
+  sys_days day = floor<days>(t + new_york_offset(t));  // the New York calendar date at t
+  for (;; day += days{1}) {
+    if (weekday{day} == Saturday || weekday{day} == Sunday) continue;
+    // 16:00 New York on that date; the offset is the one in force at that moment.
+    oms::Timestamp local_close = day + hours(16);
+    oms::Timestamp close = local_close - new_york_offset(local_close + hours(5));
+    if (close > t) return close;
+  }
+}
+
 std::string settlement_date(oms::Timestamp trade_time) {
   using namespace std::chrono;
   sys_days day = floor<days>(trade_time);

@@ -2,6 +2,7 @@
 /// Small pure helpers: URL encoding, seeded randomness, UUIDs, settlement dates.
 #include "messages/time.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -40,6 +41,20 @@ class Rng {
 std::string stable_uuid(std::string_view name);
 /// True for 8-4-4-4-12 hex.
 bool is_uuid(std::string_view text);
+/// RFC 4648 base64url without padding (JWT segments).
+std::string base64url(std::string_view bytes);
+/// A JWT-shaped access token as Robinhood issues them: base64url header.payload.signature, the
+/// payload carrying `exp` and `iat` (Unix seconds). The signature is random bytes: rh-sim
+/// checks a token by looking it up, as a server checks its own signature.
+std::string make_jwt(Rng& rng, std::int64_t issued_at, std::int64_t expires_at, std::string_view user_id);
+
+/// New York's offset from UTC at `t`: −4 h from the second Sunday of March (2 am) to the first
+/// Sunday of November (2 am), else −5 h (US rules since 2007).
+std::chrono::hours new_york_offset(oms::Timestamp t);
+/// The first 4 pm New York close strictly after `t` on a weekday (exchange holidays ignored):
+/// when a `gfd` order placed at `t` expires.
+oms::Timestamp next_close(oms::Timestamp t);
+
 /// Trade date + one business day (US equities settle T+1), "YYYY-MM-DD".
 std::string settlement_date(oms::Timestamp trade_time);
 

@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 
 // Journal, SafetyLedger, Gateway and Submitter on one runtime, against the simulator.
 struct Stack {
-  explicit Stack(simtest::SimFixture& s)
+  explicit Stack(simtest::SimFixture& s, std::function<void(GatewayOptions&)> tweak = {})
       : sim(s), rt(ctx),
         journal_path((std::filesystem::temp_directory_path() /
                       ("oms-submitter-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)) / "orders.jsonl")
@@ -25,7 +25,9 @@ struct Stack {
     std::filesystem::remove_all(std::filesystem::path(journal_path).parent_path());
     journal = std::make_shared<oms::actors::Journal>(rt, journal_path);
     ledger = std::make_shared<oms::actors::SafetyLedger>(rt, 5);
-    gateway = std::make_shared<Gateway>(rt, options_for(sim));
+    auto gateway_options = options_for(sim);
+    if (tweak) tweak(gateway_options);
+    gateway = std::make_shared<Gateway>(rt, gateway_options);
     submitter = std::make_shared<oms::actors::Submitter>(rt, config.order_management, ledger, journal, gateway);
     canceller = std::make_shared<oms::actors::Canceller>(rt, ledger, journal, gateway);
     poller = std::make_shared<oms::actors::StatusPoller>(rt, std::chrono::seconds(15), ledger, journal, gateway);

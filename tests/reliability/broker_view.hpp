@@ -102,11 +102,14 @@ inline std::vector<std::string> orphans(const std::vector<BrokerOrder>& orders, 
   return out;
 }
 
-/// The simulator's tradeable universe at or above $1 (sub-dollar prices use other tick rules).
+/// The simulator's tradeable universe at or above $1 on the penny grid (sub-dollar prices and
+/// instruments with a min_tick_size use other tick rules; untradeable ones are refused).
 inline std::vector<std::pair<std::string, std::string>> dollar_symbols() {
   std::vector<std::pair<std::string, std::string>> out;
-  for (auto& [symbol, price] : rhsim::default_universe())
-    if (oms::Price::parse(price).value() >= oms::Price::parse("1").value()) out.emplace_back(symbol, price);
+  for (const auto& spec : rhsim::default_universe())
+    if (spec.tradeable && spec.min_tick_size.empty() &&
+        oms::Price::parse(spec.price).value() >= oms::Price::parse("1").value())
+      out.emplace_back(spec.symbol, spec.price);
   return out;
 }
 

@@ -1,7 +1,6 @@
 // The Broker without sockets: time is passed in, so every step is deterministic.
-#include "apps/rh-sim/broker.hpp"
 #include "gateway/totp.hpp"
-#include "tests/sim/http_client.hpp"
+#include "tests/sim/broker_harness.hpp"
 
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
@@ -10,63 +9,10 @@ using namespace rhsim;
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-namespace {
-
-const oms::Timestamp kStart = oms::parse_iso8601("2026-11-24T15:00:00Z").value();
-
-Options quiet_frozen() {
-  Options o;
-  o.auto_market = false;
-  o.log = false;
-  return o;
-}
-
-struct Harness {
-  explicit Harness(Options o = quiet_frozen()) : broker(o, kStart) { broker.set_base_url("http://sim"); }
-
-  SimReply call(const std::string& method, const std::string& target, const std::string& body = {},
-                const std::string& content_type = "application/x-www-form-urlencoded") {
-    SimRequest r{method, target, token.empty() ? "" : "Bearer " + token, content_type, body};
-    return broker.handle(r, now);
-  }
-  SimReply form(const std::string& target, const simtest::Form& f) { return call("POST", target, simtest::encode_form(f)); }
-  SimReply admin(const std::string& target, const std::string& body) { return call("POST", target, body, "application/json"); }
-  static json::value js(const SimReply& r) { return json::parse(r.body); }
-
-  SimReply login(const std::string& password = "demo", const std::string& mfa = {}) {
-    simtest::Form f{{"grant_type", "password"}, {"username", "demo"}, {"password", password},
-                    {"device_token", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"}};
-    if (!mfa.empty()) f.emplace_back("mfa_code", mfa);
-    SimReply r = form("/oauth2/token/", f);
-    if (r.status == 200) token = std::string(js(r).at("access_token").as_string());
-    return r;
-  }
-
-  simtest::Form order(const std::string& side, const std::string& price, const std::string& qty,
-                      const std::string& symbol = "TSLA") {
-    return {{"account", "http://sim/accounts/5SIM0001/"},
-            {"instrument", "http://sim/instruments/" + broker.market().by_symbol(symbol)->id + "/"},
-            {"symbol", symbol}, {"price", price}, {"quantity", qty}, {"ref_id", rng.uuid()},
-            {"type", "limit"}, {"time_in_force", "gtc"}, {"trigger", "immediate"}, {"side", side}};
-  }
-  std::string place(const std::string& side, const std::string& price, const std::string& qty) {
-    SimReply r = form("/orders/", order(side, price, qty));
-    REQUIRE(r.status == 201);
-    return std::string(js(r).at("id").as_string());
-  }
-  json::value get(const std::string& id) { return js(call("GET", "/orders/" + id + "/")); }
-
-  Broker broker;
-  oms::Timestamp now = kStart;
-  std::string token;
-  Rng rng{7};
-};
-
-std::string s(const json::value& v, const char* key) {
-  return v.at(key).is_null() ? "null" : std::string(v.at(key).as_string());
-}
-
-}  // namespace
+using simtest::Harness;
+using simtest::quiet_frozen;
+using simtest::s;
+using simtest::kStart;
 
 TEST_CASE("a password login returns a bearer token and a wrong password gets Robinhood's 400") {
   Harness h;
@@ -339,7 +285,7 @@ TEST_CASE("an order posted as JSON with numeric price and quantity is read exact
   std::string body = R"({"account":"http://sim/accounts/5SIM0001/","instrument":"http://sim/instruments/)" + id +
                      R"(/","symbol":"F","price":10.08,"quantity":2,"ref_id":")" + h.rng.uuid() +
                      R"(","type":"limit","time_in_force":"gfd","trigger":"immediate","side":"buy",)"
-                     R"("market_hours":"regular_hours","extended_hours":true,"order_form_version":4})";
+                     R"("market_hours":"extended_hours","extended_hours":true,"order_form_version":4})";
   SimReply r = h.call("POST", "/orders/", body, "application/json");
   REQUIRE(r.status == 201);
   auto order = Harness::js(r);

@@ -62,6 +62,7 @@ struct HttpClient::Impl {
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
   std::string token;
+  std::vector<std::pair<std::string, std::string>> extra_headers;
   int connects = 0;
 
   beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
@@ -141,6 +142,9 @@ HttpClient::~HttpClient() {
 HttpClient::HttpClient(HttpClient&&) noexcept = default;
 
 void HttpClient::set_token(std::string token) { impl_->token = std::move(token); }
+void HttpClient::set_header(std::string name, std::string value) {
+  impl_->extra_headers.emplace_back(std::move(name), std::move(value));
+}
 void HttpClient::set_timeout(std::chrono::milliseconds timeout) { impl_->timeout = timeout; }
 int HttpClient::connects() const { return impl_->connects; }
 void HttpClient::close() { impl_->close(); }
@@ -164,6 +168,7 @@ Response HttpClient::request(const std::string& method, const std::string& targe
   req.set("X-Robinhood-API-Version", "1.431.4");
   req.keep_alive(true);
   if (!impl.token.empty()) req.set(http::field::authorization, "Bearer " + impl.token);
+  for (const auto& [name, value] : impl.extra_headers) req.set(name, value);
   if (!body.empty() || method == "POST") {
     req.set(http::field::content_type, content_type);
     req.body() = body;

@@ -50,6 +50,8 @@ class HttpClient {
 
   /// Sent as "Authorization: Bearer <token>" from now on (empty: no header).
   void set_token(std::string token);
+  /// One more header on every request from now on (a client's own session headers).
+  void set_header(std::string name, std::string value);
   void set_timeout(std::chrono::milliseconds timeout);
   /// TCP connections opened so far (keep-alive reuses one).
   int connects() const;

@@ -14,11 +14,25 @@
 
 namespace simtest {
 
-/// Options for tests: a frozen market (no random walk, no automatic fills), short cancel delay.
+/// Options for tests that exercise something other than the login and the broker's limits: a
+/// frozen market (no random walk, no automatic fills) and a short cancel delay. rh-sim is as
+/// strict as Robinhood by default; these tests opt out of what they do not measure, explicitly:
 inline rhsim::Options frozen_options() {
   rhsim::Options o;
   o.auto_market = false;
   o.cancel_delay_ms = 20;
+  o.log = false;
+  o.verification = "none";  // every device is known: these tests log in, they do not test device approval
+  o.throttle = false;       // they send bursts Robinhood would throttle; the throttle tests turn it on
+  o.gfd_expiry = false;     // wall-clock tests must not see a day order expire because 4 pm New York passed
+  return o;
+}
+
+/// The strict defaults (device verification by prompt, throttling, day orders expiring), with
+/// only the market frozen and the log quiet: what the tests of those rules start from.
+inline rhsim::Options strict_options() {
+  rhsim::Options o;
+  o.auto_market = false;
   o.log = false;
   return o;
 }
@@ -36,13 +50,24 @@ class SimFixture {
   std::string base() const { return sim_.base_url(); }
   HttpClient client() { return HttpClient(port_, sim_.certificate_pem()); }
 
-  /// A client logged in as demo/demo.
+  /// The form robin_stocks 3.4 posts to /oauth2/token/ for a password login.
+  static Form login_form(const std::string& device = device_token, const std::string& password = "demo") {
+    return {{"client_id", "c82SH0WZOsabOXGP2sxqcj34FxkvfnWRZBKlBjFS"},
+            {"expires_in", "86400"},
+            {"grant_type", "password"},
+            {"password", password},
+            {"scope", "internal"},
+            {"username", "demo"},
+            {"device_token", device},
+            {"try_passkeys", "False"},
+            {"token_request_path", "/login"},
+            {"create_read_only_secondary_token", "True"}};
+  }
+
+  /// A client logged in as demo/demo (from a device the simulator knows).
   HttpClient login() {
     HttpClient c = client();
-    auto r = c.post_form("/oauth2/token/", {{"grant_type", "password"}, {"username", "demo"},
-                                            {"password", "demo"}, {"device_token", device_token},
-                                            {"client_id", "c82SH0WZOsabOXGP2sxqcj34FxkvfnWRZBKlBjFS"},
-                                            {"scope", "internal"}, {"expires_in", "86400"}});
+    auto r = c.post_form("/oauth2/token/", login_form());
     c.set_token(std::string(r.json().at("access_token").as_string()));
     return c;
   }

@@ -89,7 +89,7 @@ TEST_CASE("orders posted from many threads at once are all created exactly once"
       for (int i = 0; i < 25; ++i) {
         Form form{{"account", sim.account_url()}, {"instrument", instrument}, {"price", "11.00"},
                   {"quantity", "1"}, {"ref_id", rng.uuid()}, {"type", "limit"}, {"time_in_force", "gtc"},
-                  {"trigger", "immediate"}, {"side", "buy"}};
+                  {"trigger", "immediate"}, {"side", "buy"}, {"order_form_version", "4"}};
         if (c.post_form("/orders/", form).status == 201) ++created;
       }
     });
