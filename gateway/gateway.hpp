@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -48,6 +49,13 @@ struct RateLimitSettings {
   int per_second = 4;
 };
 
+/// Hooks for the owner's metrics (console/metrics.hpp), called on the gateway's strand: each
+/// must only bump a counter (they run on the order path).
+struct GatewayObserver {
+  std::function<void(std::string_view endpoint, int status)> request;  ///< status 0: no HTTP answer
+  std::function<void()> rate_limit_wait;  ///< a request waited for the client-side rate limiter
+};
+
 /// Everything the gateway is built with.
 struct GatewayOptions {
   std::string base_url = "https://api.robinhood.com";
@@ -59,6 +67,7 @@ struct GatewayOptions {
   std::string token_path;    ///< file (mode 0600) keeping tokens and the device token; empty: memory only
   std::string device_token;  ///< empty: from the token file, else a new one
   Credentials credentials;
+  GatewayObserver observer;
 };
 
 /// Counters for tests and benchmarks.
