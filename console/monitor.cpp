@@ -18,7 +18,7 @@ namespace {
 
 constexpr auto kSampleEvery = 1s;
 constexpr std::size_t kRecentFills = 50;
-constexpr auto kHeartEvery = 5s;
+constexpr auto kHeartEvery = 2s;
 
 std::string text_of(const json::object& r, std::string_view key) {
   auto* v = r.if_contains(key);
@@ -98,6 +98,7 @@ void Monitor::record(json::object record) {
 // State the page shows beside the health answer: who halted, why the breaker opened, fills.
 void Monitor::on_record(const json::object& r) {
   auto kind = text_of(r, "kind");
+  heart_dirty_ = true;
   if (kind == "fill") {
     fills_.push_front(r);
     if (fills_.size() > kRecentFills) fills_.pop_back();
@@ -189,7 +190,7 @@ awaitable<void> Monitor::sample() {
   while (per_minute_.size() > kMinutes) per_minute_.pop_front();
   if (!listeners_.empty()) {
     json::object message{{"type", "state"}, {"state", state_json()}, {"charts", charts_json()}};
-    if (!heart_cache_ || std::chrono::steady_clock::now() - heart_at_ >= kHeartEvery) message["heart"] = heart_json();
+    if (!heart_cache_ || heart_dirty_) message["heart"] = heart_json();
     message["fills"] = fills_json();
     broadcast(std::move(message));
   }
@@ -250,7 +251,9 @@ json::array Monitor::fills_json() const {
 }
 
 json::object Monitor::heart_json() {
-  if (!heart_cache_ || std::chrono::steady_clock::now() - heart_at_ >= kHeartEvery) {
+  // The whole journal is read: at most once per kHeartEvery while records come.
+  if (!heart_cache_ || (heart_dirty_ && std::chrono::steady_clock::now() - heart_at_ >= kHeartEvery)) {
+    heart_dirty_ = false;
     heart_cache_ = heart::heart_report_json(heart::compute_heart_report(config_.order_management.journal_path));
     heart_at_ = std::chrono::steady_clock::now();
   }

@@ -88,6 +88,7 @@ class Monitor : public std::enable_shared_from_this<Monitor> {
   bool orders_dirty_ = true;
   bool orders_push_pending_ = false;
   std::optional<boost::json::object> heart_cache_;
+  bool heart_dirty_ = false;
   std::chrono::steady_clock::time_point heart_at_{};
 };
 

@@ -43,6 +43,8 @@ class OwnerLink {
   const control::Health& owner() const noexcept { return owner_; }
   /// True when this process is the owner.
   bool local() const noexcept { return session_ != nullptr; }
+  /// The console's URL with its token when this process is the owner and serves it, else empty.
+  std::string console_url() const;
 
   /// Carries `request` out on the owner and returns its result. Progress and event lines go to
   /// `on_line`. A refusal or a lost answer is a CliError with the exit code of its cause; a

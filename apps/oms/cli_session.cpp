@@ -59,8 +59,9 @@ std::string recovery_note(const RecoveryReport& r) {
 }  // namespace
 
 struct Session::Impl {
-  explicit Impl(const config::Config& config)
-      : journal_path(config.order_management.journal_path), om(rt, config, gateway::Credentials::from_environment()) {
+  Impl(const config::Config& config, OwnerOptions options)
+      : journal_path(config.order_management.journal_path),
+        om(rt, config, gateway::Credentials::from_environment(), std::move(options)) {
     rt.start(1);
   }
   ~Impl() {
@@ -84,7 +85,15 @@ Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::~Session() = default;
 
 outcome<Session::Opened> Session::open(const config::Config& config, bool json, bool poll) {
-  auto impl = std::make_unique<Impl>(config);
+  // Only a long-running owner (`oms serve`) runs the console and the alerts: a one-shot command
+  // would bind the console's port, or start an alert's delivery, and be gone a moment later.
+  OwnerOptions options;
+  config::Config own = config;
+  if (!poll) {
+    options.console_listen = "";
+    own.alerts = config::AlertsConfig{};
+  }
+  auto impl = std::make_unique<Impl>(own, std::move(options));
   impl->recovery = wait(impl->rt, impl->om.start());
   // Another process owns the journal: the caller looks for it (it may have just won the race).
   if (int owner = impl->recovery.journal_owner_pid; owner != 0) return Opened{nullptr, owner};
@@ -99,5 +108,6 @@ outcome<Session::Opened> Session::open(const config::Config& config, bool json, 
 
 const RecoveryReport& Session::recovery() const { return impl_->recovery; }
 const std::string& Session::socket_path() const { return impl_->om.control_socket(); }
+std::string Session::console_url() const { return impl_->om.console_url(); }
 
 }  // namespace oms::cli

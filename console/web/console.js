@@ -113,7 +113,7 @@ function barChart(target, bars, opts) {
   box.replaceChildren();
   const W = 480, H = 190, left = 34, bottom = 30, top = 10;
   const max = Math.max(1, ...bars.map((b) => b.value));
-  const bw = (W - left - 6) / Math.max(1, bars.length);
+  const bw = Math.min(48, (W - left - 6) / Math.max(1, bars.length));
   box.append(svg("line", { x1: left, y1: H - bottom, x2: W, y2: H - bottom, class: "axis" }));
   box.append(svg("text", { x: 2, y: top + 8 }, String(max)), svg("text", { x: 2, y: H - bottom }, "0"));
   bars.forEach((b, i) => {
@@ -132,7 +132,8 @@ function renderCharts(c) {
   if (!c) return;
   const bars = (c.latency || []).map((b, i, all) => {
     const lo = i === 0 ? 0 : all[i - 1].le_ms;
-    const label = b.le_ms === null ? ">" + lo : "≤" + (b.le_ms >= 1000 ? b.le_ms / 1000 + "s" : b.le_ms);
+    const ms = (v) => (v >= 1000 ? v / 1000 + "s" : String(v));
+    const label = b.le_ms === null ? ">" + ms(lo) : "≤" + ms(b.le_ms);
     return { label: label, value: b.count, slow: b.le_ms === null || b.le_ms > 1500 };
   });
   $("#latency-n").textContent = "(n=" + (c.latency_count || 0) + ", since the owner started; ms, red: over the 1500 ms guardrail)";
