@@ -63,12 +63,14 @@ T run(boost::asio::io_context& ctx, oms::runtime::awaitable<T> op) {
     out = std::move(value);
   });
   ctx.restart();
-  while (!out && ctx.run_for(20s) > 0) {
+  while (!out && ctx.run_one_for(20s) > 0) {
   }
   REQUIRE(out.has_value());
   return std::move(*out);
 }
 
+// One handler at a time, not run_for: an owner's control endpoint (and a poll loop) keep the
+// io_context busy for good, so it never runs out of work to return early.
 inline void run(boost::asio::io_context& ctx, oms::runtime::awaitable<void> op) {
   bool done = false;
   boost::asio::co_spawn(ctx, std::move(op), [&](std::exception_ptr e) {
@@ -76,7 +78,7 @@ inline void run(boost::asio::io_context& ctx, oms::runtime::awaitable<void> op) 
     done = true;
   });
   ctx.restart();
-  while (!done && ctx.run_for(20s) > 0) {
+  while (!done && ctx.run_one_for(20s) > 0) {
   }
   REQUIRE(done);
 }

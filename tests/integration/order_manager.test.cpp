@@ -35,7 +35,7 @@ TEST_CASE("the OrderManager API end to end: acceptance 1 and 2, status, and the 
   std::optional<SubmissionResult> refused;
   om.submit(request("AAPL", "1", Side::buy, "190"), [&](std::exception_ptr, SubmissionResult r) { refused = std::move(r); });
   ctx.restart();
-  while (!refused && ctx.run_for(5s) > 0) {
+  while (!refused && ctx.run_one_for(5s) > 0) {
   }
   REQUIRE(refused.has_value());
   REQUIRE(refused->error.has_value());

@@ -2,6 +2,7 @@
 // What the broker saw (GET /_sim/orders) and what the journal holds, folded into the figures the
 // reliability tests assert on: duplicates per ref_id, orphans, intents without an outcome.
 #include "actors/journal_file.hpp"
+#include "control/order_rows.hpp"
 #include "messages/money.hpp"
 #include "tests/sim/sim_fixture.hpp"
 
@@ -99,6 +100,37 @@ inline std::vector<std::string> orphans(const std::vector<BrokerOrder>& orders, 
   std::vector<std::string> out;
   for (const auto& o : orders)
     if (!journal.known_order_ids.contains(o.id)) out.push_back(o.id);
+  return out;
+}
+
+/// The state the product should show for an order in this broker state (gateway/parse.cpp's
+/// normalisation, written out here so the test does not borrow the product's own code).
+inline std::string expected_state(const BrokerOrder& o) {
+  if (o.state == "unconfirmed" || o.state == "confirmed" || o.state == "queued")
+    return o.cumulative_quantity.is_zero() ? "queued" : "partially_filled";
+  if (o.state == "failed") return "rejected";
+  return o.state;  // partially_filled, filled, cancelled, rejected
+}
+
+/// Where the product's own record of the orders — its journal, folded as `oms orders` shows it —
+/// disagrees with the broker: one line per order ("<id>: journal says X, broker says Y").
+inline std::vector<std::string> disagreements(const std::vector<BrokerOrder>& orders, const std::string& journal) {
+  std::map<std::string, oms::control::OrderRow> rows;
+  for (auto& row : oms::control::orders_from_journal(oms::journal::JournalFile::read_all(journal)))
+    if (!row.order_id.empty()) rows[row.order_id] = row;
+  std::vector<std::string> out;
+  for (const auto& o : orders) {
+    auto it = rows.find(o.id);
+    if (it == rows.end()) {
+      out.push_back(o.id + ": not in the journal, broker says " + o.state);
+      continue;
+    }
+    const auto& row = it->second;
+    auto filled = oms::Quantity::parse(row.filled_quantity);
+    if (row.state != expected_state(o) || !filled || *filled != o.cumulative_quantity)
+      out.push_back(o.id + ": journal says " + row.state + " filled " + row.filled_quantity + ", broker says " +
+                    o.state + " filled " + o.cumulative_quantity.to_string());
+  }
   return out;
 }
 

@@ -1,9 +1,12 @@
-// Crash-restart: the `oms` binary is killed with SIGKILL at seeded random moments of `oms buy`
-// and of `oms cancel-all` (rh-sim adds latency so the child is mid-flight), restarted
-// (`oms sync --once`, whose start-up runs recovery), and the same buy repeated. One journal
-// lives through every crash. After each restart: no broker order twice for one ref_id, one
-// broker order per identical request, no orphan, and a journal that parses to the end — in some
-// runs a torn last line is appended by hand to be sure it is repaired.
+// Crash-restart through the owner model: the journal's owner is killed with SIGKILL at seeded
+// random moments — a one-shot `oms buy` or `oms cancel-all` (each the owner for its duration),
+// and `oms serve` while a routed `oms buy` is in flight (rh-sim adds latency so the owner is
+// mid-flight) — then a new owner starts (`oms sync --once`, or `oms serve` again: recovery, the
+// stale socket replaced), and the same buy is repeated. One journal lives through every crash.
+// After each restart, against the broker: no broker order twice for one ref_id, one broker order
+// per identical request, no orphan, a journal that parses to the end — in some runs a torn last
+// line is appended by hand to be sure it is repaired — and the product's own record of every
+// order (its journal as `oms orders` folds it) says what the broker says.
 #include "broker_view.hpp"
 #include "tests/cli/cli_fixture.hpp"
 
@@ -95,11 +98,49 @@ class CrashRig {
     REQUIRE(cli.oms({"resume"}).exit_code == 0);
   }
 
+  /// Kill `oms serve` while a buy routed to it is in flight, start a new owner, repeat the buy.
+  void serve_point(int point) {
+    const auto& [symbol, price] = symbols_[static_cast<std::size_t>(point) % symbols_.size()];
+    auto reference = stepped_price(price, 10 + point);
+    std::string qty = std::to_string(100 + point);
+    std::vector<std::string> buy{"buy", symbol, qty, "--ref", reference, "--json"};
+    {
+      Child serve(cli.argv({"serve"}), cli.env(), cli.dir.string());
+      REQUIRE(serve.wait_for_stdout("serving", std::chrono::seconds(30)));
+      Child routed(cli.argv(buy), cli.env(), cli.dir.string());
+      std::this_thread::sleep_for(random_delay(150));  // a random moment, not a synchronisation
+      serve.signal(SIGKILL);
+      Result killed = serve.finish();
+      killed.exit_code == 128 + SIGKILL ? ++kills_landed : ++finished_first;
+      Result r = routed.finish();  // answered, or told the owner went away (exit 4), or it became the owner
+      CHECK((r.exit_code == 0 || r.exit_code == 4));
+    }
+    if (chance(30)) tear_journal_tail();
+    Child serve(cli.argv({"serve"}), cli.env(), cli.dir.string());
+    REQUIRE(serve.wait_for_stdout("serving", std::chrono::seconds(30)));
+    Result again = cli.oms(buy);
+    INFO("stderr: ", again.err);
+    REQUIRE(again.exit_code == 0);
+    CHECK(boost::json::parse(again.out).at("owner_pid").to_number<int>() != 0);
+    boost::json::parse(again.out).at("duplicate").as_bool() ? ++repeats_duplicate : ++repeats_placed;
+    int same_key = 0;
+    auto quantity = oms::Quantity::parse(qty).value();
+    for (const auto& o : broker_orders(cli.sim)) same_key += static_cast<int>(o.symbol == symbol && o.quantity == quantity);
+    CHECK_MESSAGE(same_key == 1, symbol, " x", qty, ": ", same_key, " broker orders");
+    REQUIRE(cli.oms({"sync", "--once", "--json"}).exit_code == 0);  // routed to the new owner
+    serve.signal(SIGTERM);
+    CHECK(serve.finish().exit_code == 0);
+    ++serve_kills;
+  }
+
   /// The invariants that must hold after every recovery.
   void check_invariants(int point) {
     auto orders = broker_orders(cli.sim);
     auto journal = read_journal((cli.dir / "orders.jsonl").string());
     INFO("point ", point);
+    // The product's own record of each order against the broker's.
+    auto wrong = disagreements(orders, (cli.dir / "orders.jsonl").string());
+    CHECK_MESSAGE(wrong.empty(), wrong.size(), " orders disagree, e.g. ", wrong.empty() ? "" : wrong[0]);
     CHECK(duplicate_orders(orders) == 0);
     auto lost = orphans(orders, journal);
     CHECK_MESSAGE(lost.empty(), lost.size(), " broker orders unknown to the journal, e.g. ", lost.empty() ? "" : lost[0]);
@@ -111,6 +152,7 @@ class CrashRig {
 
   CliFixture cli{crash_options()};
   int kills_landed = 0, finished_first = 0, torn_tails_written = 0, repeats_duplicate = 0, repeats_placed = 0;
+  int serve_kills = 0;
 
  private:
   std::mt19937_64 rng_;
@@ -119,9 +161,9 @@ class CrashRig {
 
 }  // namespace
 
-TEST_CASE("crash-restart: SIGKILL during buy and cancel-all, then restart: no duplicate, no orphan, a whole journal") {
+TEST_CASE("crash-restart: SIGKILL of the owner during buy, cancel-all and oms serve, then a new owner: no duplicate, no orphan, a whole journal, the journal agrees with the broker") {
   CrashRig rig(7001);
-  const int buy_points = 24, cancel_points = 8;
+  const int buy_points = 24, cancel_points = 8, serve_points = 8;
   for (int p = 0; p < buy_points; ++p) {
     rig.buy_point(p);
     rig.check_invariants(p);
@@ -130,12 +172,18 @@ TEST_CASE("crash-restart: SIGKILL during buy and cancel-all, then restart: no du
     rig.cancel_all_point(p);
     rig.check_invariants(buy_points + p);
   }
+  for (int p = 0; p < serve_points; ++p) {
+    rig.serve_point(p);
+    rig.check_invariants(buy_points + cancel_points + p);
+  }
   auto orders = broker_orders(rig.cli.sim);
-  std::cout << "crash-restart: " << buy_points + cancel_points << " kill points (" << buy_points << " during buy, "
-            << cancel_points << " during cancel-all), " << rig.kills_landed << " killed mid-flight, "
+  std::cout << "crash-restart: " << buy_points + cancel_points + serve_points << " kill points (" << buy_points
+            << " during buy, " << cancel_points << " during cancel-all, " << serve_points
+            << " of oms serve during a routed buy), " << rig.kills_landed << " killed mid-flight, "
             << rig.finished_first << " finished before the kill, " << rig.torn_tails_written
             << " torn tails appended, repeated buys: " << rig.repeats_duplicate << " duplicate, " << rig.repeats_placed
             << " placed; broker orders " << orders.size() << ", duplicates " << duplicate_orders(orders) << "\n";
   CHECK(rig.kills_landed > 0);
+  CHECK(rig.serve_kills == serve_points);
   CHECK(rig.torn_tails_written > 0);
 }

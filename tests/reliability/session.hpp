@@ -49,7 +49,7 @@ std::vector<T> run_all(boost::asio::io_context& ctx, std::vector<oms::runtime::a
       ++done;
     });
   ctx.restart();
-  while (done < out.size() && ctx.run_for(20s) > 0) {
+  while (done < out.size() && ctx.run_one_for(20s) > 0) {
   }
   REQUIRE(done == out.size());
   std::vector<T> values;

@@ -1,11 +1,18 @@
 // Soak: OMS_SOAK_N operations (default 500) — submissions across symbols, status queries, forced
 // fills, periodic synchronize, occasional cancel-all + resume — under a seeded random plan of
-// every rh-sim fault kind on the order routes. Then, against GET /_sim/orders: one broker order
-// per intent, every broker order known to the journal, every intent settled, every fill seen
-// locally with the broker's cumulative quantity and average price, and an empty ledger.
+// every rh-sim fault kind on the order routes. The OrderManager is the journal's owner: half the
+// status queries and every other cancel-all + resume reach it through its control socket, from
+// another thread, as `oms` and bots do. Then, against GET /_sim/orders: one broker order per
+// intent, every broker order known to the journal, every intent settled, every fill seen locally
+// with the broker's cumulative quantity and average price, an empty ledger — and the product's
+// own record (its journal: each order's state and fills; the last start-up adopting nothing) says
+// what the broker says.
 #include "broker_view.hpp"
+#include "control/client.hpp"
 #include "session.hpp"
 
+#include <atomic>
+#include <thread>
 #include <chrono>
 #include <cstdlib>
 #include <deque>
@@ -64,11 +71,33 @@ class Soak {
     synchronize();
     auto pending = pending_orders(*session_);
     CHECK_MESSAGE(pending.order_ids.empty(), "ledger still holds ", pending.order_ids.size(), " orders");
+    owner_client_.reset();
     session_.reset();
     // The final start(): recovery settles every intent left ambiguous by a fault.
     Session last(sim, dir, kSoakConfig);
-    auto recovered = omtest::run(last.ctx, last.om.start());
-    REQUIRE_MESSAGE(recovered.ok(), recovered.error);
+    last_recovery = omtest::run(last.ctx, last.om.start());
+    REQUIRE_MESSAGE(last_recovery.ok(), last_recovery.error);
+  }
+
+  /// Sends `request` to the owner through its control socket from another thread (as `oms` or a
+  /// bot would) while this thread keeps running the owner's io_context.
+  control::Reply ask_owner(control::Request request) {
+    std::optional<boost::system::result<control::Reply, control::ClientFailure>> reply;
+    std::atomic<bool> done{false};
+    std::thread client([&] {
+      if (!owner_client_) {
+        auto c = control::Client::connect(dir.file("orders.jsonl.sock"), 5s);
+        if (c) owner_client_ = std::move(*c);
+      }
+      if (owner_client_) reply = owner_client_->call(std::move(request), 60s);
+      done = true;
+    });
+    while (!done) session_->ctx.run_one_for(10ms);
+    client.join();
+    REQUIRE_MESSAGE(reply.has_value(), "could not connect to the owner's control socket");
+    REQUIRE_MESSAGE(reply->has_value(), reply->error().detail);
+    REQUIRE_MESSAGE((*reply)->kind == control::Reply::Kind::result, (*reply)->error.to_string());
+    return **reply;
   }
 
   simtest::SimFixture sim{soak_options()};
@@ -78,6 +107,8 @@ class Soak {
   std::map<std::string, FillEvent> last_fill;  ///< order id → the fill with the highest cumulative quantity
   std::set<std::string> envelope_ids;
   std::map<std::string, int> failure_categories;
+  int socket_requests = 0;
+  RecoveryReport last_recovery;
 
  private:
   bool chance(int pct) { return static_cast<int>(rng_() % 100) < pct; }
@@ -130,7 +161,13 @@ class Soak {
   void query_status() {
     if (envelope_ids.empty()) return;
     auto it = std::next(envelope_ids.begin(), static_cast<long>(rng_() % envelope_ids.size()));
-    auto reply = omtest::run(session_->ctx, session_->om.get_order_status(*it));
+    StatusReply reply;
+    if (chance(50)) {
+      reply = from_json<StatusReply>(ask_owner(control::Request{nullptr, control::StatusArgs{*it}}).result).value();
+      ++socket_requests;
+    } else {
+      reply = omtest::run(session_->ctx, session_->om.get_order_status(*it));
+    }
     ++status_queries;
     if (reply.status) CHECK(reply.status->order_id == *it);
   }
@@ -150,9 +187,16 @@ class Soak {
   }
 
   void cancel_all_and_resume() {
+    if (++cancel_alls % 2 == 0) {  // the kill switch from outside, as `oms cancel-all` sends it
+      auto report = from_json<CancelAllReport>(ask_owner(control::Request{nullptr, control::CancelAllArgs{"soak"}}).result);
+      CHECK(report.has_value());
+      auto resumed = from_json<PendingOrders>(ask_owner(control::Request{nullptr, control::ResumeArgs{"soak"}}).result);
+      CHECK_FALSE(resumed.value().halted);
+      socket_requests += 2;
+      return;
+    }
     omtest::run(session_->ctx, session_->om.cancel_all_open_orders("soak"));
     session_->om.resume_submissions("soak");
-    ++cancel_alls;
   }
 
   void record_fill(const FillEvent& f) {
@@ -164,6 +208,7 @@ class Soak {
   std::vector<std::pair<std::string, std::string>> symbols_;
   std::unique_ptr<Session> session_;
   std::deque<std::string> recent_ids_;  ///< the latest envelopes: candidates for a forced fill
+  std::unique_ptr<control::Client> owner_client_;  ///< used from one helper thread at a time
 };
 
 }  // namespace
@@ -195,6 +240,30 @@ TEST_CASE("soak: every rh-sim fault kind on the order routes leaves no duplicate
                   o.average_price ? o.average_price->to_string() : "-");
   }
   for (const auto& id : soak.envelope_ids) CHECK(journal.known_order_ids.contains(id));
+  // The product's own record against the broker: each order's state and fills in the journal,
+  // each execution journalled once, and a last start-up that found nothing to adopt or settle.
+  auto wrong = disagreements(orders, soak.dir.file("orders.jsonl"));
+  CHECK_MESSAGE(wrong.empty(), wrong.size(), " orders disagree, e.g. ", wrong.empty() ? "" : wrong[0]);
+  std::map<std::string, Quantity> journalled_fills;
+  std::set<std::string> executions;
+  int repeated_executions = 0;
+  for (const auto& r : journal::JournalFile::read_all(soak.dir.file("orders.jsonl"))) {
+    if (text(r, "kind") != "fill") continue;
+    if (!executions.insert(text(r, "execution_id")).second) ++repeated_executions;
+    auto& sum = journalled_fills[text(r, "order_id")];
+    sum = sum.plus(Quantity::parse(text(r, "quantity")).value()).value();
+  }
+  CHECK(repeated_executions == 0);
+  for (const auto& o : orders) {
+    auto it = journalled_fills.find(o.id);
+    Quantity journalled = it == journalled_fills.end() ? Quantity{} : it->second;
+    CHECK_MESSAGE(journalled == o.cumulative_quantity, "order ", o.id, ": journal fills ", journalled.to_string(),
+                  ", broker ", o.cumulative_quantity.to_string());
+  }
+  CHECK(soak.last_recovery.orders_adopted == 0);
+  // What the last start-up settled, the product had answered as ambiguous: nothing else was open.
+  CHECK(soak.last_recovery.intents_resolved <= soak.failure_categories["ambiguous_unresolved"]);
+  CHECK(soak.socket_requests > 0);
   // What rh-sim actually served: faults that fired, by kind.
   std::map<std::string, int> fired;
   auto log = soak.sim.admin_get("/_sim/requests");
@@ -206,7 +275,8 @@ TEST_CASE("soak: every rh-sim fault kind on the order routes leaves no duplicate
             << " placed, " << soak.duplicates_returned << " duplicate requests answered with the pending envelope, "
             << soak.failures << " failed), " << orders.size() << " broker orders, " << soak.faults
             << " faults injected, " << soak.cancel_alls << " cancel-alls, " << soak.fills_forced << " fills forced, "
-            << soak.status_queries << " status queries, " << soak.syncs << " syncs; duplicates=" << duplicates
+            << soak.status_queries << " status queries, " << soak.syncs << " syncs, " << soak.socket_requests
+            << " requests through the control socket; duplicates=" << duplicates
             << " lost=" << lost.size() << " unsettled_intents=" << unsettled.size()
             << " fills_checked=" << fills_checked << " fill_mismatches=" << fill_mismatches
             << " journal_records=" << journal.records << " elapsed_ms=" << elapsed.count() << "\n  failures:";
