@@ -189,6 +189,8 @@ awaitable<json::value> Console::act(control::Args args) {
   control::Dispatcher::Subscribe no_subscription = [](std::vector<control::Topic>) {};
   auto handled = dispatcher_.handle(std::move(request), emit, no_subscription);
   co_await std::move(handled);
+  auto refreshed = monitor_->refresh();  // the pages see the new state at once, not at the next sample
+  co_await std::move(refreshed);
   co_return *result;
 }
 

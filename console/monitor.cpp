@@ -260,7 +260,14 @@ json::object Monitor::heart_json() {
   return *heart_cache_;
 }
 
+awaitable<void> Monitor::refresh() {
+  auto sampled = sample();
+  co_await std::move(sampled);
+}
+
 awaitable<json::object> Monitor::snapshot() {
+  auto fresh = sample();
+  co_await std::move(fresh);
   json::array rows;
   for (const auto& row : port_.orders()) rows.push_back(control::order_row_json(row));
   co_return json::object{{"state", state_json()}, {"orders", std::move(rows)}, {"fills", fills_json()},

@@ -44,7 +44,9 @@ class Monitor : public std::enable_shared_from_this<Monitor> {
   std::uint64_t subscribe(Listener listener);
   void unsubscribe(std::uint64_t id);
   std::size_t listeners() const { return listeners_.size(); }
-  /// Everything a page shows, as one object: state, orders, fills, HEART, charts.
+  /// Asks the owner's health now and tells the pages (after the kill switch or resume).
+  runtime::awaitable<void> refresh();
+  /// Everything a page shows, as one object: state (asked now), orders, fills, HEART, charts.
   runtime::awaitable<boost::json::object> snapshot();
   /// The owner's last health answer as the page shows it (no secrets: the journal path is local).
   boost::json::object state_json() const;
