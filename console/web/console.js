@@ -169,7 +169,9 @@ function outcome(data) {
   let li = document.querySelector('#outcomes li[data-order-id="' + CSS.escape(id) + '"]');
   if (!li) { li = el("li", { "data-order-id": id }); $("#outcomes").append(li); }
   li.dataset.outcome = data.outcome || "";
-  li.textContent = (data.symbol ? data.symbol + " " : "") + id.slice(0, 8) + ": " + (data.outcome || "") + (data.final_status ? " (" + data.final_status + ")" : "");
+  const fs = data.final_status;
+  const final = !fs ? "" : typeof fs === "string" ? fs : fs.state || "";
+  li.textContent = (data.symbol ? data.symbol + " " : "") + id.slice(0, 8) + ": " + (data.outcome || "") + (final && final !== data.outcome ? " (" + final + ")" : "");
 }
 
 function onMessage(m) {
