@@ -220,7 +220,7 @@ TEST_CASE("guardrail: more than 3 manual overrides in a trading week alert, the 
   CHECK(next_week[0].event == AlertEvent::guardrail_recovered);
 }
 
-TEST_CASE("guardrail: under 90 % automated over 2 days alerts; paper intents are left out") {
+TEST_CASE("guardrail: under 90 % automated over 2 days alerts, and paper intents are left out") {
   AlertState s;
   for (int i = 0; i < 20; ++i) {
     bool manual = i < 3;  // 85 % automated

@@ -49,7 +49,7 @@ simtest::Response upgrade(simtest::HttpClient& c, const std::string& origin) {
 
 }  // namespace
 
-TEST_CASE("the console page needs the token: without it 401 and nothing else; with it the page, then a cookie") {
+TEST_CASE("the console page needs the token: without it 401 and nothing else, with it the page, then a cookie") {
   ConsoleFixture f;
   simtest::HttpClient anonymous(f.port);
   for (const char* path : {"/", "/index.html", "/console.js", "/api/snapshot", "/metrics", "/live", "/nope"}) {
@@ -135,7 +135,7 @@ TEST_CASE("/metrics parses as Prometheus text and moves with orders") {
   CHECK(sample(after, "oms_info{broker_host=" + f.sim.base().substr(7) + ",mode=live}") == 1);
 }
 
-TEST_CASE("the kill switch from the console halts the owner and cancels every order; resume re-opens") {
+TEST_CASE("the kill switch from the console halts the owner and cancels every order, and resume re-opens") {
   ConsoleFixture f;
   auto a = f.buy("TSLA", "5", "250.00");
   auto b = f.buy("AAPL", "2", "190.00");
