@@ -6,7 +6,8 @@ namespace oms::actors {
 
 Journal::Journal(runtime::Runtime& rt, const std::string& path, std::string name)
     : Actor(rt, std::move(name)), path_(path) {
-  auto file = journal::JournalFile::open(path, &report_);
+  std::vector<boost::json::object> records;
+  auto file = journal::JournalFile::open(path, &report_, &records);
   if (!file && file.error() == journal::journal_errc::locked) {
     open_error_ = "the journal " + path + " is owned by process " + std::to_string(report_.owner_pid);
     log::error("journal.locked", {{"path", path}, {"owner_pid", report_.owner_pid}});
@@ -18,6 +19,7 @@ Journal::Journal(runtime::Runtime& rt, const std::string& path, std::string name
     return;
   }
   file_.emplace(std::move(*file));
+  startup_ = std::move(records);
   if (report_.repaired_torn_tail)
     log::warn("journal.torn_tail_repaired", {{"path", path}, {"cut", report_.torn_tail}});
   for (const auto& m : report_.malformed) log::warn("journal.malformed_line", {{"path", path}, {"where", m}});
@@ -35,8 +37,15 @@ JournalAck Journal::write(JournalRecord record) {
     log::error("journal.write_failed", {{"kind", record.kind}, {"error", ec.message()}});
     return JournalAck{false, "journal write failed: " + ec.message()};
   }
+  if (startup_) startup_->push_back(obj);  // written before recovery took what was read at open
   if (observer_) observer_(obj);
   return JournalAck{true, {}};
+}
+
+std::optional<std::vector<boost::json::object>> Journal::take_startup_records() {
+  auto out = std::move(startup_);
+  startup_.reset();
+  return out;
 }
 
 void Journal::on(runtime::Ask<JournalRecord, JournalAck> request) {

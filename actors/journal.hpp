@@ -27,6 +27,10 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   /// The pid of the process owning the journal when opening failed because it is locked, else 0.
   int owner_pid() const noexcept { return report_.owner_pid; }
   const std::string& path() const noexcept { return path_; }
+  /// The journal as read when it was opened, plus every record written since, handed over once
+  /// (start-up recovery replays it: the journal is read once). Call on this actor's strand;
+  /// nullopt once taken or when the file did not open.
+  std::optional<std::vector<boost::json::object>> take_startup_records();
 
  private:
   friend struct runtime::ActorAccess;
@@ -39,6 +43,7 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   std::optional<journal::JournalFile> file_;
   std::string open_error_;
   std::function<void(const boost::json::object&)> observer_;
+  std::optional<std::vector<boost::json::object>> startup_;  ///< until recovery takes it
 };
 
 }  // namespace oms::actors

@@ -188,7 +188,8 @@ std::vector<json::object> JournalFile::read_all(const std::string& path, OpenRep
   return out;
 }
 
-boost::system::result<JournalFile> JournalFile::open(const std::string& path, OpenReport* report) {
+boost::system::result<JournalFile> JournalFile::open(const std::string& path, OpenReport* report,
+                                                     std::vector<json::object>* records_out) {
   OpenReport local;
   OpenReport& r = report ? *report : local;
   std::error_code fs_ec;
@@ -207,6 +208,7 @@ boost::system::result<JournalFile> JournalFile::open(const std::string& path, Op
     ::close(fd);
     return ec;
   }
+  if (records_out) *records_out = std::move(records);
   return JournalFile(path, fd, std::move(*lock));
 }
 

@@ -71,7 +71,9 @@ class JournalFile {
  public:
   /// Takes the owner lock, opens (creating the file and its folders), repairs a torn tail.
   /// Another owner: journal_errc::locked with `report->owner_pid` set; nothing is touched.
-  static boost::system::result<JournalFile> open(const std::string& path, OpenReport* report = nullptr);
+  /// `records` receives every complete record, read under the lock (the journal is read once).
+  static boost::system::result<JournalFile> open(const std::string& path, OpenReport* report = nullptr,
+                                                 std::vector<boost::json::object>* records = nullptr);
   JournalFile(JournalFile&&) noexcept;
   JournalFile& operator=(JournalFile&&) noexcept;
   ~JournalFile();

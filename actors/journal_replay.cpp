@@ -1,6 +1,10 @@
 #include "actors/journal_replay.hpp"
 
+#include "actors/poll_state.hpp"
+
 #include "messages/cancel.hpp"
+
+#include <algorithm>
 #include "messages/status.hpp"
 #include "messages/submission.hpp"
 
@@ -28,9 +32,24 @@ bool money_field(const json::object& r, const char* key, T& out) {
   return true;
 }
 
-Timestamp time_field(const json::object& r) {
-  auto t = parse_iso8601(text(r, "ts"));
+Timestamp time_field(const json::object& r, const char* key = "ts") {
+  auto t = parse_iso8601(text(r, key));
   return t ? *t : Timestamp{};
+}
+
+std::optional<Timestamp> optional_time(const json::object& r, const char* key) {
+  auto t = parse_iso8601(text(r, key));
+  return t ? std::optional<Timestamp>(*t) : std::nullopt;
+}
+
+const json::object* object_field(const json::object& r, const char* key) {
+  const auto* v = r.if_contains(key);
+  return v && v->is_object() ? &v->get_object() : nullptr;
+}
+
+// Keeps the later of two broker times.
+void later(std::optional<Timestamp>& slot, std::optional<Timestamp> t) {
+  if (t && (!slot || *t > *slot)) slot = t;
 }
 
 // The fields intents, envelopes and adopted orders share. False when one is missing.
@@ -55,11 +74,14 @@ class Replayer {
     else if (kind == "intent_abandoned") pending_.erase(text(r, "ref_id"));
     else if (kind == "state_change") state_change(r);
     else if (kind == "cancel_result") cancel_result(r);
+    else if (kind == "fill") fill(r);
+    else if (kind == "breaker_tripped") breaker_tripped(r);
     else if (kind == "halted") out_.halted = true;
     else if (kind == "resumed") {
       out_.halted = false;
       out_.trip.reset();
     }
+    later(out_.poll_cursor, optional_time(r, "poll_cursor"));  // fill, state_change, recovery
   }
 
   JournalReplay finish() {
@@ -86,6 +108,11 @@ class Replayer {
     KnownOrder o;
     o.order_id = text(r, "order_id");
     if (!order_fields(r, o) || o.order_id.empty()) return malformed(text(r, "kind"), line);
+    money_field(r, "reference_price", o.reference_price);
+    o.submitted_at = time_field(r, "submitted_at");
+    o.strategy = text(r, "strategy");
+    auto& p = progress(o.order_id);
+    if (const auto* raw = object_field(r, "raw")) later(p.updated_at, optional_time(*raw, "updated_at"));
     if (!o.ref_id.empty()) {
       out_.known_ref_ids.insert(o.ref_id);
       pending_.erase(o.ref_id);
@@ -106,15 +133,61 @@ class Replayer {
       out_.trip = CircuitBreakerTripped{TripReason::insufficient_funds, text(r, "detail"), time_field(r)};
   }
 
+  // A trip seen after submission (an accepted order later rejected for buying power).
+  void breaker_tripped(const json::object& r) {
+    TripReason reason = TripReason::consecutive_failures;
+    enum_field(r, "reason", reason);
+    out_.trip = CircuitBreakerTripped{reason, text(r, "detail"), time_field(r)};
+  }
+
   void state_change(const json::object& r) {
     OrderState to{};
-    if (enum_field(r, "to", to) && is_terminal(to)) out_.orders[text(r, "order_id")].finished = true;
+    if (!enum_field(r, "to", to)) return;
+    std::string id = text(r, "order_id");
+    if (is_terminal(to)) out_.orders[id].finished = true;
+    auto& p = progress(id);
+    p.state = to;
+    money_field(r, "filled_quantity", p.filled_quantity);
+    later(p.updated_at, optional_time(r, "broker_updated_at"));
   }
 
   void cancel_result(const json::object& r) {
     CancelOutcome outcome{};
-    if (enum_field(r, "outcome", outcome) && outcome != CancelOutcome::failed)
-      out_.orders[text(r, "order_id")].finished = true;
+    if (!enum_field(r, "outcome", outcome) || outcome == CancelOutcome::failed) return;
+    std::string id = text(r, "order_id");
+    out_.orders[id].finished = true;
+    // The confirmed final state, when the canceller read it.
+    const auto* status = object_field(r, "final_status");
+    OrderState state{};
+    if (!status || !enum_field(*status, "state", state)) return;
+    auto& p = progress(id);
+    p.state = state;
+    money_field(*status, "filled_quantity", p.filled_quantity);
+    later(p.updated_at, optional_time(*status, "updated_at"));
+  }
+
+  // A delivered execution: never to be delivered again.
+  void fill(const json::object& r) {
+    std::string id = text(r, "order_id");
+    std::string execution = text(r, "execution_id");
+    if (id.empty() || execution.empty()) return;
+    auto& p = progress(id);
+    later(p.updated_at, optional_time(r, "broker_updated_at"));
+    Quantity cumulative;
+    if (money_field(r, "cumulative_quantity", cumulative) && cumulative > p.filled_quantity)
+      p.filled_quantity = cumulative;
+    if (std::find(p.execution_ids.begin(), p.execution_ids.end(), execution) != p.execution_ids.end()) return;
+    p.execution_ids.push_back(execution);
+    ++out_.executions;
+    Quantity quantity;
+    if (money_field(r, "quantity", quantity))
+      if (auto sum = p.executed_quantity.plus(quantity)) p.executed_quantity = *sum;
+  }
+
+  TrackedOrder& progress(const std::string& order_id) {
+    auto& p = out_.progress[order_id];
+    p.order_id = order_id;
+    return p;
   }
 
   JournalReplay out_;
@@ -146,6 +219,35 @@ JournalReplay replay(const std::vector<json::object>& records) {
   return out;
 }
 
+std::optional<Timestamp> JournalReplay::resume_cursor() const {
+  if (poll_cursor) return poll_cursor;
+  std::optional<Timestamp> oldest;
+  for (const auto& [id, o] : orders) {
+    if (o.finished || o.mode != ExecutionMode::live) continue;
+    auto p = progress.find(id);
+    if (p == progress.end() || !p->second.updated_at) return std::nullopt;  // an open order of unknown age
+    if (!oldest || *p->second.updated_at < *oldest) oldest = p->second.updated_at;
+  }
+  return oldest;
+}
+
+RestoreTracks JournalReplay::poller_seed(ExecutionMode mode, Timestamp local_now) const {
+  RestoreTracks seed;
+  if (mode != ExecutionMode::live) return seed;
+  seed.cursor = resume_cursor();
+  if (!seed.cursor) seed.bootstrap_since = local_now - kBootstrapLookBack;
+  Timestamp horizon = (seed.cursor ? *seed.cursor : *seed.bootstrap_since) - orders::PollState::kRetention;
+  for (const auto& [id, p] : progress) {
+    auto known = orders.find(id);
+    if (known != orders.end() && known->second.mode != mode) continue;
+    bool finished = is_terminal(p.state) || (known != orders.end() && known->second.finished);
+    // Finished long before the resume point: no pass will list it again.
+    if (finished && p.updated_at && *p.updated_at < horizon) continue;
+    seed.orders.push_back(p);
+  }
+  return seed;
+}
+
 PendingKey key_of(const KnownOrder& order) { return PendingKey{order.symbol, order.side, order.limit_price}; }
 
 OrderEnvelope envelope_of(const KnownOrder& order) {
@@ -156,7 +258,10 @@ OrderEnvelope envelope_of(const KnownOrder& order) {
   e.side = order.side;
   e.quantity = order.quantity;
   e.limit_price = order.limit_price;
+  e.reference_price = order.reference_price;
+  e.submitted_at = order.submitted_at;
   e.mode = order.mode;
+  e.strategy = order.strategy;
   return e;
 }
 

@@ -66,7 +66,7 @@ gateway::GatewayOptions gateway_options(const config::Config& config, gateway::C
   o.retry.base_delay = std::chrono::milliseconds(om.retry.base_delay_ms);
   o.retry.max_delay = std::chrono::milliseconds(om.retry.max_delay_ms);
   o.retry.jitter_pct = om.retry.jitter_pct;
-  o.rate_limit = {om.rate_limit.burst, om.rate_limit.per_second};
+  o.rate_limit = {om.rate_limit.burst, om.rate_limit.per_second, std::chrono::seconds(om.rate_limit.max_broker_wait_s)};
   o.token_path = config.broker.token_path;
   o.credentials = std::move(credentials);
   return o;
@@ -76,6 +76,7 @@ OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, g
                            OwnerOptions options)
     : rt_(rt),
       config_(config),
+      session_id_(log::ensure_session_id()),
       control_socket_(config.order_management.control_socket_path()),
       metrics_(std::make_shared<console::Metrics>()) {
   if (options.console_listen) config_.console.listen = *options.console_listen;
@@ -217,8 +218,8 @@ awaitable<RecoveryReport> OrderManager::start() {
     }
   }
   if (endpoint_) endpoint_->set_phase(Phase::recovering);
-  auto recovery =
-      actors::recover(actors::RecoveryParts{config_.order_management.journal_path, journal_, ledger_, broker_});
+  auto recovery = actors::recover(
+      actors::RecoveryParts{config_.order_management.journal_path, journal_, ledger_, broker_, poller_});
   RecoveryReport report = co_await std::move(recovery);
   if (endpoint_) endpoint_->set_phase(report.ok() ? Phase::ready : Phase::recovery_failed, report.error);
   co_return report;
@@ -238,7 +239,11 @@ awaitable<AccountData> OrderManager::account_data(bool fresh) {
   return reply_or(runtime::ask<AccountData>(cache_, GetAccountData{fresh}, kQueryTimeout), std::move(timed_out));
 }
 
-void OrderManager::start_polling() { post(poller_, StartPolling{}); }
+void OrderManager::start_polling() {
+  post(poller_, StartPolling{});
+  // A polling owner runs for long: its session is refreshed ahead of expiry in the background.
+  if (live_) live_->keep_session_alive();
+}
 
 void OrderManager::resume_submissions(std::string requested_by) {
   // Journalled so the next process starts resumed too (recovery replays the latches).

@@ -54,10 +54,14 @@ class OrderManager {
 
   /// Start-up (call once, before trading): opens the control endpoint — from now on `oms`
   /// commands and other clients are carried out by this process — then runs recovery: replays
-  /// the journal, settles every intent that has no broker id through the ref_id look-up, adopts
-  /// open broker orders the journal does not know, restores the duplicate guard, the kill-switch
-  /// latch and the breaker. Submissions are refused from construction until it has finished.
-  /// A control socket that cannot be opened is an error (the kill switch must reach the owner).
+  /// the journal, settles every intent that has no broker id through the ref_id look-up, catches
+  /// up with what happened while no process ran (one poll pass from the journalled cursor: fills
+  /// and state changes journalled and delivered to the fill callbacks once), adopts open broker
+  /// orders the journal does not know, restores the duplicate guard, the kill-switch latch and
+  /// the breaker. Submissions are refused from construction until it has finished.
+  /// Fails, sending nothing, when another process owns the journal (`journal_owner_pid`), a line
+  /// in its middle does not parse (`journal_malformed_lines`), or the control socket cannot be
+  /// opened (the kill switch must reach the owner).
   runtime::awaitable<RecoveryReport> start();
   /// The console's URL with its access token ("http://127.0.0.1:PORT/?token=…") once start() has
   /// opened it, else empty. A secret: print it to the operator, never to a log.
@@ -113,7 +117,8 @@ class OrderManager {
     });
   }
 
-  /// Fill callbacks (called on the poller's strand); register before start_polling().
+  /// Fill callbacks (called on the poller's strand); register before start(): fills that
+  /// happened while no process ran are delivered during start().
   void on_fill(actors::StatusPoller::FillCallback callback) { poller_->on_fill(std::move(callback)); }
   /// Starts the poll loop (every order_management.poll_interval_s).
   void start_polling();
@@ -122,6 +127,9 @@ class OrderManager {
   /// Closes the control endpoint and the broker connections (the runtime's stop() cancels
   /// everything else).
   void close();
+  /// The correlation id every log line of this process carries (seed FR-010): the one the bot set
+  /// with log::set_session_id before building the OrderManager, else one made then.
+  const std::string& session_id() const noexcept { return session_id_; }
 
   // The actors, for bots that post messages (e.g. post(om.submitter(), Ask<OrderRequest, …>)).
   const std::shared_ptr<actors::Submitter>& submitter() const { return submitter_; }
@@ -139,6 +147,7 @@ class OrderManager {
  private:
   runtime::Runtime& rt_;
   config::Config config_;
+  std::string session_id_;
   std::shared_ptr<actors::Journal> journal_;
   std::shared_ptr<actors::SafetyLedger> ledger_;
   std::shared_ptr<gateway::Broker> broker_;

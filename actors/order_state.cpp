@@ -43,6 +43,35 @@ bool is_legal(OrderState from, OrderState to, bool executions_prove_fill) {
 
 OrderTrack::OrderTrack(std::string order_id) : order_id_(std::move(order_id)) {}
 
+OrderTrack OrderTrack::restored(const TrackedOrder& memory) {
+  OrderTrack t(memory.order_id);
+  // Nothing journalled about the broker's view yet (only an envelope): the first snapshot is news.
+  if (memory.state != OrderState::unknown || memory.updated_at || !memory.filled_quantity.is_zero()) {
+    OrderStatus last;
+    last.order_id = memory.order_id;
+    last.state = memory.state;
+    last.filled_quantity = memory.filled_quantity;
+    last.updated_at = memory.updated_at.value_or(Timestamp{});
+    t.status_ = std::move(last);
+  }
+  t.seen_.insert(memory.execution_ids.begin(), memory.execution_ids.end());
+  t.filled_ = memory.executed_quantity;
+  return t;
+}
+
+TrackedOrder OrderTrack::memory() const {
+  TrackedOrder m;
+  m.order_id = order_id_;
+  m.state = state();
+  if (status_) {
+    m.filled_quantity = status_->filled_quantity;
+    if (status_->updated_at != Timestamp{}) m.updated_at = status_->updated_at;
+  }
+  m.execution_ids.assign(seen_.begin(), seen_.end());
+  m.executed_quantity = filled_;
+  return m;
+}
+
 OrderTrack::Update OrderTrack::apply(const OrderStatus& status, const std::vector<FillEvent>& executions) {
   Update u;
   u.from = state();

@@ -32,6 +32,11 @@ std::string illegal_reason(OrderState from, OrderState to, bool executions_prove
 class OrderTrack {
  public:
   explicit OrderTrack(std::string order_id);
+  /// A track resumed from what the journal (or the poller's memory of a finished order) holds:
+  /// the last state and quantity, and the executions already delivered.
+  static OrderTrack restored(const TrackedOrder& memory);
+  /// The compact form of this track: enough to resume it, without the broker payload.
+  TrackedOrder memory() const;
 
   /// The outcome of one apply.
   struct Update {

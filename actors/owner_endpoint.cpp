@@ -86,8 +86,14 @@ awaitable<void> OwnerEndpoint::shutdown(std::chrono::milliseconds grace) {
   }
 }
 
+void OwnerEndpoint::require_open() const {
+  if (closed_.load()) throw std::runtime_error("the owner has closed its control endpoint");
+}
+
 void OwnerEndpoint::close() {
+  closed_ = true;
   if (auto s = server_.exchange(nullptr)) s->close();
+  set_phase(Phase::stopping);  // requests still waiting for start-up end now
 }
 
 std::optional<control::Error> OwnerEndpoint::phase_refusal() const {
@@ -124,6 +130,7 @@ awaitable<std::optional<control::Error>> OwnerEndpoint::ready(std::chrono::milli
 }
 
 awaitable<PendingOrders> OwnerEndpoint::ledger_state() {
+  require_open();
   PendingOrdersQuery query;
   auto reply = co_await runtime::ask<PendingOrders>(om_.ledger(), std::move(query), 10s, "control");
   if (!reply) throw std::runtime_error("the safety ledger did not answer: " + reply.error().message());
@@ -151,16 +158,24 @@ awaitable<control::Health> OwnerEndpoint::health() {
   h.breaker_open = ledger.breaker_open;
   h.open_orders = static_cast<std::int64_t>(ledger.order_ids.size());
   h.in_flight_sends = ledger.in_flight;
+  require_open();
   h.session_expires_at = session_expiry(*om_.broker());
   h.started_at = started_at_;
   co_return h;
 }
 
-awaitable<SubmissionResult> OwnerEndpoint::place(OrderRequest request) { return om_.submit(std::move(request)); }
+awaitable<SubmissionResult> OwnerEndpoint::place(OrderRequest request) {
+  require_open();
+  return om_.submit(std::move(request));
+}
 
-awaitable<StatusReply> OwnerEndpoint::status(std::string order_id) { return om_.get_order_status(std::move(order_id)); }
+awaitable<StatusReply> OwnerEndpoint::status(std::string order_id) {
+  require_open();
+  return om_.get_order_status(std::move(order_id));
+}
 
 std::vector<control::OrderRow> OwnerEndpoint::orders() {
+  require_open();
   return control::orders_from_journal(journal::JournalFile::read_all(config_.order_management.journal_path));
 }
 
@@ -173,11 +188,13 @@ awaitable<CancelAllReport> OwnerEndpoint::cancel_all(std::string requested_by,
   auto state = ledger_state();
   PendingOrders halted = co_await std::move(state);
   if (on_halted) on_halted(control::HaltAck{halted.in_flight});
+  require_open();
   auto report = om_.cancel_all_open_orders(std::move(requested_by));
   co_return co_await std::move(report);
 }
 
 awaitable<PendingOrders> OwnerEndpoint::resume(std::string requested_by) {
+  require_open();
   om_.resume_submissions(std::move(requested_by));
   // The ledger handles messages in order: the query sees the state after the resume.
   return ledger_state();
@@ -197,9 +214,11 @@ awaitable<control::SyncResult> OwnerEndpoint::sync() {
   };
   auto attached = runtime::run_on(om_.poller()->strand(), attach(self, collector));
   co_await std::move(attached);
+  require_open();
   auto pass = om_.synchronize_open_orders();
   control::SyncResult result;
   result.report = co_await std::move(pass);
+  require_open();
   auto detached = runtime::run_on(om_.poller()->strand(), detach(self, collector));
   co_await std::move(detached);
   result.fills = *collector;

@@ -64,6 +64,9 @@ class OwnerEndpoint final : public control::OwnerPort,
   runtime::awaitable<PendingOrders> ledger_state();
   runtime::awaitable<std::optional<control::Error>> wait_ready(std::chrono::milliseconds limit);
   std::optional<control::Error> phase_refusal() const;
+  /// Throws (an `internal` error line for the client) once the endpoint is closed: the
+  /// OrderManager may be gone by the time a request in flight resumes.
+  void require_open() const;
 
   runtime::Runtime& rt_;
   OrderManager& om_;
@@ -75,6 +78,7 @@ class OwnerEndpoint final : public control::OwnerPort,
   std::list<std::shared_ptr<boost::asio::steady_timer>> waiters_;  // requests waiting for ready
   std::shared_ptr<control::Dispatcher> dispatcher_;
   std::atomic<std::shared_ptr<control::Server>> server_;  // set by open(), read by any thread
+  std::atomic<bool> closed_{false};  // after close(), nothing here touches the OrderManager again
   Timestamp started_at_{};
   // The `sync` passes in progress collect the fills the poller announces (poller strand only).
   std::vector<std::shared_ptr<std::vector<FillEvent>>> fill_collectors_;

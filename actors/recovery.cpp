@@ -3,6 +3,7 @@
 #include "actors/journal_file.hpp"
 #include "actors/journal_replay.hpp"
 #include "runtime/log.hpp"
+#include "runtime/run_on.hpp"
 
 #include <set>
 
@@ -15,6 +16,8 @@ namespace {
 
 // Broker clocks and ours disagree a little: look a minute further back than the first intent.
 constexpr auto kLookBackMargin = 60s;
+// The start-up pass may walk many orders after a long downtime.
+constexpr auto kPassTimeout = 120s;
 
 json::object order_record(const recovery::KnownOrder& k) {
   return json::object{{"order_id", k.order_id},
@@ -27,7 +30,17 @@ json::object order_record(const recovery::KnownOrder& k) {
 }
 
 recovery::KnownOrder known_from(const recovery::JournalIntent& i, const gateway::BrokerOrder& o) {
-  return recovery::KnownOrder{o.id, i.ref_id, i.symbol, i.side, i.quantity, i.limit_price, i.mode, !gateway::is_open(o)};
+  recovery::KnownOrder k{o.id, i.ref_id, i.symbol, i.side, i.quantity, i.limit_price, i.mode, !gateway::is_open(o)};
+  k.reference_price = i.reference_price;
+  k.submitted_at = o.created_at;
+  k.strategy = i.strategy;
+  return k;
+}
+
+// "line 7 (starts with `{"ts":"2026-…","kind":"state_change",…"to":"c{"ts"`)".
+std::string first_bad_line(const journal::OpenReport& read) {
+  const auto& bad = read.bad_lines.front();
+  return "line " + std::to_string(bad.line) + " (starts with `" + bad.start + "`)";
 }
 
 class Recovery {
@@ -43,19 +56,51 @@ class Recovery {
       co_return report_;
     }
     report_.torn_tail = parts_.journal->open_report().repaired_torn_tail;
-    replay_ = recovery::replay(journal::JournalFile::read_all(parts_.journal_path));
-    report_.journal_records = replay_.records;
-    for (const auto& m : replay_.malformed) log::warn("recovery.malformed_record", {{"where", m}});
+    journal::OpenReport read;
+    auto all = co_await records(read);
+    if (!read_journal(all, read)) co_return report_;
     std::vector<OrderEnvelope> open;
     // Paper orders live in memory: a previous process's paper book is gone, only latches remain.
     if (parts_.broker->mode() == ExecutionMode::live) {
-      if (!co_await settle_intents() || !co_await adopt_and_collect(open)) co_return report_;
+      if (!co_await settle_intents() || !co_await catch_up() || !co_await adopt_and_collect(open)) co_return report_;
     }
     co_await restore_ledger(std::move(open));
     co_return report_;
   }
 
  private:
+  // The journal is read once, when the Journal opened it under the lock; recovery takes those
+  // records (plus any written since) on the journal's strand. Only a second start() reads the
+  // file again.
+  awaitable<std::vector<json::object>> records(journal::OpenReport& read) {
+    auto take = [](std::shared_ptr<Journal> j) -> awaitable<std::optional<std::vector<json::object>>> {
+      co_return j->take_startup_records();
+    };
+    auto op = take(parts_.journal);  // named: no lambda inside a co_await expression (GCC 12)
+    auto taken = co_await runtime::run_on(parts_.journal->strand(), std::move(op));
+    if (taken) {
+      read = parts_.journal->open_report();
+      co_return std::move(*taken);
+    }
+    co_return journal::JournalFile::read_all(parts_.journal_path, &read);
+  }
+
+  // The journal is the truth: a line in the middle that cannot be read may have been anything
+  // (an intent, a fill, the kill switch), so nothing is traded until a person has looked.
+  bool read_journal(const std::vector<json::object>& records, const journal::OpenReport& read) {
+    if (!read.malformed.empty()) {
+      for (const auto& bad : read.bad_lines) report_.journal_malformed_lines.push_back(static_cast<int>(bad.line));
+      return fail("journal " + parts_.journal_path + " " + first_bad_line(read) + " is not a readable record" +
+                  (read.malformed.size() > 1 ? " (" + std::to_string(read.malformed.size()) + " such lines)" : "") +
+                  " — nothing was sent; run `oms journal check` to see every unreadable line, then `oms journal repair`"
+                  " (keeps a backup, moves them aside, halts submissions until `oms resume`)");
+    }
+    replay_ = recovery::replay(records);
+    report_.journal_records = replay_.records;
+    for (const auto& m : replay_.malformed) log::warn("recovery.malformed_record", {{"where", m}});
+    return true;
+  }
+
   // `kind` is a literal: a const char* parameter keeps string conversions out of the co_await
   // expressions that call this (the GCC 12 trap).
   awaitable<bool> journal(const char* kind, json::object data) {
@@ -100,11 +145,32 @@ class Recovery {
       if (!co_await journal("envelope", std::move(data))) co_return fail("the journal refused a record");
       log::warn("recovery.intent_found_at_broker", {{"ref_id", intent.ref_id}, {"order_id", found->id}});
       replay_.orders[found->id] = known;
+      // Tracked from nothing: whatever it did at the broker is news, reported once.
+      replay_.progress.try_emplace(found->id).first->second.order_id = found->id;
     }
     co_return true;
   }
 
-  // Step 2: what is open at the broker now; unknown orders are adopted.
+  // Step 2: what happened while no process ran. The poller resumes from the journal (the
+  // executions and states already journalled, the cursor) and makes one pass before anything can
+  // be submitted: fills, cancels and rejections of known orders are journalled and delivered to
+  // the fill callbacks once, and nothing this process places can be mistaken for history.
+  awaitable<bool> catch_up() {
+    if (!parts_.poller) co_return true;
+    auto seed = replay_.poller_seed(parts_.broker->mode(), parts_.poller->runtime().clock().now());
+    report_.executions_known = static_cast<int>(replay_.executions);
+    post(parts_.poller, std::move(seed), "recovery");  // handled before the pass: one mailbox
+    SynchronizeOpenOrders pass;
+    auto synced = co_await runtime::ask<SyncReport>(parts_.poller, std::move(pass), kPassTimeout, "recovery");
+    if (!synced) co_return fail("the status poller did not answer the start-up pass");
+    if (!synced->error.empty()) co_return fail("could not list broker orders to catch up: " + synced->error);
+    report_.fills_while_down = static_cast<int>(synced->fills);
+    report_.state_changes_while_down = static_cast<int>(synced->state_changes);
+    poll_cursor_ = synced->cursor;
+    co_return true;
+  }
+
+  // Step 3: what is open at the broker now; unknown orders are adopted.
   awaitable<bool> adopt_and_collect(std::vector<OrderEnvelope>& open) {
     auto listed = co_await parts_.broker->list_open_orders();
     if (!listed) co_return fail("could not list open broker orders: " + listed.error().to_string());
@@ -125,7 +191,9 @@ class Recovery {
     auto symbol = co_await parts_.broker->symbol_for_instrument(std::move(instrument));
     recovery::KnownOrder k{order.id, order.ref_id.value_or(""), symbol.value_or(""), order.side, order.quantity,
                            order.price.value_or(Price{}), ExecutionMode::live, false};
+    k.submitted_at = order.created_at;
     auto data = order_record(k);
+    data["submitted_at"] = format_iso8601(order.created_at);
     data["broker_state"] = order.state;
     data["raw"] = order.raw;
     if (!co_await journal("adopted", std::move(data))) co_return fail("the journal refused a record");
@@ -136,7 +204,7 @@ class Recovery {
     co_return true;
   }
 
-  // Step 3: the ledger gets the open orders and the latches; submissions open (unless latched).
+  // Step 4: the ledger gets the open orders and the latches; submissions open (unless latched).
   awaitable<void> restore_ledger(std::vector<OrderEnvelope> open) {
     report_.pending_restored = static_cast<int>(open.size());
     RestoreLedger restore{std::move(open), replay_.halted, replay_.trip};
@@ -148,6 +216,8 @@ class Recovery {
     report_.halted = state->halted;
     report_.breaker_open = state->breaker_open;
     auto summary = to_json(report_).as_object();
+    // The next start resumes polling here (see JournalReplay::resume_cursor).
+    if (poll_cursor_) summary["poll_cursor"] = format_iso8601(*poll_cursor_);
     co_await journal("recovery", std::move(summary));
     log::info("recovery.completed", to_json(report_).as_object());
   }
@@ -155,6 +225,7 @@ class Recovery {
   RecoveryParts parts_;
   recovery::JournalReplay replay_;
   RecoveryReport report_;
+  std::optional<Timestamp> poll_cursor_;
 };
 
 }  // namespace

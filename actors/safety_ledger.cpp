@@ -47,6 +47,13 @@ void SafetyLedger::on(OrderFinished m) {
     log::info("safety.pending_released", {{"order_id", m.order_id}, {"symbol", key->symbol}});
 }
 
+void SafetyLedger::on(OrderRejected m) {
+  if (!m.insufficient_funds) return;
+  if (auto trip = state_.broker_failed(true, m.reason, runtime().clock().now()))
+    log::error("safety.circuit_breaker_tripped", {{"reason", boost::describe::enum_to_string(trip->reason, "")},
+                                                   {"detail", trip->detail}, {"order_id", m.order_id}});
+}
+
 void SafetyLedger::on(HaltSubmissions m) {
   if (state_.halted()) return;  // the control endpoint halts first, the Canceller again
   state_.halt();

@@ -12,7 +12,7 @@ namespace oms::actors {
 
 class SafetyLedger final
     : public runtime::Actor<SafetyLedger, runtime::Ask<ReserveSubmission, Reservation>, SubmissionSucceeded,
-                            SubmissionAbandoned, OrderFinished, HaltSubmissions, ResumeSubmissions,
+                            SubmissionAbandoned, OrderFinished, OrderRejected, HaltSubmissions, ResumeSubmissions,
                             runtime::Ask<PendingOrdersQuery, PendingOrders>, BeginRecovery,
                             runtime::Ask<RestoreLedger, PendingOrders>, runtime::Ask<ConfirmSend, Reservation>,
                             runtime::Ask<AwaitSendsSettled, PendingOrders>> {
@@ -25,6 +25,7 @@ class SafetyLedger final
   void on(SubmissionSucceeded m);
   void on(SubmissionAbandoned m);
   void on(OrderFinished m);
+  void on(OrderRejected m);
   void on(HaltSubmissions m);
   void on(ResumeSubmissions m);
   void on(runtime::Ask<PendingOrdersQuery, PendingOrders> m);

@@ -1,6 +1,17 @@
 #include "actors/safety_state.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace oms::safety {
+
+bool is_buying_power_rejection(std::string_view reason) {
+  std::string lower(reason);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (std::string_view says : {"insufficient", "buying power", "buying_power", "you can only purchase"})
+    if (lower.find(says) != std::string::npos) return true;
+  return false;
+}
 
 Decision LedgerState::admit(const PendingKey& key) {
   if (recovering_)
@@ -12,7 +23,8 @@ Decision LedgerState::admit(const PendingKey& key) {
   if (trip_) {
     std::string why = trip_->reason == TripReason::insufficient_funds
                           ? "the broker reported insufficient buying power (" + trip_->detail + ")"
-                          : "the broker failed " + std::to_string(failures_to_trip_) + " times in a row (" + trip_->detail + ")";
+                          : "the broker refused " + std::to_string(failures_to_trip_) + " orders in a row (" +
+                                trip_->detail + ")";
     return {Admission::breaker_open, std::nullopt,
             "the circuit breaker is open: " + why + "; check the account, then run `oms resume`"};
   }
@@ -28,7 +40,7 @@ Decision LedgerState::admit(const PendingKey& key) {
 void LedgerState::restore(const std::vector<OrderEnvelope>& open_orders, bool halted,
                           std::optional<CircuitBreakerTripped> trip) {
   for (const auto& e : open_orders) entries_[PendingKey{e.symbol, e.side, e.limit_price}].envelope = e;
-  halted_ = halted_ || halted;  // a kill switch engaged during recovery is not undone by it
+  halted_ = halted_ || halted;  // a kill switch pressed while recovery ran stays pressed
   trip_ = std::move(trip);
   recovering_ = false;
 }

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace oms::safety {
@@ -16,6 +17,10 @@ namespace oms::safety {
 // Admission (messages/safety.hpp): proceed = reserved, send it; join_pending = the same order is
 // being sent right now, wait for its outcome; duplicate = already at the broker, reuse its
 // envelope; breaker_open / halted = refused with guidance.
+
+/// True when a broker's reject_reason (or refusal text) says the account lacked buying power:
+/// "insufficient_buying_power", "Insufficient funds", "You can only purchase 4 shares of TSLA.".
+bool is_buying_power_rejection(std::string_view reason);
 
 /// The answer to `admit`.
 struct Decision {
@@ -40,14 +45,15 @@ class LedgerState {
   std::size_t in_flight() const;
   /// The reserved order reached the broker: later identical requests get this envelope.
   void submitted(const PendingKey& key, const OrderEnvelope& envelope);
-  /// The reserved order never reached the broker (validation, transient exhaustion): forget it,
-  /// leaving breaker state untouched (seed scenario 5).
+  /// The reserved order never reached the broker, or the broker refused it: forget the key. The
+  /// breaker is the caller's business (broker_failed), and a failure without a broker decision
+  /// (transient exhaustion, a network timeout) leaves it untouched (seed scenario 5).
   void abandoned(const PendingKey& key);
   /// The order finished (filled, cancelled, rejected): its key is free again. Returns the key.
   std::optional<PendingKey> finished(const std::string& order_id);
 
-  /// Broker outcomes feed the breaker: insufficient funds trips it at once; so do
-  /// `failures_to_trip` failures in a row. A success resets the count.
+  /// Broker refusals feed the breaker: insufficient funds trips it at once; so do
+  /// `failures_to_trip` refusals in a row. A success resets the count.
   std::optional<CircuitBreakerTripped> broker_failed(bool insufficient_funds, const std::string& detail, Timestamp at);
   void broker_succeeded() { consecutive_failures_ = 0; }
 

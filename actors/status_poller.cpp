@@ -37,6 +37,14 @@ void StatusPoller::on(StartPolling) {
   spawn(poll_loop(), "poll loop");
 }
 
+void StatusPoller::on(RestoreTracks m) {
+  state_.restore(m);
+  log::info("poller.restored", {{"orders", static_cast<std::int64_t>(m.orders.size())},
+                                {"open", static_cast<std::int64_t>(state_.open_tracks())},
+                                {"cursor", state_.cursor() ? format_iso8601(*state_.cursor()) : std::string()},
+                                {"bootstrap", m.bootstrap_since.has_value()}});
+}
+
 awaitable<void> StatusPoller::status(std::string order_id, runtime::ReplyTo<StatusReply> reply) {
   auto self = shared_from_this();
   auto started = std::chrono::steady_clock::now();
@@ -49,7 +57,8 @@ awaitable<void> StatusPoller::status(std::string order_id, runtime::ReplyTo<Stat
     out.status = gateway::to_order_status(*order);
     SyncReport ignored;
     gateway::BrokerOrder snapshot = *order;
-    co_await absorb(std::move(snapshot), ignored);  // a query is also news: fills and state changes count
+    std::optional<orders::PollState::Pass> no_pass;
+    co_await absorb(std::move(snapshot), ignored, no_pass);  // a query is also news: fills and state changes count
   }
   log::info("order.status_query", {{"order_id", order_id}, {"ok", out.error.empty()}, {"latency_ms", ms_since(started)}});
   reply.send(std::move(out), name());
@@ -69,33 +78,41 @@ awaitable<void> StatusPoller::poll_loop() {
   }
 }
 
-// One incremental pass: only orders updated since the cursor (minus a margin for clock skew).
+// One incremental pass: orders the broker updated since the cursor (its own timestamps, with a
+// short overlap), or — restored from a new journal — since the bootstrap point.
 awaitable<SyncReport> StatusPoller::sync_once() {
   SyncReport report;
-  Timestamp pass_started = runtime().clock().now();
-  std::optional<Timestamp> since;
-  if (cursor_) since = *cursor_ - 60s;
+  auto pass = state_.begin_pass();
+  std::optional<Timestamp> since = pass.since;
   auto orders = co_await gateway_->list_orders(since);
   if (!orders) {
     report.error = orders.error().to_string();
+    report.cursor = state_.cursor();
     co_return report;
   }
-  for (auto& order : *orders) co_await absorb(std::move(order), report);
-  cursor_ = pass_started;
+  std::optional<Timestamp> newest;
+  for (auto& order : *orders) {
+    if (!newest || order.updated_at > *newest) newest = order.updated_at;
+    co_await absorb(std::move(order), report, pass);
+  }
+  state_.pass_completed(pass, newest);
+  report.cursor = state_.cursor();
   co_return report;
 }
 
 // One broker snapshot through the order's state machine: new executions become fills (each
 // exactly once), a legal move becomes a journalled state change, an illegal or out-of-order one
 // is logged and not applied.
-awaitable<void> StatusPoller::absorb(gateway::BrokerOrder order, SyncReport& report) {
+awaitable<void> StatusPoller::absorb(gateway::BrokerOrder order, SyncReport& report,
+                                    std::optional<orders::PollState::Pass> pass) {
   ++report.orders_seen;
   OrderStatus status = gateway::to_order_status(order);
   std::string instrument = order.instrument;  // named: no temporaries inside co_await (GCC 12)
   auto mapped = co_await gateway_->symbol_for_instrument(std::move(instrument));
   std::string symbol = mapped.value_or(std::string());
-  auto track = tracks_.try_emplace(order.id, order.id).first;
-  auto update = track->second.apply(status, gateway::fill_events(order, symbol));
+  auto absorbed = state_.absorb(status, gateway::fill_events(order, symbol), pass);
+  if (absorbed.history) co_return;
+  const auto& update = absorbed.update;
   if (update.transition == orders::Transition::illegal || update.transition == orders::Transition::stale) {
     log::warn("order.transition_refused",
               {{"order_id", order.id}, {"from", boost::describe::enum_to_string(update.from, "")},
@@ -105,7 +122,7 @@ awaitable<void> StatusPoller::absorb(gateway::BrokerOrder order, SyncReport& rep
   }
   for (const auto& fill : update.new_fills) {
     ++report.fills;
-    announce(fill);
+    announce(fill, order.updated_at);
   }
   if (update.from == update.to) co_return;
   ++report.state_changes;
@@ -114,12 +131,29 @@ awaitable<void> StatusPoller::absorb(gateway::BrokerOrder order, SyncReport& rep
                                                           {"to", boost::describe::enum_to_string(update.to, "")},
                                                           {"broker_state", order.state},
                                                           {"filled_quantity", status.filled_quantity.to_string()}}};
+  stamp(entry.data, order.updated_at);
   post(journal_, std::move(entry), name());
+  if (update.to == OrderState::rejected && safety::is_buying_power_rejection(order.reject_reason.value_or(""))) {
+    // Accepted, then rejected for buying power: the breaker trips, journalled so a restart keeps it.
+    JournalRecord trip{"breaker_tripped", boost::json::object{{"reason", "insufficient_funds"},
+                                                              {"detail", *order.reject_reason}, {"order_id", order.id}}};
+    post(journal_, std::move(trip), name());
+    post(ledger_, OrderRejected{order.id, *order.reject_reason, true}, name());
+  }
   if (is_terminal(update.to)) post(ledger_, OrderFinished{order.id}, name());
 }
 
-void StatusPoller::announce(const FillEvent& fill) {
+// `broker_updated_at` lets a restart resume the order where the journal left it; `poll_cursor`
+// (the cursor of completed passes, not this snapshot's time) is where the next process's first
+// pass starts: everything the broker changed before it was seen by a completed pass.
+void StatusPoller::stamp(boost::json::object& record, Timestamp broker_updated_at) const {
+  record["broker_updated_at"] = format_iso8601(broker_updated_at);
+  if (state_.cursor()) record["poll_cursor"] = format_iso8601(*state_.cursor());
+}
+
+void StatusPoller::announce(const FillEvent& fill, Timestamp broker_updated_at) {
   JournalRecord entry{"fill", to_json(fill).as_object()};
+  stamp(entry.data, broker_updated_at);
   post(journal_, std::move(entry), name());
   log::info("order.fill", {{"order_id", fill.order_id}, {"symbol", fill.symbol}, {"quantity", fill.quantity.to_string()},
                            {"price", fill.price.to_string(2)}, {"execution_id", fill.execution_id}});

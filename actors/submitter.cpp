@@ -25,6 +25,7 @@ SubmissionErrorCategory category_of(const gateway::BrokerError& e) {
     case ErrorKind::ambiguous_unresolved:
     // Stopped mid-request (shutdown): the POST may have reached the broker; recovery settles it.
     case ErrorKind::cancelled: return SubmissionErrorCategory::ambiguous_unresolved;
+    case ErrorKind::login_required: return SubmissionErrorCategory::login_required;
     case ErrorKind::network:
     case ErrorKind::server:
     case ErrorKind::throttled: return e.failure == gateway::FailureClass::ambiguous
@@ -34,10 +35,19 @@ SubmissionErrorCategory category_of(const gateway::BrokerError& e) {
   }
 }
 
+// The collar's refusal for want of a quote (not a fat finger): what the caller can do about it.
+constexpr const char* kNoQuoteField = "quote";
+constexpr const char* kNoQuoteGuidance =
+    "retry when the broker's quotes answer; to send orders without a quote check set "
+    "order_management.price_collar_on_missing_quote to \"allow\" (or price_collar_pct to 0 to turn the collar "
+    "off) in config.json";
+
 std::string guidance_for(SubmissionErrorCategory c, const std::string& ref_id) {
   switch (c) {
     case SubmissionErrorCategory::insufficient_funds:
       return "add funds or reduce the quantity; the circuit breaker is open until `oms resume`";
+    case SubmissionErrorCategory::login_required:
+      return "run `oms login` (nothing was placed; the session is used by every process once stored)";
     case SubmissionErrorCategory::transient_exhausted:
       return "the broker was unreachable after the retries; nothing was placed — retry later";
     case SubmissionErrorCategory::ambiguous_unresolved:
@@ -127,8 +137,10 @@ awaitable<void> Submitter::submit(OrderRequest request, runtime::ReplyTo<Submiss
   }
   auto collar = check_collar(request.symbol, request.side, *limit);
   if (auto refused = co_await std::move(collar)) {
+    bool no_quote = refused->field == kNoQuoteField;
     reply.send(failure(SubmissionErrorCategory::validation, refused->field, refused->rule,
-                       "probable fat finger: check the reference price (or price_collar_pct in config.json)"),
+                       no_quote ? kNoQuoteGuidance
+                                : "probable fat finger: check the reference price (or price_collar_pct in config.json)"),
                name());
     co_return;
   }
@@ -197,8 +209,9 @@ Submitter::QuoteSnapshot Submitter::quote_for_order(const std::string& symbol) c
 }
 
 // The fat-finger collar needs the broker's latest price; quotes are reused for a moment so a
-// burst of orders in one symbol costs one quote. Without a quote the collar cannot judge: the
-// order goes on (the slippage guard against the reference still holds) and a warning is logged.
+// burst of orders in one symbol costs one quote. Without a quote the collar cannot judge: a
+// safety check fails closed, so a live order is refused, unless config.json says
+// price_collar_on_missing_quote: "allow" (then it goes on unchecked, with a warning).
 awaitable<std::optional<FieldError>> Submitter::check_collar(std::string symbol, Side side, Price limit) {
   auto self = shared_from_this();
   if (config_.price_collar_pct.is_zero()) co_return std::nullopt;
@@ -215,8 +228,17 @@ awaitable<std::optional<FieldError>> Submitter::check_collar(std::string symbol,
       snapshot = {q.ask, q.bid, q.updated_at};
     }
     if (!price) {
-      log::warn("order.collar_unchecked", {{"symbol", symbol},
-                                           {"reason", fetched ? "no price in the quote" : fetched.error().to_string()}});
+      std::string reason = fetched ? "no price in the quote" : fetched.error().to_string();
+      // Paper mode's market is built from the references themselves: a symbol it has no price for
+      // yet has nothing to check against and no money at risk.
+      bool paper = gateway_->mode() == ExecutionMode::paper;
+      if (config_.price_collar_on_missing_quote == config::MissingQuote::refuse && !paper) {
+        log::warn("order.collar_no_quote", {{"symbol", symbol}, {"reason", reason}});
+        co_return FieldError{kNoQuoteField, "no quote to check against: the price collar needs " + symbol +
+                                                "'s latest price and the broker gave none (" + reason +
+                                                "); the order was not sent"};
+      }
+      log::warn("order.collar_unchecked", {{"symbol", symbol}, {"reason", reason}});
       co_return std::nullopt;
     }
     cached = quotes_.insert_or_assign(symbol, CachedQuote{*price, now, snapshot}).first;
@@ -264,13 +286,20 @@ awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, 
                                       {"detail", e.detail}, {"attempts", e.attempts}, {"http_status", e.http_status},
                                       {"latency_ms", latency_ms}}};
     co_await journal(std::move(failed));
-    bool broker_failure = category != SubmissionErrorCategory::broker_rejected || e.http_status >= 500;
+    // Only the broker's own refusals feed the breaker. A failure that left no broker decision
+    // (retries exhausted, a network timeout) leaves SafetyChecks untouched (seed acceptance 5):
+    // it is reported with its ref_id and settled by look-up, and the bot may retry. A missing session
+    // (login_required) is not the broker failing either.
+    bool broker_failure = category == SubmissionErrorCategory::broker_rejected ||
+                          category == SubmissionErrorCategory::insufficient_funds;
     post(ledger_, SubmissionAbandoned{key, e.detail, broker_failure,
                                       category == SubmissionErrorCategory::insufficient_funds},
          name());
-    log::warn("order.submission_failed", {{"ref_id", ref_id}, {"symbol", request.symbol},
-                                          {"limit_price", limit.to_string(2)}, {"error", e.to_string()},
-                                          {"attempt", e.attempts}, {"latency_ms", latency_ms}});
+    log::warn("order.submission_failed",
+              {{"ref_id", ref_id}, {"symbol", request.symbol}, {"limit_price", limit.to_string(2)},
+               {"error", e.to_string()}, {"category", boost::describe::enum_to_string(category, "")},
+               {"attempt", e.attempts}, {"latency_ms", latency_ms},
+               {"payload", intent_record(request, limit, ref_id, gateway_->mode())}});  // secret keys masked by log
     co_return failure(category, "", e.detail, guidance_for(category, ref_id), ref_id);
   }
   OrderEnvelope envelope{placed->order.id, ref_id, request.symbol, request.side, request.quantity, limit,

@@ -1,5 +1,5 @@
 #pragma once
-/// The five figures of issue 7. Each prints its numbers as it goes and returns them for
+/// The five figures of issue 7, and issue 12's kill-switch figure. Each prints its numbers as it goes and returns them for
 /// results.json; a run that errors throws BenchError (and `make bench` fails).
 #include <boost/json/object.hpp>
 
@@ -17,5 +17,8 @@ boost::json::object overhead_figure(const BenchOptions& options);
 boost::json::object fill_detection_figure(const BenchOptions& options);
 /// 5. Throughput: orders per second through the runtime (paper) on 1 and 2 threads.
 boost::json::object throughput_figure(const BenchOptions& options);
+/// 6. Issue 12: from `oms cancel-all` (a control client) starting to a busy owner refusing
+/// submissions; and from the `oms` process starting to the owner's `halted` record.
+boost::json::object halt_figure(const BenchOptions& options);
 
 }  // namespace oms::bench

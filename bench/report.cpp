@@ -263,6 +263,32 @@ std::string throughput_md(const json::object& f) {
   return out;
 }
 
+std::string halt_md(const json::object& f) {
+  std::string out = "## 6. The kill switch reaching a running owner (issue 12)\n\n";
+  out += header({"from", "to", "runs", "p50 ms", "p95 ms", "max ms"});
+  auto line = [&](const char* key, const std::string& from, const std::string& to) {
+    const auto* v = f.if_contains(key);
+    if (!v || !v->is_object()) return;
+    const auto& s = v->get_object();
+    out += row({from, to, fixed(num(s, "count"), 0), ms_text(num(s, "p50_ms")), ms_text(num(s, "p95_ms")),
+                ms_text(num(s, "max_ms"))});
+  };
+  line("client", "`oms cancel-all`'s client connects", "the owner acknowledges `halted` (its ledger refuses submissions)");
+  line("process", "the `oms cancel-all` process starts", "the owner's `halted` record is durable (seen by a subscriber)");
+  line("cancel_all_total", "the client connects", "every order confirmed cancelled");
+  out += "\nTarget: under " + fixed(num(f, "target_ms"), 0) + " ms from the client to the owner refusing submissions. " +
+         "The owner is an OrderManager with the product's defaults (" + text(f, "config") + "), kept busy by " +
+         fixed(num(f, "submitters"), 0) +
+         " submitters placing resting buys without pause (a resume before every run, and the next run only once it "
+         "has placed again). The halt is acknowledged before any cancel is sent; sends already past the ledger's "
+         "last check when it arrived (p50 " +
+         fixed(num(f, "in_flight_sends_p50"), 0) + ", max " + fixed(num(f, "in_flight_sends_max"), 0) +
+         ") are waited for and cancelled. The process row adds the `oms` binary's start-up, its configuration, the "
+         "`health` round trip and the journal's fdatasync of the `halted` record; the total is bounded by the "
+         "default rate limit (4 requests/s).\n\n";
+  return out;
+}
+
 std::vector<std::pair<double, double>> points(const json::object& f,
                                               const std::function<std::optional<double>(const json::object&)>& pick) {
   std::vector<std::pair<double, double>> out;
@@ -294,6 +320,7 @@ std::string results_markdown(const json::object& r) {
   if (const auto* f = section(r, "overhead")) out += overhead_md(*f);
   if (const auto* f = section(r, "fill_detection")) out += fill_md(*f);
   if (const auto* f = section(r, "throughput")) out += throughput_md(*f);
+  if (const auto* f = section(r, "halt")) out += halt_md(*f);
   return out;
 }
 
@@ -363,6 +390,20 @@ std::string readme_table(const json::object& r) {
               (num(row_, "threads") > 1 ? "s" : "") + ", " + fixed(num(row_, "orders"), 0) + " orders)";
     }
     lines += "- Paper-mode throughput through the runtime, orders/s: " + part + ".\n";
+  }
+  if (const auto* f = section(r, "halt")) {
+    const auto* c = f->if_contains("client");
+    const auto* p = f->if_contains("process");
+    if (c && c->is_object())
+      lines += "- Kill switch reaching a busy owner (product defaults, loopback): `oms cancel-all`'s client to the "
+               "owner refusing submissions p50 " +
+               ms_text(num(c->get_object(), "p50_ms")) + " / p95 " + ms_text(num(c->get_object(), "p95_ms")) +
+               " ms over " + fixed(num(c->get_object(), "count"), 0) + " runs (target < 5 ms)" +
+               (p && p->is_object() ? "; from the `oms` process starting to the durable `halted` record p50 " +
+                                          ms_text(num(p->get_object(), "p50_ms")) + " / p95 " +
+                                          ms_text(num(p->get_object(), "p95_ms")) + " ms"
+                                    : std::string()) +
+               ".\n";
   }
   (void)rtt_list;
   return out + lines;

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -164,6 +165,7 @@ Error read_rate_limit(Fields& parent, RateLimitConfig& out) {
   Fields f(*obj, parent.field("rate_limit"));
   if (auto e = f.integer("burst", out.burst, 1, 1000)) return e;
   if (auto e = f.integer("per_second", out.per_second, 1, 1000)) return e;
+  if (auto e = f.integer("max_broker_wait_s", out.max_broker_wait_s, 0, 86'400)) return e;
   return f.unknown_keys();
 }
 
@@ -199,6 +201,9 @@ Error read_order_management(Fields& root, OrderManagementConfig& out) {
     }
   }
   if (auto e = f.decimal("price_collar_pct", out.price_collar_pct)) return e;
+  if (auto e = f.enumeration("price_collar_on_missing_quote", out.price_collar_on_missing_quote,
+                             "\"refuse\" or \"allow\""))
+    return e;
   if (auto e = read_retry(f, out.retry)) return e;
   if (auto e = f.integer("poll_interval_s", out.poll_interval_s, 1, 3600)) return e;
   if (auto e = f.text("journal_path", out.journal_path, false)) return e;
@@ -209,6 +214,28 @@ Error read_order_management(Fields& root, OrderManagementConfig& out) {
   if (auto e = f.integer("account_cache_ttl_s", out.account_cache_ttl_s, 0, 86'400)) return e;
   if (auto e = f.integer("breaker_consecutive_failures", out.breaker_consecutive_failures, 1, 1000)) return e;
   return f.unknown_keys();
+}
+
+// "127.0.0.1", "localhost", "[::1]" of "http://host:port/path".
+bool loopback_host(std::string_view url) {
+  auto rest = url.substr(url.find("://") + 3);
+  std::string_view host;
+  if (rest.starts_with('[')) {
+    host = rest.substr(0, rest.find(']') + 1);
+  } else {
+    host = rest.substr(0, rest.find_first_of(":/"));
+  }
+  std::string lower(host);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower == "localhost" || lower == "[::1]") return true;
+  // 127.0.0.0/8: four dot-separated numbers, the first 127.
+  if (!lower.starts_with("127.")) return false;
+  int dots = 0;
+  for (char c : lower) {
+    if (c == '.') ++dots;
+    else if (c < '0' || c > '9') return false;
+  }
+  return dots == 3;
 }
 
 Error read_broker(Fields& root, BrokerConfig& out) {
@@ -295,9 +322,43 @@ PriceOffsetConfig OrderManagementConfig::offsets_for(std::string_view strategy) 
   return out;
 }
 
+std::string expand_home(const std::string& path) {
+  if (path != "~" && !path.starts_with("~/")) return path;
+  const char* home = std::getenv("HOME");
+  if (!home || !*home) return path;
+  return std::string(home) + path.substr(1);
+}
+
+void resolve_paths(Config& config, const std::filesystem::path& base_dir) {
+  auto resolve = [&](std::string& path) {
+    if (path.empty()) return;  // ca_file "": the system store
+    path = expand_home(path);
+    std::filesystem::path p(path);
+    if (base_dir.empty() || p.is_absolute()) return;
+    std::error_code ec;
+    auto base = std::filesystem::absolute(base_dir, ec);
+    if (!ec) path = (base / p).lexically_normal().string();
+  };
+  resolve(config.order_management.journal_path);
+  resolve(config.order_management.control_socket);
+  resolve(config.broker.token_path);
+  resolve(config.broker.ca_file);
+}
+
+std::optional<FieldError> check_broker_url(const Config& config) {
+  const auto& url = config.broker.base_url;
+  if (config.mode != ExecutionMode::live || !url.starts_with("http://") || loopback_host(url)) return std::nullopt;
+  return FieldError{"broker.base_url",
+                    "must start with https:// in live mode (plain http:// sends the session token unencrypted; "
+                    "it is accepted only for a simulator on loopback: 127.0.0.1, [::1] or localhost)"};
+}
+
 checked<Config> parse_config(std::string_view text) {
-  std::string where;
-  auto parsed = parse_exact_json(text, &where);
+  std::string where, duplicate;
+  auto parsed = parse_exact_json(text, &where, &duplicate);
+  if (!parsed && !duplicate.empty())
+    return FieldError{duplicate, "appears twice (at " + where + "); a JSON parser would silently keep one of "
+                                 "the two values: keep only the one you mean"};
   if (!parsed) return FieldError{"", "config is not valid JSON at " + where + " (" + parsed.error().message() + ")"};
   if (!parsed->is_object()) return FieldError{"", "config must be a JSON object"};
   Config config;
@@ -308,6 +369,8 @@ checked<Config> parse_config(std::string_view text) {
   if (auto e = read_console(root, config.console)) return *e;
   if (auto e = read_alerts(root, config.alerts)) return *e;
   if (auto e = root.unknown_keys()) return *e;
+  if (auto e = check_broker_url(config)) return *e;
+  resolve_paths(config, {});
   return checked<Config>(boost::system::in_place_value, std::move(config));
 }
 
@@ -318,6 +381,8 @@ checked<Config> load_config(const std::string& path) {
   buffer << in.rdbuf();
   auto config = parse_config(buffer.str());
   if (!config) return FieldError{config.error().field, config.error().rule + " (in " + path + ")"};
+  auto folder = std::filesystem::path(path).parent_path();
+  resolve_paths(*config, folder.empty() ? std::filesystem::path(".") : folder);
   return config;
 }
 

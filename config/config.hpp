@@ -8,6 +8,7 @@
 
 #include <boost/describe/enum.hpp>
 
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -16,6 +17,13 @@
 namespace oms::config {
 
 BOOST_DEFINE_ENUM_CLASS(OffsetMode, bps, absolute)
+/// What the fat-finger collar does when it has no quote to judge against (GET /quotes/ failed
+/// or named no price): refuse the order (fail closed, the default), or send it unchecked.
+BOOST_DEFINE_ENUM_CLASS(MissingQuote, refuse, allow)
+
+/// "~/x" → "$HOME/x" (paths in config.json are written for a shell user); other paths, and
+/// every path when HOME is not set, are returned unchanged.
+std::string expand_home(const std::string& path);
 
 /// How far from the reference price limits are placed (seed: PriceOffsetConfig).
 struct PriceOffsetConfig {
@@ -45,6 +53,9 @@ struct RetryConfig {
 struct RateLimitConfig {
   int burst = 8;          ///< requests allowed at once (Robinhood throttles after about 8 order POSTs)
   int per_second = 4;     ///< sustained rate
+  /// A broker wait longer than this (429 Retry-After, "Expected available in N seconds") is not
+  /// slept: the request fails at once with the broker's wait stated. Other lanes are not held.
+  int max_broker_wait_s = 60;
 };
 
 /// Socket deadlines for broker requests.
@@ -57,7 +68,8 @@ struct TimeoutConfig {
 struct OrderManagementConfig {
   PriceOffsetConfig offsets;
   std::map<std::string, StrategyOverride, std::less<>> strategy_overrides;
-  Decimal price_collar_pct = Decimal::from_units(5 * Decimal::kOne);  ///< fat-finger guard vs the quote
+  Decimal price_collar_pct = Decimal::from_units(5 * Decimal::kOne);  ///< fat-finger guard vs the quote; 0 = off
+  MissingQuote price_collar_on_missing_quote = MissingQuote::refuse;
   RetryConfig retry;
   int poll_interval_s = 15;
   std::string journal_path = "logs/orders.jsonl";
@@ -81,7 +93,7 @@ struct BrokerConfig {
   std::string ca_file;  ///< extra CA bundle (e.g. the simulator's certificate); system store otherwise
   std::string api_version = "1.431.4";
   int order_form_version = 4;  ///< sent with every order; Robinhood refuses forms below 2
-  std::string token_path = "~/.config/oms/token.json";
+  std::string token_path = expand_home("~/.config/oms/token.json");
 };
 
 /// The operator console (docs/runbook.md, "The console"): a web page and /metrics served by the
@@ -121,8 +133,18 @@ struct Config {
 std::string check_console_listen(std::string_view listen);
 
 /// Parses config.json text. Errors name the field ("order_management.buy_offset") and the rule.
+/// `~` in the file paths (journal_path, broker.token_path, broker.ca_file) is expanded; relative
+/// paths stay relative (to the working directory).
 checked<Config> parse_config(std::string_view json_text);
-/// Reads and parses a file; a missing or unreadable file is an error naming the path.
+/// Reads and parses a file; a missing or unreadable file is an error naming the path. Relative
+/// file paths (also the defaults, e.g. logs/orders.jsonl) resolve against the file's folder, so
+/// a bot or `oms` run from any folder finds the same journal.
 checked<Config> load_config(const std::string& path);
+/// What load_config does to the file paths: `~` expanded, then a relative path made absolute
+/// against `base_dir` (when not empty).
+void resolve_paths(Config& config, const std::filesystem::path& base_dir);
+/// Live mode talks to the broker over TLS: a plain http:// base_url is refused unless its host
+/// is loopback (a local simulator). Null when the URL is acceptable for the mode.
+std::optional<FieldError> check_broker_url(const Config& config);
 
 }  // namespace oms::config

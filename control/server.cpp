@@ -25,6 +25,8 @@ namespace {
 
 // A subscriber that reads this far behind is dropped rather than growing without bound.
 constexpr std::size_t kMaxQueuedLines = 10'000;
+// How long a finishing connection still answers requests already on their way (`shutting_down`).
+constexpr auto kLinger = std::chrono::milliseconds(200);
 constexpr std::size_t kReadChunk = 4096;
 
 std::string errno_text(int e) { return std::strerror(e); }
@@ -61,8 +63,10 @@ unsigned long long inode_of(const std::string& path) {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(stream::socket socket, std::shared_ptr<Server> server)
-      : socket_(std::move(socket)), server_(std::move(server)), wake_(socket_.get_executor()) {
+      : socket_(std::move(socket)), server_(std::move(server)), wake_(socket_.get_executor()),
+        linger_(socket_.get_executor()) {
     wake_.expires_at(asio::steady_timer::time_point::max());
+    server_->connection_opened();
   }
 
   void start() {
@@ -85,13 +89,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     });
   }
 
-  /// Stops reading; closes once the queued lines are written. Any thread.
+  /// Closes once the queued lines are written, after a short linger during which a request that
+  /// was already on its way is still answered (`shutting_down`: the client sends it to the next
+  /// owner) rather than dropped unread. Any thread.
   void finish() {
     asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
-      self->finishing_ = true;
-      boost::system::error_code ignored;
-      self->socket_.shutdown(stream::socket::shutdown_receive, ignored);
-      self->maybe_close();
+      self->linger_.expires_after(kLinger);
+      self->linger_.async_wait([self](const boost::system::error_code&) {
+        self->finishing_ = true;
+        boost::system::error_code ignored;
+        self->socket_.shutdown(stream::socket::shutdown_receive, ignored);
+        self->maybe_close();
+      });
     });
   }
 
@@ -208,6 +217,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close_now() {
     if (closed_) return;
     closed_ = true;
+    linger_.cancel();
+    server_->connection_closed();
     boost::system::error_code ignored;
     socket_.shutdown(stream::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -217,6 +228,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   stream::socket socket_;
   std::shared_ptr<Server> server_;
   asio::steady_timer wake_;  // the writer sleeps on it while the queue is empty
+  asio::steady_timer linger_;  // finish(): answer late requests a moment before closing
   std::deque<std::string> queue_;
   std::string pending_;
   std::set<Topic> topics_;
@@ -233,7 +245,8 @@ Server::Server(asio::io_context& ctx, ServerOptions options, std::shared_ptr<Dis
       dispatcher_(std::move(dispatcher)),
       strand_(asio::make_strand(ctx.get_executor())),
       acceptor_(strand_),
-      drained_(strand_) {
+      drained_(strand_),
+      all_closed_(strand_) {
   drained_.expires_at(asio::steady_timer::time_point::max());
 }
 
@@ -286,7 +299,9 @@ boost::system::result<std::shared_ptr<Server>, OpenFailure> Server::open(asio::i
 awaitable<void> Server::accept_loop() {
   auto self = shared_from_this();
   for (;;) {
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ctx_.get_executor()), runtime::as_tuple_awaitable);
+    // Each connection gets a strand of its own (named first: the GCC 12 trap).
+    auto connection_strand = asio::make_strand(ctx_.get_executor());
+    auto [ec, socket] = co_await acceptor_.async_accept(connection_strand, runtime::as_tuple_awaitable);
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
     if (ec) {
       log("control.accept_failed", {{"error", ec.message()}});
@@ -356,7 +371,8 @@ awaitable<void> Server::shutdown(std::chrono::milliseconds grace) {
   auto drain = [](std::shared_ptr<Server> self, std::chrono::milliseconds grace) -> awaitable<void> {
     co_await self->drain(grace);
   };
-  co_await runtime::run_on(strand_, drain(shared_from_this(), grace));
+  auto drained = runtime::run_on(strand_, drain(shared_from_this(), grace));
+  co_await std::move(drained);
 }
 
 // On strand_ (through run_on): nothing else touches drained_ or connections_ meanwhile.
@@ -371,6 +387,17 @@ awaitable<void> Server::drain(std::chrono::milliseconds grace) {
   on_close_acceptor();
   for (const auto& weak : connections_)
     if (auto c = weak.lock()) c->finish();
+  // The connections linger, answer, flush and close; bounded in case a client does not read.
+  if (open_connections_.load() > 0) {
+    all_closed_.expires_after(kLinger + std::chrono::seconds(2));
+    co_await all_closed_.async_wait(runtime::as_tuple_awaitable);
+  }
+}
+
+void Server::connection_opened() { ++open_connections_; }
+
+void Server::connection_closed() {
+  if (--open_connections_ == 0) asio::dispatch(strand_, [self = shared_from_this()] { self->all_closed_.cancel(); });
 }
 
 void Server::close() {

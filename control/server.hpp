@@ -71,6 +71,8 @@ class Server : public std::enable_shared_from_this<Server> {
   void log(std::string_view event, boost::json::object fields) const;
   void request_started() { ++in_flight_; }
   void request_finished();
+  void connection_opened();
+  void connection_closed();
 
   asio::io_context& ctx_;
   ServerOptions options_;
@@ -78,6 +80,8 @@ class Server : public std::enable_shared_from_this<Server> {
   runtime::strand_type strand_;
   asio::local::stream_protocol::acceptor acceptor_;
   asio::steady_timer drained_;  ///< cancelled when the last request in flight ends
+  asio::steady_timer all_closed_;  ///< cancelled when the last connection closes (shutdown)
+  std::atomic<int> open_connections_{0};
   std::vector<std::weak_ptr<Connection>> connections_;  // on strand_
   std::atomic<std::size_t> in_flight_{0};
   std::atomic<bool> accepting_{true};

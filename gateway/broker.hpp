@@ -2,8 +2,10 @@
 /// The broker as the actors see it: the live Robinhood `Gateway` and the `PaperBroker` both
 /// implement it, so paper and live orders go through the same Submitter, Canceller and poller.
 /// Every operation is an awaitable that runs on the implementation's own strand.
+#include "gateway/broker_error.hpp"
 #include "gateway/classify.hpp"
 #include "gateway/parse.hpp"
+#include "gateway/session_state.hpp"
 #include "runtime/asio.hpp"
 
 #include <boost/assert/source_location.hpp>
@@ -14,38 +16,6 @@
 #include <vector>
 
 namespace oms::gateway {
-
-/// What kind of refusal or failure it was.
-enum class ErrorKind {
-  validation,          ///< 400 field errors (bad tick, decimals, quantity)
-  insufficient_funds,  ///< "You can only purchase N shares of SYM."
-  not_found,           ///< 404: unknown order, or no longer cancellable
-  unauthorized,        ///< 401 after a refresh and a fresh login
-  forbidden,           ///< 403
-  throttled,           ///< 429 until the retries ran out
-  server,              ///< 5xx until the retries ran out
-  network,             ///< connect/read/write/TLS failures until the retries ran out
-  ambiguous_unresolved,///< the order's fate is still unknown after the look-ups
-  login_required,      ///< no credentials, MFA needed, or device verification pending
-  protocol,            ///< the broker answered something we cannot parse
-  cancelled,           ///< the caller or shutdown cancelled the operation
-};
-std::string_view to_string(ErrorKind kind) noexcept;
-
-/// A classified failure. `detail` is the broker's text or ours; it never contains a secret.
-struct BrokerError {
-  FailureClass failure = FailureClass::permanent;
-  ErrorKind kind = ErrorKind::protocol;
-  int http_status = 0;
-  std::string detail;
-  int attempts = 0;
-  FailureReason reason = FailureReason::unexpected_status;  ///< the classifier's finer reason
-  std::string to_string() const;
-};
-[[noreturn]] void throw_exception_from_error(const BrokerError& e, const boost::source_location& loc);
-
-template <class T>
-using BrokerResult = boost::system::result<T, BrokerError>;
 
 /// A limit order to place. `ref_id` is journalled by the caller before the first attempt.
 struct OrderIntent {
@@ -108,6 +78,9 @@ class Broker {
   virtual runtime::awaitable<BrokerResult<std::vector<Position>>> positions() = 0;
   /// The symbol of an instrument URL seen before (order payloads carry no symbol).
   virtual runtime::awaitable<std::optional<std::string>> symbol_for_instrument(std::string instrument_url) = 0;
+  /// The broker session (how obtained, expiry, refreshable); nullopt when there is none to keep
+  /// (paper mode).
+  virtual runtime::awaitable<std::optional<SessionInfo>> session_info() { co_return std::nullopt; }
   /// Ends every connection; later calls fail with `cancelled`.
   virtual void close() = 0;
 };

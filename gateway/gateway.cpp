@@ -1,12 +1,9 @@
-#include "gateway/gateway.hpp"
+// The gateway's calls: rate limiting, authentication, classification, retries, and the broker
+// operations. The session half (login, approval, refresh, keeper) is gateway_session.cpp.
+#include "gateway/gateway_impl.hpp"
 
 #include "gateway/ids.hpp"
 #include "gateway/outcome.hpp"
-#include "gateway/rate_limiter.hpp"
-#include "gateway/retry.hpp"
-#include "gateway/token_store.hpp"
-#include "gateway/totp.hpp"
-#include "gateway/url.hpp"
 #include "runtime/log.hpp"
 #include "runtime/run_on.hpp"
 
@@ -25,152 +22,25 @@ using runtime::awaitable;
 using runtime::use_awaitable;
 using namespace std::chrono_literals;
 
-std::string_view to_string(ErrorKind kind) noexcept {
-  switch (kind) {
-    case ErrorKind::validation: return "validation";
-    case ErrorKind::insufficient_funds: return "insufficient_funds";
-    case ErrorKind::not_found: return "not_found";
-    case ErrorKind::unauthorized: return "unauthorized";
-    case ErrorKind::forbidden: return "forbidden";
-    case ErrorKind::throttled: return "throttled";
-    case ErrorKind::server: return "server";
-    case ErrorKind::network: return "network";
-    case ErrorKind::ambiguous_unresolved: return "ambiguous_unresolved";
-    case ErrorKind::login_required: return "login_required";
-    case ErrorKind::protocol: return "protocol";
-    case ErrorKind::cancelled: return "cancelled";
-  }
-  return "unknown";
+Gateway::Impl::Impl(runtime::Runtime& rt, runtime::strand_type strand, GatewayOptions o, BaseUrl base)
+    : runtime(rt), strand(strand), options(std::move(o)),
+      request_options{std::move(base), options.api_version, std::string(kClientId), options.order_form_version},
+      pool(std::make_shared<ConnectionPool>(
+          strand, Endpoint{request_options.base.tls, request_options.base.host, std::to_string(request_options.base.port)},
+          options.pool)),
+      scheduler(TokenBucket::per_second(options.rate_limit.burst, options.rate_limit.per_second, rt.clock().now())),
+      retry{options.retry.max_attempts, options.retry.base_delay, options.retry.max_delay, options.retry.jitter_pct * 10,
+            options.rate_limit.max_broker_wait},
+      rng(options.retry.seed ? options.retry.seed : std::random_device{}()),
+      keeper_signal(strand, asio::steady_timer::time_point::max()) {
+  load_stored_session();
 }
-
-std::string BrokerError::to_string() const {
-  std::string out(gateway::to_string(kind));
-  if (http_status) out += " (HTTP " + std::to_string(http_status) + ")";
-  if (!detail.empty()) out += ": " + detail;
-  if (attempts > 1) out += " after " + std::to_string(attempts) + " attempts";
-  return out;
-}
-
-void throw_exception_from_error(const BrokerError& e, const boost::source_location& loc) {
-  boost::throw_exception(std::runtime_error(e.to_string()), loc);
-}
-
-Credentials Credentials::from_environment() {
-  auto env = [](const char* name) {
-    const char* v = std::getenv(name);
-    return std::string(v ? v : "");
-  };
-  return Credentials{env("RH_USERNAME"), env("RH_PASSWORD"), env("RH_MFA_SECRET"), env("RH_MFA_CODE")};
-}
-
-// ---------------------------------------------------------------------------------------------
-// State, touched only on the gateway's strand.
-struct Gateway::Impl : std::enable_shared_from_this<Gateway::Impl> {
-  struct Token {
-    std::string access;
-    std::string refresh;
-    std::string type = "Bearer";
-    Timestamp expires_at{};
-  };
-  // A login in progress: later callers wait for it instead of logging in again.
-  struct LoginFlight {
-    explicit LoginFlight(const runtime::strand_type& s) : done(s, asio::steady_timer::time_point::max()) {}
-    asio::steady_timer done;
-    std::optional<BrokerError> error;
-    bool finished = false;
-  };
-
-  Impl(runtime::Runtime& rt, runtime::strand_type strand, GatewayOptions o, BaseUrl base)
-      : runtime(rt), strand(strand), options(std::move(o)),
-        request_options{std::move(base), options.api_version, std::string(kClientId), options.order_form_version},
-        pool(std::make_shared<ConnectionPool>(
-            strand, Endpoint{request_options.base.tls, request_options.base.host, std::to_string(request_options.base.port)},
-            options.pool)),
-        scheduler(TokenBucket::per_second(options.rate_limit.burst, options.rate_limit.per_second, rt.clock().now())),
-        retry{options.retry.max_attempts, options.retry.base_delay, options.retry.max_delay, options.retry.jitter_pct * 10},
-        rng(options.retry.seed ? options.retry.seed : std::random_device{}()) {
-    load_stored_session();
-    if (device_token.empty()) device_token = options.device_token.empty() ? new_device_token() : options.device_token;
-  }
-
-  // A stored session saves a login (and keeps the device token the broker already trusts).
-  void load_stored_session() {
-    if (options.token_path.empty()) return;
-    auto stored = load_session(options.token_path);
-    if (!stored) {
-      if (stored.error().code != token_store_errc::not_found) {
-        store_error = BrokerError{FailureClass::permanent, ErrorKind::login_required, 0, stored.error().message, 0};
-        log::error("broker.token_store_refused", {{"reason", stored.error().message}});
-      }
-      return;
-    }
-    device_token = options.device_token.empty() ? stored->device_token : options.device_token;
-    token = Token{stored->access_token, stored->refresh_token, stored->token_type, stored->expires_at};
-  }
-  void save_stored_session() {
-    if (options.token_path.empty() || !token) return;
-    StoredSession s{token->access, token->refresh, token->type, token->expires_at, device_token};
-    if (auto saved = save_session(options.token_path, s); !saved)
-      log::error("broker.token_store_write_failed", {{"reason", saved.error().message}});
-  }
-
-  // Waits for the rate limiter's go-ahead; cancels are admitted before submissions and polls.
-  awaitable<bool> admit(Lane lane);
-  void grant_ready(Timestamp& wake_at);
-
-  Timestamp now() const { return runtime.clock().now(); }
-
-  awaitable<BrokerResult<HttpResponse>> call(HttpRequestSpec spec, Lane lane);
-  awaitable<BrokerResult<void>> ensure_token(bool force_fresh);
-  awaitable<BrokerResult<void>> do_login();
-  awaitable<BrokerResult<void>> password_grant();
-  awaitable<BrokerResult<bool>> refresh_grant();
-  awaitable<BrokerResult<Account>> get_account(bool fresh);
-  awaitable<BrokerResult<Instrument>> get_instrument(std::string symbol);
-  awaitable<BrokerResult<PlacedOrder>> place(OrderIntent intent);
-  awaitable<BrokerResult<std::vector<BrokerOrder>>> list(std::optional<Timestamp> since, bool stop_at_first_match,
-                                                         std::string ref_id);
-  awaitable<BrokerResult<std::optional<BrokerOrder>>> find_ref(std::string ref_id, Timestamp since);
-  awaitable<BrokerResult<std::vector<std::optional<Quote>>>> get_quotes(std::vector<std::string> symbols);
-  awaitable<BrokerResult<BrokerOrder>> get_order(std::string order_id);
-  awaitable<BrokerResult<std::vector<BrokerOrder>>> open_orders();
-  awaitable<BrokerResult<void>> cancel(std::string order_id);
-  awaitable<BrokerResult<std::vector<Position>>> get_positions();
-  awaitable<std::optional<std::string>> symbol_of(std::string instrument_url);
-  awaitable<GatewayStats> get_stats();
-  void remember(const Instrument& i) { symbol_by_url[i.url] = i.symbol; }
-
-  runtime::Runtime& runtime;
-  runtime::strand_type strand;
-  GatewayOptions options;
-  RequestOptions request_options;
-  std::shared_ptr<ConnectionPool> pool;
-  struct Admission {
-    explicit Admission(const runtime::strand_type& s) : signal(s, asio::steady_timer::time_point::max()) {}
-    asio::steady_timer signal;
-    bool granted = false;
-  };
-  Scheduler scheduler;
-  std::map<std::uint64_t, std::shared_ptr<Admission>> admissions;
-  std::uint64_t next_admission = 0;
-  RetryPolicy retry;
-  std::mt19937_64 rng;
-  std::optional<BrokerError> store_error;
-  std::optional<Token> token;
-  std::string device_token;
-  std::shared_ptr<LoginFlight> flight;
-  std::optional<Account> account;
-  std::map<std::string, Instrument, std::less<>> instruments;
-  std::map<std::string, std::string, std::less<>> symbol_by_url;
-  GatewayStats stats;
-  bool closed = false;
-};
-
-namespace {
 
 BrokerError cancelled_error() {
   return BrokerError{FailureClass::permanent, ErrorKind::cancelled, 0, "the operation was cancelled", 0};
 }
+
+namespace {
 
 BrokerError protocol_error(const FieldError& e, int status) {
   return BrokerError{FailureClass::permanent, ErrorKind::protocol, status,
@@ -213,17 +83,18 @@ PlaceOrderParams order_params(const OrderIntent& intent, const std::string& acco
 // One broker call with authentication, rate limiting, classification and retries. Returns the
 // 2xx response, or the classified failure. Ambiguous failures are returned, never retried here:
 // only the caller knows how to settle them (place_order looks the ref_id up).
-awaitable<BrokerResult<HttpResponse>> Gateway::Impl::call(HttpRequestSpec spec, Lane lane) {
+awaitable<BrokerResult<HttpResponse>> Gateway::Impl::call(HttpRequestSpec spec, Lane lane, bool answers_4xx) {
   auto self = shared_from_this();
   bool reauthenticated = false;
   for (int attempt = 1;; ++attempt) {
     if (closed) co_return cancelled_error();
+    if (auto held = beyond_wait_cap(lane)) co_return *held;
     if (!co_await admit(lane)) co_return cancelled_error();
     HttpRequest request = to_http(spec);
     if (spec.authenticated) {
-      auto auth = co_await ensure_token(false);
+      auto auth = co_await ensure_token();
       if (!auth) co_return auth.error();
-      request.headers.push_back(authorization_header(token->type, token->access));
+      request.headers.push_back(authorization_header(session.token_type, session.access_token));
     }
     auto started = std::chrono::steady_clock::now();
     auto response = co_await pool->send(std::move(request), lane);
@@ -236,21 +107,50 @@ awaitable<BrokerResult<HttpResponse>> Gateway::Impl::call(HttpRequestSpec spec, 
                 {"latency_ms", latency_ms}, {"status", response ? response->status : 0},
                 {"outcome", outcome.summary()}});
     if (outcome.ok) co_return ok(std::move(*response));
+    // The session machine reads refusals itself (a verification workflow comes as a 403).
+    bool answer = response && response->status >= 400 && response->status < 500 && response->status != 408 &&
+                  response->status != 429;
+    if (answers_4xx && answer) co_return ok(std::move(*response));
     if (outcome.unauthorized && spec.authenticated && !reauthenticated) {
-      // An expired or revoked token: refresh (or log in again) once, not counted as an attempt.
+      // The token was refused: renew it once (refresh, or another process's newer session);
+      // not counted as an attempt.
       reauthenticated = true;
       --attempt;
-      if (token) token->expires_at = Timestamp{};  // keep the refresh token: try it first
+      token_refused();
       continue;
     }
     BrokerError error = outcome.error;
     error.attempts = attempt;
-    if (outcome.retry_after) scheduler.pause_until(now() + *outcome.retry_after);  // the broker's budget, not ours
+    // The broker's stated wait holds this lane only: a poll's throttle never delays a cancel.
+    // Session requests ride the cancel lane for priority, but their throttle is their own.
+    bool session_request = spec.kind == RequestKind::login || spec.kind == RequestKind::refresh ||
+                           spec.kind == RequestKind::verification;
+    if (outcome.retry_after && !session_request)
+      scheduler.pause(static_cast<Priority>(static_cast<int>(lane)), now() + *outcome.retry_after);
+    if (outcome.retry_after && *outcome.retry_after > options.rate_limit.max_broker_wait)
+      co_return wait_too_long(lane, now() + *outcome.retry_after);
     Failure failure{error.failure, error.reason, error.http_status, error.detail, outcome.retry_after};
     if (!should_retry(retry, failure, attempt)) co_return error;
     if (co_await runtime.clock().sleep_for(next_delay(retry, attempt, outcome.retry_after, rng)))
       co_return cancelled_error();
   }
+}
+
+std::optional<BrokerError> Gateway::Impl::beyond_wait_cap(Lane lane) {
+  auto until = scheduler.paused_until(static_cast<Priority>(static_cast<int>(lane)), now());
+  if (!until || *until - now() <= options.rate_limit.max_broker_wait) return std::nullopt;
+  return wait_too_long(lane, *until);
+}
+
+BrokerError Gateway::Impl::wait_too_long(Lane lane, Timestamp until) const {
+  auto secs = std::chrono::ceil<std::chrono::seconds>(until - now()).count();
+  auto cap = std::chrono::ceil<std::chrono::seconds>(options.rate_limit.max_broker_wait).count();
+  static constexpr const char* kLaneNames[] = {"cancel", "order", "read"};
+  return BrokerError{FailureClass::transient, ErrorKind::throttled, 429,
+                     std::string("the broker asked to wait ") + std::to_string(secs) + " s before more " +
+                         kLaneNames[static_cast<int>(lane)] + " requests (until " + format_iso8601(until) +
+                         "); that is longer than the " + std::to_string(cap) + " s cap, so nothing was sent",
+                     0, FailureReason::throttled};
 }
 
 // Hands out every go-ahead the scheduler allows now; `wake_at` is when to ask again.
@@ -296,98 +196,6 @@ awaitable<bool> Gateway::Impl::admit(Lane lane) {
   }
   admissions.erase(id);
   co_return true;
-}
-
-awaitable<BrokerResult<void>> Gateway::Impl::ensure_token(bool force_fresh) {
-  auto self = shared_from_this();
-  if (store_error) co_return *store_error;
-  if (!force_fresh && token && now() + 60s < token->expires_at) co_return BrokerResult<void>();
-  if (flight) {  // someone else is logging in: wait for them
-    auto f = flight;
-    if (!f->finished) co_await f->done.async_wait(as_tuple_awaitable);
-    if (!f->finished) co_return cancelled_error();
-    if (f->error) co_return *f->error;
-    co_return BrokerResult<void>();
-  }
-  flight = std::make_shared<LoginFlight>(strand);
-  auto f = flight;
-  auto result = co_await do_login();
-  f->finished = true;
-  if (!result) f->error = result.error();
-  f->done.cancel();
-  flight.reset();
-  co_return result;
-}
-
-awaitable<BrokerResult<void>> Gateway::Impl::do_login() {
-  if (token && !token->refresh.empty()) {
-    auto refreshed = co_await refresh_grant();
-    if (refreshed && *refreshed) co_return BrokerResult<void>();
-  }
-  co_return co_await password_grant();
-}
-
-awaitable<BrokerResult<bool>> Gateway::Impl::refresh_grant() {
-  auto spec = refresh_request(request_options, token->refresh, device_token);
-  ++stats.refreshes;
-  auto response = co_await call(std::move(spec), Lane::cancel);
-  if (!response) co_return ok(false);  // fall back to a full login
-  auto reply = parse_login_reply(response->body);
-  if (!reply || !std::holds_alternative<TokenResponse>(*reply)) co_return ok(false);
-  const auto& t = std::get<TokenResponse>(*reply);
-  token = Token{t.access_token, t.refresh_token, t.token_type.empty() ? "Bearer" : t.token_type,
-                now() + std::chrono::seconds(t.expires_in)};
-  log::info("broker.token_refreshed", {{"expires_in_s", t.expires_in}});
-  save_stored_session();
-  co_return ok(true);
-}
-
-awaitable<BrokerResult<void>> Gateway::Impl::password_grant() {
-  const Credentials& c = options.credentials;
-  if (c.username.empty() || c.password.empty())
-    co_return BrokerError{FailureClass::permanent, ErrorKind::login_required, 0,
-                          "no Robinhood credentials: set RH_USERNAME and RH_PASSWORD", 0};
-  LoginParams params{c.username, c.password, device_token, std::nullopt, new_ref_id()};
-  if (!c.mfa_code.empty()) {
-    params.mfa_code = c.mfa_code;
-  } else if (!c.mfa_secret.empty()) {
-    auto key = base32_decode(c.mfa_secret);
-    if (!key)
-      co_return BrokerError{FailureClass::permanent, ErrorKind::login_required, 0,
-                            "RH_MFA_SECRET is not a base32 authenticator secret", 0};
-    auto unix_time = std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch());
-    params.mfa_code = totp(*key, unix_time);
-  }
-  ++stats.logins;
-  // Token requests use the cancel lane: every other request is waiting on them.
-  auto response = co_await call(login_request(request_options, params), Lane::cancel);
-  if (!response) {
-    BrokerError e = response.error();
-    if (e.http_status == 400 || e.http_status == 401) {
-      e.kind = ErrorKind::login_required;
-      // The broker answers 400 {"mfa_required": true} when the authenticator code is missing.
-      bool mfa = e.detail.find("mfa_required") != std::string::npos;
-      e.detail = mfa ? "the account requires an authenticator code: set RH_MFA_SECRET (or RH_MFA_CODE)"
-                     : "login refused: " + e.detail + " (check RH_USERNAME / RH_PASSWORD / MFA)";
-    }
-    co_return e;
-  }
-  auto reply = parse_login_reply(response->body);
-  if (!reply) co_return protocol_error(reply.error(), response->status);
-  if (std::holds_alternative<MfaRequired>(*reply))
-    co_return BrokerError{FailureClass::permanent, ErrorKind::login_required, response->status,
-                          "the account requires an authenticator code: set RH_MFA_SECRET (or RH_MFA_CODE)", 1};
-  if (!std::holds_alternative<TokenResponse>(*reply))
-    co_return BrokerError{FailureClass::permanent, ErrorKind::login_required, response->status,
-                          "the broker wants this device verified first: approve the login in the Robinhood app, "
-                          "then retry",
-                          1};
-  const auto& t = std::get<TokenResponse>(*reply);
-  token = Token{t.access_token, t.refresh_token, t.token_type.empty() ? "Bearer" : t.token_type,
-                now() + std::chrono::seconds(t.expires_in)};
-  log::info("broker.logged_in", {{"user", log::mask_identifier(c.username)}, {"expires_in_s", t.expires_in}});
-  save_stored_session();
-  co_return BrokerResult<void>();
 }
 
 awaitable<BrokerResult<Account>> Gateway::Impl::get_account(bool fresh) {
@@ -455,10 +263,14 @@ awaitable<BrokerResult<std::optional<BrokerOrder>>> Gateway::Impl::find_ref(std:
 // exists" answer, the order is looked up among recent orders before anything is re-sent.
 awaitable<BrokerResult<PlacedOrder>> Gateway::Impl::place(OrderIntent intent) {
   auto self = shared_from_this();
+  // A session that cannot be renewed still cancels and polls until it expires, but opens nothing.
+  if (auto refused = submissions_refused()) co_return *refused;
   auto acct = co_await get_account(false);
   if (!acct) co_return acct.error();
   auto inst = co_await get_instrument(intent.symbol);
   if (!inst) co_return inst.error();
+  // The look-ups above may have found the session unrenewable: still nothing is opened.
+  if (auto refused = submissions_refused()) co_return *refused;
   auto spec = place_order_request(request_options, order_params(intent, acct->url, *inst));
   if (!spec) co_return BrokerError{FailureClass::permanent, ErrorKind::validation, 0, spec.error().to_string(), 0};
   // Broker clocks differ from ours: look back a generous margin before the first attempt.
@@ -592,6 +404,13 @@ Gateway::Gateway(runtime::Runtime& rt, GatewayOptions options, std::string name)
     : Actor(rt, std::move(name)),
       impl_(std::make_shared<Impl>(rt, strand(), options, parse_or_throw(options.base_url))) {}
 
+void Gateway::keep_session_alive() {
+  asio::dispatch(strand(), [impl = impl_] {
+    impl->keeper_wanted = true;
+    impl->start_keeper();
+  });
+}
+
 Gateway::~Gateway() = default;
 
 // Each public operation hands its coroutine to the strand and returns the awaitable at once:
@@ -602,6 +421,10 @@ template <class T, class Self>
 awaitable<T> keep([[maybe_unused]] Self self, awaitable<T> op) {  // `self` only holds the state alive
   co_return co_await std::move(op);
 }
+template <class ImplPtr>
+awaitable<std::optional<SessionInfo>> session_info_of(ImplPtr impl) {
+  co_return co_await impl->info();
+}
 }  // namespace
 
 template <class T>
@@ -609,7 +432,13 @@ awaitable<T> Gateway::on_strand(awaitable<T> op) {
   return runtime::run_on(strand(), keep<T>(impl_, std::move(op)));
 }
 
-awaitable<BrokerResult<void>> Gateway::login() { return on_strand(impl_->ensure_token(false)); }
+awaitable<BrokerResult<void>> Gateway::login() { return on_strand(impl_->ensure_token()); }
+awaitable<BrokerResult<SessionInfo>> Gateway::login_interactive(LoginInteraction interaction) {
+  return on_strand(impl_->interactive_login(std::move(interaction)));
+}
+awaitable<std::optional<SessionInfo>> Gateway::session_info() {
+  return on_strand(session_info_of(impl_));
+}
 awaitable<BrokerResult<Account>> Gateway::account() { return on_strand(impl_->get_account(false)); }
 awaitable<BrokerResult<Account>> Gateway::refresh_account() { return on_strand(impl_->get_account(true)); }
 awaitable<BrokerResult<Instrument>> Gateway::instrument(std::string symbol) {
@@ -643,6 +472,7 @@ awaitable<GatewayStats> Gateway::stats() { return on_strand(impl_->get_stats());
 void Gateway::close() {
   asio::dispatch(strand(), [impl = impl_] {
     impl->closed = true;
+    impl->keeper_signal.cancel();
     impl->pool->close();
   });
 }

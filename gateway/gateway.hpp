@@ -3,12 +3,15 @@
 /// the runtime; its operations run on its strand and are awaited from anywhere. Placing an order
 /// costs one round trip on the hot path (account and instrument are cached), a retry never
 /// creates a second order (same ref_id, look-up before re-sending), and every failure comes back
-/// classified with the broker's own words.
+/// classified with the broker's own words. The session (login, device approval, refresh) is
+/// decided by SessionFsm and kept by session_state; gateway_session.cpp only carries them out.
 #include "gateway/broker.hpp"
 #include "gateway/classify.hpp"
 #include "gateway/connection_pool.hpp"
 #include "gateway/parse.hpp"
 #include "gateway/requests.hpp"
+#include "gateway/session_fsm.hpp"
+#include "gateway/session_state.hpp"
 #include "runtime/actor.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -23,17 +26,6 @@
 
 namespace oms::gateway {
 
-/// Robinhood login secrets. Never logged, traced, journalled or put in an error message.
-struct Credentials {
-  std::string username;
-  std::string password;
-  std::string mfa_secret;  ///< base32 authenticator secret (TOTP computed here)
-  std::string mfa_code;    ///< or a one-time code typed by the operator
-  /// From RH_USERNAME, RH_PASSWORD, RH_MFA_SECRET / RH_MFA_CODE; empty when unset.
-  static Credentials from_environment();
-  bool empty() const { return username.empty() && password.empty(); }
-};
-
 /// Retry policy for broker calls (FR-008, NFR-006).
 struct RetrySettings {
   int max_attempts = 3;
@@ -47,6 +39,25 @@ struct RetrySettings {
 struct RateLimitSettings {
   int burst = 8;
   int per_second = 4;
+  /// A broker wait (429 Retry-After, "Expected available in N seconds") longer than this is not
+  /// slept: the call fails at once with the broker's wait stated (a long block, not a throttle).
+  std::chrono::milliseconds max_broker_wait{60000};
+};
+
+/// How the login goes when a person is there (`oms login`).
+struct LoginSettings {
+  std::chrono::seconds approval_timeout{300};     ///< waiting for the app's approval
+  std::chrono::milliseconds poll_interval{2000};  ///< between approval polls
+};
+
+/// How a person answers the broker during `oms login`. Both may block: `oms login` drives its
+/// own io_context and has nothing else to do meanwhile.
+struct LoginInteraction {
+  /// The broker wants the login approved in the Robinhood app; called on each poll with the
+  /// time left.
+  std::function<void(std::chrono::seconds left)> awaiting_approval;
+  /// A code for the question (sms, email or authenticator); nullopt when none can be had.
+  std::function<std::optional<std::string>(const AskCode& question)> read_code;
 };
 
 /// Hooks for the owner's metrics (console/metrics.hpp), called on the gateway's strand: each
@@ -65,8 +76,9 @@ struct GatewayOptions {
   RetrySettings retry;
   RateLimitSettings rate_limit;
   std::string token_path;    ///< file (mode 0600) keeping tokens and the device token; empty: memory only
-  std::string device_token;  ///< empty: from the token file, else a new one
+  std::string device_token;  ///< empty: from the token file, else a new one (stored before first use)
   Credentials credentials;
+  LoginSettings login;
   GatewayObserver observer;
 };
 
@@ -83,8 +95,20 @@ class Gateway final : public runtime::Actor<Gateway>, public Broker {
   Gateway(runtime::Runtime& rt, GatewayOptions options, std::string name = "gateway");
   ~Gateway() override;
 
-  /// Logs in now (otherwise the first call does). Uses the stored token when still valid.
+  /// Logs in now (otherwise the first call does). Uses the stored token when still valid; a
+  /// process with no session logs in with the password once, and a verification workflow is
+  /// `login_required` (never a wait, never a second password attempt).
   runtime::awaitable<BrokerResult<void>> login();
+  /// `oms login`: a fresh password login from the stored device, walking the device approval
+  /// with a person (approve in the app, or type the sms/email/authenticator code).
+  runtime::awaitable<BrokerResult<SessionInfo>> login_interactive(LoginInteraction interaction);
+  /// The session as `oms session` and the health answer show it.
+  runtime::awaitable<std::optional<SessionInfo>> session_info() override;
+  /// For long-running owners (a polling bot, `oms serve`): keeps the session alive in the
+  /// background — refreshes it ahead of expiry and logs `session.expiring` 24 h and 1 h before —
+  /// until close(). Others renew it when they next call the broker (the background timer would
+  /// keep a one-shot command's io_context busy).
+  void keep_session_alive();
   /// The trading account (cached after the first call).
   runtime::awaitable<BrokerResult<Account>> account() override;
   runtime::awaitable<BrokerResult<Account>> refresh_account() override;

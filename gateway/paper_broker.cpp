@@ -1,4 +1,5 @@
 #include "gateway/paper_broker.hpp"
+#include "gateway/ids.hpp"
 #include "runtime/run_on.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -34,7 +35,12 @@ std::string money_text(const std::optional<Price>& p) { return p ? p->to_string(
 }  // namespace
 
 struct PaperBroker::State {
-  State(runtime::Runtime& rt, PaperOptions o) : rt(rt), options(std::move(o)), buying_power(options.buying_power) {}
+  State(runtime::Runtime& rt, PaperOptions o) : rt(rt), options(std::move(o)), buying_power(options.buying_power) {
+    if (options.run_id.empty()) {
+      auto uuid = new_ref_id();  // version 4: its first 12 hex digits are random
+      options.run_id = uuid.substr(0, 8) + uuid.substr(9, 4);
+    }
+  }
 
   struct Paper {
     BrokerOrder order;
@@ -64,8 +70,8 @@ struct PaperBroker::State {
 
   std::string new_order_id() {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "paper-%08llu", static_cast<unsigned long long>(next_id++));
-    return buf;
+    std::snprintf(buf, sizeof buf, "%08llu", static_cast<unsigned long long>(next_id++));
+    return "paper-" + options.run_id + "-" + buf;
   }
 
   void refresh_raw(Paper& p) {
@@ -88,7 +94,7 @@ struct PaperBroker::State {
   void fill(Paper& p, Price price) {
     auto& o = p.order;
     Execution e;
-    e.id = "paper-exec-" + std::to_string(next_execution++);
+    e.id = "paper-exec-" + options.run_id + "-" + std::to_string(next_execution++);
     e.price = price;
     e.quantity = o.quantity;
     e.timestamp = now();

@@ -19,6 +19,9 @@ namespace oms::gateway {
 struct PaperOptions {
   Price buying_power = Price::from_units(100'000 * Price::kOne);
   std::string account_number = "PAPER0001";
+  /// Order ids are "paper-<run>-<sequence>": unique across runs (several `oms` processes share
+  /// one journal), and in placement order within a run. Empty: 12 random hex digits.
+  std::string run_id;
 };
 
 class PaperBroker final : public runtime::Actor<PaperBroker>, public Broker {

@@ -87,20 +87,43 @@ bool Scheduler::remove(std::uint64_t id) {
   return false;
 }
 
+void Scheduler::pause(Priority priority, Timestamp until) {
+  auto& at = paused_until_[static_cast<std::size_t>(priority)];
+  at = std::max(at, until);
+}
+
+std::optional<Timestamp> Scheduler::paused_until(Priority priority, Timestamp now) const {
+  auto at = paused_until_[static_cast<std::size_t>(priority)];
+  if (at <= now) return std::nullopt;
+  return at;
+}
+
 ScheduleDecision Scheduler::next(Timestamp now) {
+  std::optional<Timestamp> wake;
+  auto sooner = [&](Timestamp t) { wake = wake ? std::min(*wake, t) : t; };
   for (std::size_t p = 0; p < queues_.size(); ++p) {
     auto& q = queues_[p];
     if (q.empty()) continue;
     const auto priority = static_cast<Priority>(p);
+    // A broker wait on this priority leaves the others free to go.
+    if (auto until = paused_until(priority, now)) {
+      sooner(*until);
+      continue;
+    }
     // A submission or poll needs the reserve to stay in the bucket after it takes its token.
     const std::int64_t needed = priority == Priority::cancel ? 1 : 1 + reserve_;
     auto wait = bucket_.wait_for(now, needed);
-    if (wait.count() > 0) return WaitUntil{now + wait};
+    if (wait.count() > 0) {
+      // Lower priorities need at least as many tokens: none of them can go either.
+      sooner(now + wait);
+      return WaitUntil{*wake};
+    }
     bucket_.try_acquire(now, 1);
     Dispatch d{q.front(), priority};
     q.pop_front();
     return d;
   }
+  if (wake) return WaitUntil{*wake};
   return Idle{};
 }
 

@@ -68,6 +68,10 @@ struct Idle {};
 using ScheduleDecision = std::variant<Dispatch, WaitUntil, Idle>;
 
 /// Orders waiting requests by priority, then arrival, and releases them as the bucket allows.
+/// Our own budget is one bucket shared by all; the broker's stated waits (429 Retry-After,
+/// "Expected available in N seconds") are kept per priority, because the broker throttles order
+/// POSTs and reads separately and a wait earned by a poll or a submission must never hold a
+/// cancel back (finding 13.4: one poll's `Retry-After: 3600` silenced the kill switch).
 class Scheduler {
  public:
   /// `reserved_for_cancels` tokens are kept back from submissions and polls so a cancel never
@@ -80,8 +84,11 @@ class Scheduler {
   bool remove(std::uint64_t id);
   /// Which request goes at `now`, or when to ask again.
   ScheduleDecision next(Timestamp now);
-  /// The broker throttled us: nobody goes before `until`.
-  void pause_until(Timestamp until) { bucket_.pause_until(until); }
+  /// The broker asked requests of this priority to wait until `until` (a later wait wins; an
+  /// earlier one does not shorten it). Other priorities are not affected.
+  void pause(Priority priority, Timestamp until);
+  /// When requests of this priority may go again, while the broker's wait lasts at `now`.
+  std::optional<Timestamp> paused_until(Priority priority, Timestamp now) const;
 
   std::size_t waiting() const noexcept;
   const TokenBucket& bucket() const noexcept { return bucket_; }
@@ -90,6 +97,7 @@ class Scheduler {
   TokenBucket bucket_;
   std::int64_t reserve_;
   std::array<std::deque<std::uint64_t>, 3> queues_;
+  std::array<Timestamp, 3> paused_until_{};
 };
 
 }  // namespace oms::gateway

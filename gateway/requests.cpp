@@ -2,6 +2,9 @@
 
 #include "gateway/ids.hpp"
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <array>
 
 namespace oms::gateway {
@@ -122,6 +125,7 @@ std::string_view to_string(RequestKind kind) noexcept {
     case RequestKind::list_orders: return "list_orders";
     case RequestKind::cancel_order: return "cancel_order";
     case RequestKind::positions: return "positions";
+    case RequestKind::verification: return "verification";
   }
   return "unknown";
 }
@@ -176,11 +180,56 @@ HttpRequestSpec refresh_request(const RequestOptions& o, std::string_view refres
       {"scope", "internal"},
   };
   if (!device_token.empty()) form.emplace_back("device_token", std::string(device_token));
-  // Safe to repeat: if the first use rotated the token, the replay fails with 400/401 and the
-  // shell falls back to a password login; nothing is done twice.
-  auto r = post_form(o, RequestKind::refresh, make_target(o.base, "/oauth2/token/"), form, true);
+  // Never safe to repeat: refresh tokens are single-use, so a lost reply may already have spent
+  // this one (and rotated it into a token we never saw). The session machine decides.
+  auto r = post_form(o, RequestKind::refresh, make_target(o.base, "/oauth2/token/"), form, false);
   r.authenticated = false;
   return r;
+}
+
+namespace {
+
+HttpRequestSpec verification_request(const RequestOptions& o, std::string method, std::string path,
+                                     const boost::json::object* body) {
+  HttpRequestSpec r = get(o, RequestKind::verification, make_target(o.base, path));
+  r.method = std::move(method);
+  if (body) {
+    r.body = boost::json::serialize(*body);
+    r.content_type = "application/json";
+  }
+  // No token yet: the device is being approved so that one can be granted.
+  r.authenticated = false;
+  return r;
+}
+
+}  // namespace
+
+HttpRequestSpec user_machine_request(const RequestOptions& o, std::string_view device_token,
+                                     std::string_view workflow_id) {
+  boost::json::object body{{"device_id", device_token},
+                           {"flow", "suv"},
+                           {"input", boost::json::object{{"workflow_id", workflow_id}}}};
+  return verification_request(o, "POST", "/pathfinder/user_machine/", &body);
+}
+
+HttpRequestSpec inquiry_request(const RequestOptions& o, std::string_view machine_id) {
+  return verification_request(o, "GET", "/pathfinder/inquiries/" + std::string(machine_id) + "/user_view/", nullptr);
+}
+
+HttpRequestSpec prompt_status_request(const RequestOptions& o, std::string_view challenge_id) {
+  return verification_request(o, "GET", "/push/" + std::string(challenge_id) + "/get_prompts_status/", nullptr);
+}
+
+HttpRequestSpec challenge_response_request(const RequestOptions& o, std::string_view challenge_id,
+                                           std::string_view code) {
+  boost::json::object body{{"response", code}};
+  return verification_request(o, "POST", "/challenge/" + std::string(challenge_id) + "/respond/", &body);
+}
+
+HttpRequestSpec inquiry_continue_request(const RequestOptions& o, std::string_view machine_id) {
+  boost::json::object body{{"sequence", 0}, {"user_input", boost::json::object{{"status", "continue"}}}};
+  return verification_request(o, "POST", "/pathfinder/inquiries/" + std::string(machine_id) + "/user_view/",
+                              &body);
 }
 
 HttpRequestSpec accounts_request(const RequestOptions& o) {

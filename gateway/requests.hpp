@@ -33,6 +33,7 @@ enum class RequestKind {
   list_orders,
   cancel_order,
   positions,
+  verification,  ///< the device-approval flow (pathfinder, push prompt, challenge)
 };
 /// "place_order", … for logs and metrics.
 std::string_view to_string(RequestKind kind) noexcept;
@@ -110,6 +111,20 @@ HttpRequestSpec login_request(const RequestOptions& o, const LoginParams& p);
 /// POST /oauth2/token/ with grant_type=refresh_token.
 HttpRequestSpec refresh_request(const RequestOptions& o, std::string_view refresh_token,
                                 std::string_view device_token = {});
+/// POST /oauth2/token/ with grant_type=refresh_token is never marked idempotent: the token is
+/// single-use. The device-approval flow (robin_stocks' `_validate_sherrif_id`), JSON bodies:
+/// POST /pathfinder/user_machine/ {"device_id","flow":"suv","input":{"workflow_id"}}.
+HttpRequestSpec user_machine_request(const RequestOptions& o, std::string_view device_token,
+                                     std::string_view workflow_id);
+/// GET /pathfinder/inquiries/{machine}/user_view/: the challenge to answer.
+HttpRequestSpec inquiry_request(const RequestOptions& o, std::string_view machine_id);
+/// GET /push/{challenge}/get_prompts_status/: has the app approved the prompt yet?
+HttpRequestSpec prompt_status_request(const RequestOptions& o, std::string_view challenge_id);
+/// POST /challenge/{challenge}/respond/ {"response": code} (sms / email codes).
+HttpRequestSpec challenge_response_request(const RequestOptions& o, std::string_view challenge_id,
+                                           std::string_view code);
+/// POST /pathfinder/inquiries/{machine}/user_view/ {"sequence":0,"user_input":{"status":"continue"}}.
+HttpRequestSpec inquiry_continue_request(const RequestOptions& o, std::string_view machine_id);
 /// GET /accounts/?default_to_all_accounts=true.
 HttpRequestSpec accounts_request(const RequestOptions& o);
 /// GET /instruments/?symbol=SYM.

@@ -128,19 +128,46 @@ store_result<StoredSession> decode(const std::filesystem::path& path, std::strin
   const auto* obj = v->if_object();
   if (!obj) return malformed("must be a JSON object");
   StoredSession s;
+  // Older files hold every token field; a file written before the first login holds only the
+  // device token.
   for (auto [name, field] : {std::pair{"access_token", &s.access_token},
                              std::pair{"refresh_token", &s.refresh_token},
                              std::pair{"token_type", &s.token_type},
-                             std::pair{"device_token", &s.device_token}}) {
+                             std::pair{"device_token", &s.device_token},
+                             std::pair{"user", &s.user}}) {
     const auto* value = obj->if_contains(name);
+    if (!value && std::string_view(name) != "device_token") continue;
     if (!value || !value->is_string()) return malformed(std::string(name) + " must be a string");
     *field = std::string(value->get_string());
   }
-  const auto* expires = obj->if_contains("expires_at");
-  if (!expires || !expires->is_string()) return malformed("expires_at must be a timestamp string");
-  auto t = parse_iso8601(expires->get_string());
-  if (!t) return malformed("expires_at must be an ISO-8601 timestamp");
-  s.expires_at = *t;
+  if (s.token_type.empty()) s.token_type = "Bearer";
+  auto timestamp = [&](const char* name, bool required) -> store_result<std::optional<Timestamp>> {
+    const auto* value = obj->if_contains(name);
+    if (!value) {
+      if (required) return malformed(std::string(name) + " must be a timestamp string");
+      return std::optional<Timestamp>();
+    }
+    if (!value->is_string()) return malformed(std::string(name) + " must be a timestamp string");
+    auto t = parse_iso8601(value->get_string());
+    if (!t) return malformed(std::string(name) + " must be an ISO-8601 timestamp");
+    return std::optional<Timestamp>(*t);
+  };
+  auto expires = timestamp("expires_at", s.has_tokens());
+  if (!expires) return expires.error();
+  s.expires_at = expires->value_or(Timestamp{});
+  auto obtained = timestamp("obtained_at", false);
+  if (!obtained) return obtained.error();
+  s.obtained_at = *obtained;
+  auto refreshed = timestamp("refreshed_at", false);
+  if (!refreshed) return refreshed.error();
+  s.refreshed_at = *refreshed;
+  if (const auto* origin = obj->if_contains("origin")) {
+    auto parsed = origin->is_string() ? session_origin_from(origin->get_string()) : std::nullopt;
+    if (!parsed) return malformed("origin must be one of none, password, approved, imported");
+    s.origin = *parsed;
+  } else if (s.has_tokens()) {
+    s.origin = SessionOrigin::password;  // files from before the origin was kept
+  }
   return s;
 }
 
@@ -150,14 +177,48 @@ void throw_exception_from_error(const TokenStoreError& e, const boost::source_lo
   boost::throw_exception(std::runtime_error(e.message), loc);
 }
 
+std::string_view to_string(SessionOrigin origin) noexcept {
+  switch (origin) {
+    case SessionOrigin::none: return "none";
+    case SessionOrigin::password: return "password";
+    case SessionOrigin::approved: return "approved";
+    case SessionOrigin::imported: return "imported";
+  }
+  return "none";
+}
+
+std::optional<SessionOrigin> session_origin_from(std::string_view text) noexcept {
+  for (auto o : {SessionOrigin::none, SessionOrigin::password, SessionOrigin::approved, SessionOrigin::imported})
+    if (to_string(o) == text) return o;
+  return std::nullopt;
+}
+
+store_result<void> create_private_folders(const std::filesystem::path& folder) {
+  if (folder.empty()) return {};
+  std::error_code ec;
+  if (std::filesystem::is_directory(folder, ec)) return {};
+  if (auto parent = folder.parent_path(); !parent.empty() && parent != folder)
+    if (auto made = create_private_folders(parent); !made) return made;
+  if (::mkdir(folder.c_str(), S_IRWXU) != 0 && errno != EEXIST)
+    return io_failure("cannot create the folder", folder, errno);
+  if (!std::filesystem::is_directory(folder, ec))
+    return fail(token_store_errc::io_error, folder.string() + " exists and is not a folder");
+  return {};
+}
+
 store_result<void> save_session(const std::filesystem::path& path, const StoredSession& session) {
   json::object obj;
   obj["access_token"] = session.access_token;
   obj["refresh_token"] = session.refresh_token;
   obj["token_type"] = session.token_type;
-  obj["expires_at"] = format_iso8601(session.expires_at);
+  if (session.has_tokens()) obj["expires_at"] = format_iso8601(session.expires_at);
   obj["device_token"] = session.device_token;
+  obj["origin"] = to_string(session.origin);
+  if (!session.user.empty()) obj["user"] = session.user;
+  if (session.obtained_at) obj["obtained_at"] = format_iso8601(*session.obtained_at);
+  if (session.refreshed_at) obj["refreshed_at"] = format_iso8601(*session.refreshed_at);
   const std::string text = json::serialize(obj) + "\n";
+  if (auto made = create_private_folders(path.parent_path()); !made) return made;
 
   // Same directory as the target, so the rename is atomic and never crosses file systems.
   TempFile tmp(path.string() + ".tmp.XXXXXX");

@@ -9,17 +9,35 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace oms::gateway {
 
-/// What is kept between runs. The device token must survive: a new one triggers verification.
+/// How a session came to be, for `oms session` and the health answer.
+enum class SessionOrigin {
+  none,      ///< no session yet: only the device token is kept
+  password,  ///< a password login (with MFA when the account has it) from a known device
+  approved,  ///< a password login that went through the device-approval workflow
+  imported,  ///< an access token from a logged-in browser (`oms login --import-token`)
+};
+std::string_view to_string(SessionOrigin origin) noexcept;
+std::optional<SessionOrigin> session_origin_from(std::string_view text) noexcept;
+
+/// What is kept between runs. The device token must survive: a new one triggers verification,
+/// so it is written before the first login attempt, with no tokens yet.
 struct StoredSession {
-  std::string access_token;
-  std::string refresh_token;
+  std::string access_token;  ///< empty: no session, only the device
+  std::string refresh_token; ///< empty: not refreshable (an imported token without one)
   std::string token_type = "Bearer";
   Timestamp expires_at{};
   std::string device_token;
+  SessionOrigin origin = SessionOrigin::none;
+  std::string user;                       ///< masked ("a***@e***.com"): never the full username
+  std::optional<Timestamp> obtained_at;   ///< when the login or import happened
+  std::optional<Timestamp> refreshed_at;  ///< the last rotation, if any
+  bool has_tokens() const { return !access_token.empty(); }
 };
 
 /// Why the session file could not be used.
@@ -41,8 +59,13 @@ struct TokenStoreError {
 template <class T>
 using store_result = boost::system::result<T, TokenStoreError>;
 
-/// Writes the session to `path` with mode 0600, atomically replacing any previous file.
+/// Writes the session to `path` with mode 0600, atomically replacing any previous file. Missing
+/// folders on the way are created with mode 0700 (finding 13.8: `~/.config/oms` did not exist, so
+/// nothing was ever stored and every process logged in with the password again).
+/// Folders that already exist are left as they are.
 store_result<void> save_session(const std::filesystem::path& path, const StoredSession& session);
+/// Creates `folder` and any missing parents with mode 0700; existing ones are left alone.
+store_result<void> create_private_folders(const std::filesystem::path& folder);
 /// Reads the session; refuses a file with any group/other permission or another owner.
 store_result<StoredSession> load_session(const std::filesystem::path& path);
 

@@ -25,10 +25,16 @@ struct RecoveryReport {
   /// Set (with `error` "the journal … is owned by process N") when another process holds the
   /// journal's owner lock: nothing was read from the broker, nothing was sent.
   int journal_owner_pid = 0;
+  /// Set (with `error`) when lines in the middle of the journal do not parse: their numbers.
+  std::vector<int> journal_malformed_lines;
+  int executions_known = 0;          ///< executions already journalled (never delivered again)
+  int fills_while_down = 0;          ///< executions found by the start-up pass, journalled and delivered once
+  int state_changes_while_down = 0;  ///< state changes found by the start-up pass (fills, cancels, rejections)
   bool ok() const { return error.empty(); }
 };
 BOOST_DESCRIBE_STRUCT(RecoveryReport, (), (journal_records, intents_resolved, intents_not_placed, orders_adopted,
                                            pending_restored, halted, breaker_open, torn_tail, adopted_order_ids,
-                                           error, journal_owner_pid))
+                                           error, journal_owner_pid, journal_malformed_lines, executions_known,
+                                           fills_while_down, state_changes_while_down))
 
 }  // namespace oms

@@ -76,10 +76,22 @@ struct SubmissionAbandoned {
   static constexpr const char* message_type = "SubmissionAbandoned";
   PendingKey key;
   std::string error;
-  bool broker_failure = false;     ///< counts toward the breaker (not for local validation)
+  bool broker_failure = false;     ///< the broker refused it: counts toward the breaker (not local
+                                   ///< validation, not a failure without a broker decision)
   bool insufficient_funds = false; ///< trips the breaker at once
 };
 BOOST_DESCRIBE_STRUCT(SubmissionAbandoned, (), (key, error, broker_failure, insufficient_funds))
+
+/// An order the broker had accepted was rejected later (the StatusPoller saw it). A rejection
+/// for buying power trips the breaker like an immediate insufficient-funds refusal (seed edge
+/// case: "Robinhood reports `rejected` with `insufficient_funds` → trip the breaker").
+struct OrderRejected {
+  static constexpr const char* message_type = "OrderRejected";
+  std::string order_id;
+  std::string reason;               ///< the broker's reject_reason
+  bool insufficient_funds = false;  ///< trips the breaker
+};
+BOOST_DESCRIBE_STRUCT(OrderRejected, (), (order_id, reason, insufficient_funds))
 
 /// An order reached a terminal state: its key is free again.
 struct OrderFinished {

@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace oms {
 
@@ -91,8 +92,38 @@ struct SyncReport {
   std::int64_t state_changes = 0;
   std::int64_t fills = 0;
   std::string error;  ///< empty when the pass succeeded
+  /// The poller's cursor after the pass (the broker's newest updated_at it has seen); journalled
+  /// so that a restart resumes there.
+  std::optional<Timestamp> cursor;
 };
-BOOST_DESCRIBE_STRUCT(SyncReport, (), (orders_seen, state_changes, fills, error))
+BOOST_DESCRIBE_STRUCT(SyncReport, (), (orders_seen, state_changes, fills, error, cursor))
+
+/// What the journal knows about one order's progress at the broker: the StatusPoller starts from
+/// it after a restart, so nothing journalled is reported twice.
+struct TrackedOrder {
+  static constexpr const char* message_type = "TrackedOrder";
+  std::string order_id;
+  OrderState state = OrderState::unknown;  ///< the last journalled state (unknown: none yet)
+  Quantity filled_quantity;                ///< the broker's cumulative quantity last journalled
+  std::optional<Timestamp> updated_at;     ///< the broker's updated_at of that snapshot, when known
+  std::vector<std::string> execution_ids;  ///< every execution already journalled (and delivered)
+  Quantity executed_quantity;              ///< the sum of those executions
+};
+BOOST_DESCRIBE_STRUCT(TrackedOrder, (), (order_id, state, filled_quantity, updated_at, execution_ids,
+                                         executed_quantity))
+
+/// Recovery → StatusPoller, before its first pass: the journal's orders and where to resume.
+struct RestoreTracks {
+  static constexpr const char* message_type = "RestoreTracks";
+  std::vector<TrackedOrder> orders;
+  /// Resume point: the cursor the journal last recorded (broker time).
+  std::optional<Timestamp> cursor;
+  /// Only when the journal holds no broker time at all (a new journal): the first pass starts
+  /// here and takes finished orders it has never heard of as history — not reported, not
+  /// journalled — so a bot's first start does not replay the account's past fills.
+  std::optional<Timestamp> bootstrap_since;
+};
+BOOST_DESCRIBE_STRUCT(RestoreTracks, (), (orders, cursor, bootstrap_since))
 
 /// Start polling every poll_interval_s (the StatusPoller's loop).
 struct StartPolling {

@@ -21,6 +21,7 @@ BOOST_DEFINE_ENUM_CLASS(SubmissionErrorCategory,
                         insufficient_funds,    ///< not enough buying power; the breaker is now open
                         transient_exhausted,   ///< the broker could not be reached after the retries
                         ambiguous_unresolved,  ///< may exist at the broker: resolve `ref_id` before re-sending
+                        login_required,        ///< no usable broker session: `oms login` (nothing was sent)
                         journal_failed,        ///< not sent: the intent could not be made durable
                         internal)              ///< a bug or a timeout between actors
 

@@ -31,10 +31,13 @@ class ActorBase {
   /// Messages posted and not yet handled.
   std::size_t mailbox_depth() const noexcept { return depth_.load(); }
 
-  /// Replay: decodes a traced message by type name and posts it. False when this actor does
-  /// not accept that type or the payload does not decode.
-  virtual bool post_json(std::string_view type, const boost::json::value& payload,
-                         std::string_view from) = 0;
+  /// Replay: decodes a traced message by type name and form (a request made with `ask`, or a
+  /// plain post) and posts it in that form. False when this actor does not accept that type in
+  /// that form or the payload does not decode.
+  virtual bool post_json(std::string_view type, const boost::json::value& payload, std::string_view from,
+                         bool ask) = 0;
+  /// post_json for one recorded message.
+  bool replay(const TraceRecord& r) { return post_json(r.type, r.payload, r.from, r.ask); }
 
  protected:
   std::atomic<std::size_t> depth_{0};
@@ -100,8 +103,13 @@ struct ActorAccess {
   }
 };
 
+/// Whether an inbox alternative is a request (Ask<Body, R>) rather than a plain message.
+template <class M>
+inline constexpr bool is_ask = requires { typename M::reply_type; };
+
 /// Base of every actor. Derived declares `friend struct runtime::ActorAccess;` and a private
 /// `void on(M)` for each M in Msgs.
+
 template <class Derived, class... Msgs>
 class Actor : public ActorBase, public std::enable_shared_from_this<Derived> {
  public:
@@ -127,9 +135,12 @@ class Actor : public ActorBase, public std::enable_shared_from_this<Derived> {
   }
 
   bool post_json([[maybe_unused]] std::string_view type, [[maybe_unused]] const boost::json::value& payload,
-                 [[maybe_unused]] std::string_view from) override {
+                 [[maybe_unused]] std::string_view from, [[maybe_unused]] bool ask) override {
+    // The form must match too: an inbox with both JournalRecord and Ask<JournalRecord, JournalAck>
+    // would otherwise replay a plain post as a request (and emit a reply the original never sent).
     bool delivered = false;
-    ((!delivered && type == message_name<Msgs>() && (delivered = decode_and_post<Msgs>(payload, from))),
+    ((!delivered && type == message_name<Msgs>() && ask == is_ask<Msgs> &&
+      (delivered = decode_and_post<Msgs>(payload, from))),
      ...);
     return delivered;
   }
@@ -148,7 +159,7 @@ class Actor : public ActorBase, public std::enable_shared_from_this<Derived> {
  private:
   template <class M>
   bool decode_and_post(const boost::json::value& payload, std::string_view from) {
-    if constexpr (requires { typename M::reply_type; }) {
+    if constexpr (is_ask<M>) {
       auto body = from_json<typename M::body_type>(payload);
       if (!body) return false;
       auto slot = std::make_shared<detail::ReplySlot<typename M::reply_type>>(runtime(), std::string(from),

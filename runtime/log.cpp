@@ -15,10 +15,12 @@
 #include <boost/core/null_deleter.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <random>
 #include <vector>
 
 namespace oms::log {
@@ -100,7 +102,28 @@ void set_session_id(std::string id) {
   state().session_id = std::move(id);
 }
 
-const std::string& session_id() { return state().session_id; }
+std::string session_id() {
+  std::lock_guard lock(state().mu);
+  return state().session_id;
+}
+
+std::string new_session_id() {
+  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  std::string stamp = format_iso8601(now);  // 2026-01-05T14:30:00.000000Z
+  std::string compact;
+  for (char c : stamp.substr(0, 19))
+    if (c != '-' && c != ':') compact += c;
+  std::random_device random;
+  char suffix[9];
+  std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(random()));
+  return "s-" + compact + "Z-" + suffix;
+}
+
+std::string ensure_session_id() {
+  std::lock_guard lock(state().mu);
+  if (state().session_id.empty()) state().session_id = new_session_id();
+  return state().session_id;
+}
 
 void reset_files() {
   std::lock_guard lock(state().mu);
@@ -122,7 +145,7 @@ void write(Level level, std::string_view event, json::object fields) {
   obj["ts"] = format_iso8601(std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now()));
   obj["level"] = name(level);
   obj["event"] = event;
-  obj["session_id"] = session_id();
+  obj["session_id"] = ensure_session_id();
   for (auto& [k, v] : fields) obj[k] = std::move(v);
   runtime::mask_secrets(record);
   BOOST_LOG_SEV(logger(), level) << json::serialize(record);

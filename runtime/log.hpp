@@ -16,8 +16,15 @@ bool add_json_file(const std::string& path, Level min = Level::info);
 /// Human-readable warnings and errors on stderr (on by default; off for --json CLIs).
 void set_console(bool enabled, Level min = Level::warning);
 /// Correlation id stamped on every record of this process (seed FR-010: session id + order id).
+/// A process that sets none gets one made at its first log line (or when an OrderManager is
+/// built, see ensure_session_id), so no record ever carries an empty one.
 void set_session_id(std::string id);
-const std::string& session_id();
+std::string session_id();
+/// The process's session id, made now ("s-20260105T143000Z-3f9a1c2e": UTC start time and 32
+/// random bits) when none was set. Returns it.
+std::string ensure_session_id();
+/// A fresh id of that form (does not set it).
+std::string new_session_id();
 /// Removes every sink added by add_json_file (tests, and CLI runs that change folders).
 void reset_files();
 

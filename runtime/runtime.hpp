@@ -95,8 +95,8 @@ class Runtime {
   template <class M>
   void trace(std::string_view from, std::string_view to, const M& message) {
     if (!trace_) return;
-    trace_->record(TraceRecord{clock_->now(), std::string(from), std::string(to),
-                               message_name<M>(), payload_of(message)});
+    trace_->record(TraceRecord{clock_->now(), std::string(from), std::string(to), message_name<M>(),
+                               payload_of(message), requires { typename M::reply_type; }});
   }
   bool tracing() const noexcept { return trace_ != nullptr; }
 

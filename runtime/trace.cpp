@@ -31,8 +31,10 @@ void mask_secrets(json::value& v) {
 }
 
 json::value to_json(const TraceRecord& r) {
-  return json::object{{"time", format_iso8601(r.time)}, {"from", r.from},     {"to", r.to},
-                      {"type", r.type},                 {"payload", r.payload}};
+  json::object out{{"time", format_iso8601(r.time)}, {"from", r.from},     {"to", r.to},
+                   {"type", r.type},                 {"payload", r.payload}};
+  if (r.ask) out["ask"] = true;  // plain posts keep the shorter line
+  return out;
 }
 
 boost::system::result<TraceRecord> trace_record_from_json(const json::value& v) {
@@ -46,9 +48,11 @@ boost::system::result<TraceRecord> trace_record_from_json(const json::value& v) 
   const auto *time = text("time"), *from = text("from"), *to = text("to"), *type = text("type");
   const auto* payload = obj->if_contains("payload");
   if (!time || !from || !to || !type || !payload) return bad;
+  const auto* ask = obj->if_contains("ask");
+  if (ask && !ask->is_bool()) return bad;
   auto t = parse_iso8601(*time);
   if (!t) return t.error();
-  return TraceRecord{*t, std::string(*from), std::string(*to), std::string(*type), *payload};
+  return TraceRecord{*t, std::string(*from), std::string(*to), std::string(*type), *payload, ask && ask->get_bool()};
 }
 
 void MemoryTraceSink::record(TraceRecord r) {

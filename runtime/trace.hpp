@@ -1,6 +1,7 @@
 #pragma once
 /// Message-trace recording: every message that crosses an actor boundary as one JSON line
-/// (time, from, to, type, payload) with secrets masked; and the reading side used by replay.
+/// (time, from, to, type, payload, and "ask":true for a request) with secrets masked; and the
+/// reading side used by replay.
 #include "messages/time.hpp"
 
 #include <boost/json/value.hpp>
@@ -22,6 +23,10 @@ struct TraceRecord {
   std::string to;
   std::string type;
   boost::json::value payload;
+  /// A request (runtime::ask, Ask<type, reply>) rather than a plain post: an inbox may accept
+  /// both forms of one type (the Journal takes JournalRecord both ways), and replay must post
+  /// the form that was sent.
+  bool ask = false;
   friend bool operator==(const TraceRecord&, const TraceRecord&) = default;
 };
 

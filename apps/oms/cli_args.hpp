@@ -12,7 +12,7 @@
 
 namespace oms::cli {
 
-enum class Command { none, buy, sell, status, cancel_all, sync, orders, report, resume, serve, demo };
+enum class Command { none, buy, sell, status, cancel_all, sync, orders, report, resume, serve, demo, journal, login, session };
 
 /// What a subcommand accepts; its help text lives beside it (cli_help.cpp).
 struct CommandSpec {

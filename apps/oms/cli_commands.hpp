@@ -14,7 +14,10 @@ int run_sync(const Invocation& inv, const config::Config& config);
 int run_orders(const Invocation& inv, const config::Config& config);
 int run_report(const Invocation& inv, const config::Config& config);
 int run_serve(const Invocation& inv, const config::Config& config);
+int run_journal(const Invocation& inv, const config::Config& config);  // journal check|repair
 int run_demo_command(const Invocation& inv);
+int run_login(const Invocation& inv, const config::Config& config);    // login, login --import-token
+int run_session(const Invocation& inv, const config::Config& config);
 
 /// Prints the error line and returns its exit code.
 int fail(const CliError& error);

@@ -47,6 +47,10 @@ std::optional<CliError> apply_overrides(const GlobalOptions& g, config::Config& 
   c.broker.token_path = expand_home(c.broker.token_path);
   c.order_management.journal_path = expand_home(c.order_management.journal_path);
   c.order_management.control_socket = expand_home(c.order_management.control_socket);
+  // --mode/--broker may make a plain-http live config that the file alone would not be.
+  if (auto e = config::check_broker_url(c))
+    return usage_error(g.broker_url ? "--broker" : "config " + e->field, e->rule,
+                       "use the broker's https:// URL (http:// only for an rh-sim on 127.0.0.1)");
   return std::nullopt;
 }
 

@@ -37,14 +37,36 @@ int exit_code_for(SubmissionErrorCategory category) {
     case C::insufficient_funds: return exit_broker_rejected;
     case C::transient_exhausted:
     case C::ambiguous_unresolved: return exit_broker_unreachable;
+    case C::login_required: return exit_login_required;
     case C::journal_failed:
     case C::internal: return exit_failure;
   }
   return exit_failure;
 }
 
+CliError login_required_error(const std::string& detail) {
+  constexpr std::string_view kDash = " — ";
+  auto dash = detail.find(kDash);
+  if (dash == std::string::npos) return CliError{exit_login_required, "login required", detail, "run `oms login`"};
+  return CliError{exit_login_required, "login required", detail.substr(0, dash), detail.substr(dash + kDash.size())};
+}
+
+CliError recovery_error(const std::string& error, const std::string& journal_path) {
+  // The gateway's text: "…: login_required (HTTP 403): <cause> — <what to do>".
+  if (auto at = error.find("login_required"); at != std::string::npos) {
+    auto colon = error.find(": ", at);
+    return login_required_error(colon == std::string::npos ? std::string() : error.substr(colon + 2));
+  }
+  if (error.find("journal") != std::string::npos)
+    return CliError{exit_failure, "journal", error,
+                    "nothing was sent; check that " + journal_path + " is a writable file (not a folder) on a disk with space"};
+  return CliError{exit_code_for_broker_text(error), "recovery", error,
+                  "nothing was sent; check the broker (--broker, credentials) and the journal at " + journal_path};
+}
+
 CliError from_submission_error(const SubmissionError& e) {
   using C = SubmissionErrorCategory;
+  if (e.category == C::login_required) return login_required_error(e.message);
   std::string field = e.field;
   if (field.empty()) {
     switch (e.category) {

@@ -17,6 +17,7 @@ enum ExitCode : int {
   exit_broker_rejected = 3,     ///< the broker refused (including insufficient funds)
   exit_broker_unreachable = 4,  ///< the broker could not be reached after the retries, or the outcome is unknown
   exit_halted = 5,              ///< circuit breaker open or submissions halted (kill switch)
+  exit_login_required = 6,      ///< no usable broker session (or the credentials, MFA or approval failed): `oms login`
   exit_owner_unreachable = 7,   ///< another process holds the journal and does not answer (a wedged owner)
 };
 
@@ -45,6 +46,13 @@ CliError from_submission_error(const SubmissionError& error);
 /// Exit code for a broker failure described as text ("order X: network: …"): 4 when the broker
 /// could not be reached or did not answer, else 3.
 int exit_code_for_broker_text(const std::string& text);
+
+/// A login problem ("<cause> — <what to do>", the gateway's verdict text) as its one line, exit 6:
+/// "oms: login required: <cause> — <what to do>".
+CliError login_required_error(const std::string& detail);
+/// Why start-up recovery failed, with the exit code and guidance of its cause (finding 13.16):
+/// no session → 6, the journal → 1, else the broker (3 or 4).
+CliError recovery_error(const std::string& error, const std::string& journal_path);
 
 /// Writes `error.line()` to stderr.
 void print_error(const CliError& error);

@@ -27,16 +27,21 @@ constexpr const char* kOwner =
 
 constexpr const char* kCredentials =
     "Credentials come from the environment only: RH_USERNAME, RH_PASSWORD and RH_MFA_SECRET (base32)\n"
-    "or RH_MFA_CODE (one-time code). They are never printed or logged.\n";
+    "or RH_MFA_CODE (one-time code). They are never printed or logged. `oms login` logs in once (with\n"
+    "the device approval Robinhood asks of a new device) and stores the session in broker.token_path;\n"
+    "every other command, a bot and `oms serve` use that session and never wait for an approval.\n";
 
 constexpr const char* kExitCodes =
     "Exit codes:\n"
     "  0  ok\n"
-    "  1  other failure (journal not writable, internal error; see DIR/oms.log)\n"
+    "  1  other failure (journal owned by another process, unreadable or not writable; internal\n"
+    "     error; see DIR/oms.log)\n"
     "  2  bad usage or validation error\n"
     "  3  the broker rejected the request (including insufficient funds)\n"
     "  4  the broker was unreachable after the retries, or an order's outcome is still unknown\n"
     "  5  circuit breaker open or submissions halted: check the account, then `oms resume`\n"
+    "  6  login required: no usable broker session, or the credentials, the MFA code or the device\n"
+    "     approval failed — run `oms login` (the line says which)\n"
     "  7  another process owns the journal and does not answer (a wedged owner): the error names\n"
     "     its pid; stop it (`kill PID`, then `kill -9 PID`) and run the command again\n"
     "Errors are one line on stderr: \"oms: <field>: <rule> — <what to do>\".\n";
@@ -104,11 +109,48 @@ const std::vector<CommandSpec> kCommands = {
      "guardrail.\n\n"
      "Options:\n"
      "  --since DATE      only records at or after DATE (2026-11-24 or 2026-11-24T14:30:00Z)\n"},
+    {Command::journal, "journal", {"action"}, {}, {}, {},
+     "oms journal check|repair",
+     "check the order journal, or repair it by moving unreadable lines aside",
+     "check (read-only, safe while a bot runs): counts the records and lists every line that does\n"
+     "not parse (number and first bytes) and a torn last line. Exits 0 when clean, 1 otherwise.\n"
+     "Start-up refuses to trade while a line in the middle does not parse.\n\n"
+     "repair (only while no process owns the journal: stop the bot or `oms serve` first): keeps a\n"
+     "backup (<journal>.bak-YYYYMMDD-HHMMSS), moves the unreadable lines with their numbers to\n"
+     "<journal>.rejected-YYYYMMDD-HHMMSS, rewrites the journal atomically and appends a `halted`\n"
+     "record (a lost line may have been the kill switch): check the account, then `oms resume`.\n"
+     "--json prints what was found or done.\n"},
     {Command::resume, "resume", {}, {}, {}, {},
      "oms resume",
      "re-open submissions after the kill switch or the circuit breaker",
      "Releases the kill-switch latch and closes the circuit breaker, then prints the new state.\n"
      "Check the account first (buying power, open orders) when the breaker tripped.\n"},
+    {Command::login, "login", {}, {"--import-token", "--timeout"}, {}, {},
+     "oms login [--timeout SECONDS] | oms login --import-token FILE|-",
+     "log in to Robinhood once (device approval included) and store the session",
+     "Logs in with RH_USERNAME / RH_PASSWORD (asked for on a terminal when unset) and RH_MFA_SECRET\n"
+     "or RH_MFA_CODE, from the device token kept in broker.token_path (created once, stored before the\n"
+     "first attempt, so the broker sees one device). A new device must be approved: for a prompt,\n"
+     "\"approve this login in the Robinhood app\" is shown with a countdown while oms waits; for a\n"
+     "text-message or e-mail code, oms asks for it on the terminal, or reads one line from standard\n"
+     "input when that is not a terminal. The session (mode 0600, folder 0700) is then used by every\n"
+     "other command and bot, refreshed before it expires while an owner runs.\n\n"
+     "Options:\n"
+     "  --timeout SECONDS        how long to wait for the app's approval (default 300)\n"
+     "  --import-token FILE|-    store an access token (a JWT) taken from a logged-in browser\n"
+     "                           session instead: the token on the first line (\"Bearer \" allowed),\n"
+     "                           optionally a refresh token on the second, or a JSON object\n"
+     "                           {\"access_token\", \"refresh_token\"}. Its `exp` is read; its signature\n"
+     "                           is not checked (the broker checks it on first use). A malformed\n"
+     "                           token exits 2, an expired one 6.\n\n"
+     "Exit 0 when logged in; 6 when the login was refused, denied or not approved in time.\n"},
+    {Command::session, "session", {}, {}, {}, {},
+     "oms session",
+     "show the stored broker session: user, device, how obtained, expiry",
+     "Reads broker.token_path (no broker call) and shows the session: state (valid, expiring,\n"
+     "renewal_failed, expired, none), the masked user and device, how it was obtained (password\n"
+     "login, with device approval, or an imported token), when it expires and whether it can be\n"
+     "refreshed. Exits 0 when it is usable, 6 when `oms login` is needed.\n"},
     {Command::serve, "serve", {}, {"--http"}, {}, {},
      "oms serve [--http 127.0.0.1:PORT]",
      "own the journal and serve the control socket until SIGTERM or Ctrl-C",

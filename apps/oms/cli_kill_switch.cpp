@@ -106,12 +106,13 @@ int run_cancel_all(const Invocation& inv, const config::Config& config) {
   if (inv.globals.json) print_json(with_owner(report_json(report, t, ok), owner));
   else print_text(owner_text(owner, config) + report_text(report, t, owner));
   if (ok) return exit_ok;
-  return fail(CliError{t.unreachable ? exit_broker_unreachable : exit_broker_rejected, "cancel-all",
-                       std::to_string(t.failed) + " cancels not confirmed, " +
-                           (report.open_orders_remaining < 0 ? std::string("open orders could not be listed")
-                                                             : std::to_string(report.open_orders_remaining) +
-                                                                   " orders still open at the broker"),
-                       "run `oms cancel-all` again; submissions stay halted"});
+  return fail((*link)->named(CliError{t.unreachable ? exit_broker_unreachable : exit_broker_rejected, "cancel-all",
+                                      std::to_string(t.failed) + " cancels not confirmed, " +
+                                          (report.open_orders_remaining < 0
+                                               ? std::string("open orders could not be listed")
+                                               : std::to_string(report.open_orders_remaining) +
+                                                     " orders still open at the broker"),
+                                      "run `oms cancel-all` again; submissions stay halted"}));
 }
 
 int run_resume(const Invocation& inv, const config::Config& config) {
@@ -138,7 +139,7 @@ int run_resume(const Invocation& inv, const config::Config& config) {
                " pending orders)\n");
   }
   if (open) return exit_ok;
-  return fail(CliError{exit_halted, "submissions", "still blocked after the resume", "see the log for why"});
+  return fail((*link)->named(CliError{exit_halted, "submissions", "still blocked after the resume", "see the log for why"}));
 }
 
 }  // namespace oms::cli

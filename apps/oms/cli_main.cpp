@@ -34,6 +34,9 @@ int dispatch(const Invocation& inv, const config::Config& config) {
     case Command::orders: return run_orders(inv, config);
     case Command::report: return run_report(inv, config);
     case Command::serve: return run_serve(inv, config);
+    case Command::journal: return run_journal(inv, config);
+    case Command::login: return run_login(inv, config);
+    case Command::session: return run_session(inv, config);
     case Command::demo:
     case Command::none: break;
   }

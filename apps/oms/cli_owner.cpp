@@ -187,7 +187,13 @@ void OwnerLink::watch_signals() {
       signalled_ = true;
       client_->interrupt();
     });
+    release_stop_signals();  // one held since start-up is handled now
   }
+}
+
+CliError OwnerLink::named(CliError error) const {
+  error.rule += owner_.mode == ExecutionMode::live ? " (live, broker " + owner_.broker_host + ")" : " (paper, no broker)";
+  return error;
 }
 
 bool OwnerLink::listen(std::chrono::milliseconds duration, const LineHandler& on_line) {

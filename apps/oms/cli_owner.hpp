@@ -45,6 +45,10 @@ class OwnerLink {
   bool local() const noexcept { return session_ != nullptr; }
   /// The console's URL with its token when this process is the owner and serves it, else empty.
   std::string console_url() const;
+  /// This process's own owner session (what its start-up recovered), or null.
+  const Session* session() const noexcept { return session_.get(); }
+  /// `error` with the owner's mode (and broker) in its rule: even a failure says which account.
+  CliError named(CliError error) const;
 
   /// Carries `request` out on the owner and returns its result. Progress and event lines go to
   /// `on_line`. A refusal or a lost answer is a CliError with the exit code of its cause; a

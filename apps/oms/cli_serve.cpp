@@ -4,6 +4,7 @@
 #include "apps/oms/cli_commands.hpp"
 #include "apps/oms/cli_output.hpp"
 #include "apps/oms/cli_owner.hpp"
+#include "apps/oms/cli_session.hpp"
 
 #include <filesystem>
 
@@ -16,6 +17,7 @@ int run_serve(const Invocation& inv, const config::Config& configured) {
       return fail(CliError{exit_usage, "--http", rule, "e.g. oms serve --http 127.0.0.1:8470"});
     config.console.listen = *http;
   }
+  block_stop_signals();  // SIGTERM during start-up: a clean stop once it listens, not a kill
   auto link = OwnerLink::connect(config, inv, OwnerNeeds{true});
   if (!link) return fail(link.error());
   const auto& owner = (*link)->owner();

@@ -3,9 +3,13 @@
 #include "actors/order_manager.hpp"
 #include "apps/oms/cli_output.hpp"
 
+#include <atomic>
+#include <csignal>
 #include <exception>
 #include <future>
 #include <vector>
+
+#include <pthread.h>
 
 namespace oms::cli {
 namespace asio = boost::asio;
@@ -48,6 +52,8 @@ std::string recovery_note(const RecoveryReport& r) {
   count(r.intents_resolved - r.intents_not_placed, "interrupted submissions found at the broker");
   count(r.intents_not_placed, "interrupted submissions never placed (safe to place again)");
   count(r.orders_adopted, "broker orders adopted");
+  count(r.fills_while_down, "fills while no process ran (journalled now)");
+  count(r.state_changes_while_down, "order state changes while no process ran (journalled now)");
   if (r.torn_tail) parts.emplace_back("a torn last journal line set aside");
   if (r.halted) parts.emplace_back("submissions halted (kill switch)");
   if (r.breaker_open) parts.emplace_back("circuit breaker open");
@@ -56,12 +62,46 @@ std::string recovery_note(const RecoveryReport& r) {
   return note;
 }
 
+sigset_t stop_signal_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+// Why this process could not become the owner, as the one line the operator gets.
+CliError start_up_error(const RecoveryReport& r, const config::Config& config) {
+  const std::string& journal = config.order_management.journal_path;
+  if (!r.journal_malformed_lines.empty()) return CliError{exit_failure, "journal", r.error, ""};
+  if (r.error.rfind("order_management.control_socket: ", 0) == 0)
+    return CliError{exit_failure, "order_management.control_socket",
+                    r.error.substr(std::string("order_management.control_socket: ").size()),
+                    "nothing was sent; every owner of " + journal + " serves its control socket"};
+  return recovery_error(r.error, journal);
+}
+
 }  // namespace
+
+void block_stop_signals() {
+  sigset_t set = stop_signal_set();
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void release_stop_signals() {
+  sigset_t set = stop_signal_set();
+  ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);  // a pending one is delivered now
+}
 
 struct Session::Impl {
   Impl(const config::Config& config, OwnerOptions options)
       : journal_path(config.order_management.journal_path),
         om(rt, config, gateway::Credentials::from_environment(), std::move(options)) {
+    // Registered before start(): recovery's catch-up pass delivers the fills that happened while
+    // no process ran, once. Only those are kept (on the poller's strand, read after start()).
+    om.on_fill([this](const FillEvent& f) {
+      if (recovering.load()) fills.push_back(f);
+    });
     rt.start(1);
   }
   ~Impl() {
@@ -79,6 +119,8 @@ struct Session::Impl {
   std::string journal_path;
   OrderManager om;
   RecoveryReport recovery;
+  std::atomic<bool> recovering{true};
+  std::vector<FillEvent> fills;
 };
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -95,18 +137,17 @@ outcome<Session::Opened> Session::open(const config::Config& config, bool json, 
   }
   auto impl = std::make_unique<Impl>(own, std::move(options));
   impl->recovery = wait(impl->rt, impl->om.start());
+  impl->recovering = false;
   // Another process owns the journal: the caller looks for it (it may have just won the race).
   if (int owner = impl->recovery.journal_owner_pid; owner != 0) return Opened{nullptr, owner};
-  if (!impl->recovery.ok())
-    return CliError{exit_code_for_broker_text(impl->recovery.error), "recovery", impl->recovery.error,
-                    "nothing was sent; check the broker (--broker, credentials) and the journal at " +
-                        impl->journal_path};
+  if (!impl->recovery.ok()) return start_up_error(impl->recovery, config);
   if (auto note = recovery_note(impl->recovery); !note.empty()) Progress(json).say(note);
   if (poll) impl->om.start_polling();
   return Opened{std::unique_ptr<Session>(new Session(std::move(impl))), 0};
 }
 
 const RecoveryReport& Session::recovery() const { return impl_->recovery; }
+const std::vector<FillEvent>& Session::recovery_fills() const { return impl_->fills; }
 const std::string& Session::socket_path() const { return impl_->om.control_socket(); }
 std::string Session::console_url() const { return impl_->om.console_url(); }
 

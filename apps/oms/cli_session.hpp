@@ -7,11 +7,20 @@
 #include "apps/oms/cli_error.hpp"
 #include "config/config.hpp"
 #include "messages/recovery.hpp"
+#include "messages/status.hpp"
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace oms::cli {
+
+/// Holds SIGINT and SIGTERM pending (this thread and the threads it starts) until
+/// release_stop_signals(): a long-running command (sync, serve) stops cleanly even when the
+/// signal arrives during its start-up.
+void block_stop_signals();
+/// Delivers the held signals to this thread, once something listens for them.
+void release_stop_signals();
 
 class Session {
  public:
@@ -33,6 +42,9 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   const RecoveryReport& recovery() const;
+  /// The fills start-up recovery found (they happened while no process ran): journalled and
+  /// delivered once, now — the command that became the owner prints them.
+  const std::vector<FillEvent>& recovery_fills() const;
   const std::string& socket_path() const;
   /// The console's URL with its token, when this owner serves it (`oms serve --http`).
   std::string console_url() const;

@@ -3,6 +3,7 @@
 #include "apps/oms/cli_orders.hpp"
 #include "apps/oms/cli_output.hpp"
 #include "apps/oms/cli_owner.hpp"
+#include "apps/oms/cli_session.hpp"
 
 namespace oms::cli {
 namespace json = boost::json;
@@ -17,20 +18,29 @@ FillEvent named(FillEvent fill, JournalSymbols& symbols) {
   return fill;
 }
 
-// One pass on the owner; its fills, then a summary.
+// One pass on the owner; its fills, then a summary. When this command became the owner, the
+// fills its start-up found (they happened while no process ran) come first: each execution is
+// printed once, by whichever command found it.
 int once(OwnerLink& link, const config::Config& config, bool as_json, JournalSymbols& symbols) {
   control::Request sync{nullptr, control::SyncArgs{}};
   auto answer = link.call(std::move(sync), kSyncDeadline);
   if (!answer) return fail(answer.error());
   auto result = decode<control::SyncResult>(*answer);
   if (!result) return fail(result.error());
-  const SyncReport& report = result->report;
+  SyncReport report = result->report;
   if (!report.error.empty())
-    return fail(CliError{exit_code_for_broker_text(report.error), "broker", report.error,
-                         "nothing was lost; run `oms sync --once` again when the broker answers"});
+    return fail(link.named(CliError{exit_code_for_broker_text(report.error), "broker", report.error,
+                                    "nothing was lost; run `oms sync --once` again when the broker answers"}));
+  std::vector<FillEvent> found;
+  if (const Session* own = link.session()) {
+    found = own->recovery_fills();
+    report.fills += own->recovery().fills_while_down;
+    report.state_changes += own->recovery().state_changes_while_down;
+  }
+  found.insert(found.end(), result->fills.begin(), result->fills.end());
   json::array fills;
   std::string text = as_json ? "" : owner_text(link.owner(), config);
-  for (const auto& f : result->fills) {
+  for (const auto& f : found) {
     if (as_json) fills.push_back(fill_json(named(f, symbols)));
     else text += fill_text(named(f, symbols));
   }
@@ -50,6 +60,9 @@ int once(OwnerLink& link, const config::Config& config, bool as_json, JournalSym
 
 int run_sync(const Invocation& inv, const config::Config& config) {
   bool as_json = inv.globals.json;
+  // Following: a Ctrl-C from start-up on must stop it cleanly, so the stop signals wait (held)
+  // until it listens for them.
+  if (!inv.flag("--once")) block_stop_signals();
   auto link = OwnerLink::connect(config, inv);
   if (!link) return fail(link.error());
   JournalSymbols symbols(config.order_management.journal_path);
@@ -68,6 +81,11 @@ int run_sync(const Invocation& inv, const config::Config& config) {
     return fail(subscribed.error());
   Progress progress(as_json);
   if (!as_json) print_text(owner_text((*link)->owner(), config));
+  if (const Session* own = (*link)->session())
+    for (const auto& f : own->recovery_fills()) {
+      if (as_json) print_json(with_owner(fill_json(named(f, symbols)), (*link)->owner()));
+      else print_text(fill_text(named(f, symbols)));
+    }
   progress.say("following orders every " + std::to_string(config.order_management.poll_interval_s) +
                " s; fills appear below — Ctrl-C to stop");
   // A pass every poll_interval_s on the owner, whether or not it polls by itself.

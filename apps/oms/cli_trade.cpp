@@ -56,7 +56,7 @@ int run_trade(const Invocation& inv, const config::Config& config) {
   if (!answer) return fail(answer.error());
   auto result = decode<SubmissionResult>(*answer);
   if (!result) return fail(result.error());
-  if (result->error) return fail(from_submission_error(*result->error));
+  if (result->error) return fail((*link)->named(from_submission_error(*result->error)));
   if (!result->envelope) return fail(CliError{exit_failure, "submission", "no envelope and no error", "see the log"});
   const auto& owner = (*link)->owner();
   if (inv.globals.json) print_json(with_owner(envelope_json(*result->envelope, result->duplicate), owner));
@@ -77,8 +77,8 @@ int run_status(const Invocation& inv, const config::Config& config) {
   auto reply = decode<StatusReply>(*answer);
   if (!reply) return fail(reply.error());
   if (!reply->status)
-    return fail(CliError{exit_code_for_broker_text(reply->error), "broker", reply->error,
-                         "check the id with `oms orders`; if the broker is unreachable, retry later"});
+    return fail((*link)->named(CliError{exit_code_for_broker_text(reply->error), "broker", reply->error,
+                                        "check the id with `oms orders`; if the broker is unreachable, retry later"}));
   const auto& owner = (*link)->owner();
   if (inv.globals.json) print_json(with_owner(status_json(*reply->status), owner));
   else print_text(owner_text(owner, config) + status_text(*reply->status));

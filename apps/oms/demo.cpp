@@ -46,11 +46,11 @@ rhsim::Options sim_options(const fs::path& run_dir) {
   o.auto_market = false;         // no random walk or automatic fills: every fill is the demo's doing
   o.cancel_delay_ms = 20;
   o.log_file = (run_dir / "rh-sim.log").string();
-  // rh-sim is as strict as Robinhood by default. The demo's scenarios are about orders, so it
-  // opts out of what they do not show: device approval (a new device every run) and throttling
-  // (the scenarios send bursts on purpose); and day orders do not expire if it runs across 4 pm
-  // New York.
-  o.verification = "none";
+  // rh-sim is as strict as Robinhood by default. Device approval stays on (prompt): the demo's
+  // first step shows it. The scenarios are about orders, so it opts out of what they do not show:
+  // throttling (the scenarios send bursts on purpose); and day orders do not expire if it runs
+  // across 4 pm New York.
+  o.verification = "prompt";
   o.throttle = false;
   o.gfd_expiry = false;
   return o;
@@ -152,6 +152,16 @@ std::vector<Scenario> run_scenarios(const fs::path& run_dir, const fs::path& tok
     if (!quiet)
       std::cout << "oms demo: the seed's acceptance scenarios and edge cases, live against rh-sim at "
                 << host.sim().base_url() << " (TLS, credentials demo/demo)\n";
+    {
+      Scenario first;
+      try {
+        demo::device_approval(d, first);
+      } catch (const std::exception& e) {
+        first.failures.push_back(std::string("stopped: ") + e.what());
+      }
+      if (!quiet) print_scenario(std::cout, first);
+      done.push_back(std::move(first));
+    }
     auto recovery = d.wait(om.start());
     if (!recovery.ok()) throw demo::DemoError("start-up recovery failed: " + recovery.error);
     for (auto scenario : demo::all_scenarios()) {

@@ -92,6 +92,8 @@ std::string error_category(const SubmissionResult& r);
 /// Fills `s` as it goes (name first), so a scenario that throws still shows what it had done.
 using ScenarioFn = void (*)(Demo&, Scenario&);
 
+// The first step (demo_login.cpp), before recovery: the device approval of a new device.
+void device_approval(Demo& d, Scenario& s);
 // Acceptance scenarios (demo_acceptance.cpp), in order: later ones use the orders earlier ones left open.
 void limit_buy(Demo& d, Scenario& s);
 void limit_sell_exit(Demo& d, Scenario& s);

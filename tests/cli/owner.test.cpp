@@ -285,7 +285,7 @@ TEST_CASE("issue 12: oms cancel-all in paper mode says that no broker was contac
   CHECK(f.broker_orders() == 0);
 }
 
-TEST_CASE("issue 12: every live command's output names the mode and the broker host") {
+TEST_CASE("issue 12: every live command's output, and its refusals, name the mode and the broker host") {
   CliFixture f;
   std::string expected = "mode: live, broker 127.0.0.1:" + std::to_string(f.sim.port()) + " (owner pid ";
   Result buy = f.oms({"buy", "TSLA", "1", "--ref", "250.30"});
@@ -296,6 +296,11 @@ TEST_CASE("issue 12: every live command's output names the mode and the broker h
     CHECK(r.exit_code == 0);
     CHECK(r.out.rfind(expected, 0) == 0);
   }
+  // A refusal says which account refused it too.
+  Result refused = f.oms({"buy", "AAPL", "1", "--ref", "190"});
+  CHECK(refused.exit_code == 5);
+  CHECK(one_error_line(refused.err));
+  CHECK(refused.err.find("(live, broker 127.0.0.1:" + std::to_string(f.sim.port()) + ")") != std::string::npos);
 }
 
 TEST_CASE("issue 12: a wedged owner (holds the journal, never answers): cancel-all names its pid and the fallback, exit 7") {

@@ -33,21 +33,27 @@ void drain(int& fd, std::string& into) {
 
 }  // namespace
 
-Child::Child(const std::vector<std::string>& args, const std::vector<std::string>& env, const std::string& cwd) {
+Child::Child(const std::vector<std::string>& args, const std::vector<std::string>& env, const std::string& cwd,
+             bool piped_stdin) {
   // Everything the child needs is built before fork(): after it, only async-signal-safe calls.
   std::vector<std::string> argv_copy = args, env_copy = env;
   auto argv = c_strings(argv_copy);
   auto envp = c_strings(env_copy);
-  int out[2], err[2];
+  int out[2], err[2], in[2] = {-1, -1};
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  if (piped_stdin && ::pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     if (::chdir(cwd.c_str()) != 0) ::_exit(126);
     ::dup2(out[1], STDOUT_FILENO);
     ::dup2(err[1], STDERR_FILENO);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    if (in[0] >= 0) {
+      ::dup2(in[0], STDIN_FILENO);
+    } else {
+      int devnull = ::open("/dev/null", O_RDONLY);
+      if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    }
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
@@ -55,6 +61,33 @@ Child::Child(const std::vector<std::string>& args, const std::vector<std::string
   ::close(err[1]);
   out_fd_ = out[0];
   err_fd_ = err[0];
+  if (in[0] >= 0) {
+    ::close(in[0]);
+    in_fd_ = in[1];
+  }
+}
+
+void Child::write_stdin(std::string_view text) {
+  ::signal(SIGPIPE, SIG_IGN);  // a child that already exited must fail the test, not kill it
+  while (in_fd_ >= 0 && !text.empty()) {
+    ssize_t n = ::write(in_fd_, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void Child::close_stdin() {
+  if (in_fd_ >= 0) ::close(in_fd_);
+  in_fd_ = -1;
+}
+
+bool Child::wait_for_stderr(std::string_view text, std::chrono::milliseconds deadline) {
+  auto until = std::chrono::steady_clock::now() + deadline;
+  while (result_.err.find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() >= until || !pump(50)) return result_.err.find(text) != std::string::npos;
+  }
+  return true;
 }
 
 Child::~Child() {
@@ -64,6 +97,7 @@ Child::~Child() {
   }
   if (out_fd_ >= 0) ::close(out_fd_);
   if (err_fd_ >= 0) ::close(err_fd_);
+  if (in_fd_ >= 0) ::close(in_fd_);
 }
 
 bool Child::pump(int timeout_ms) {
@@ -102,6 +136,7 @@ void Child::signal(int sig) {
 }
 
 Result Child::finish(std::chrono::milliseconds deadline) {
+  close_stdin();
   auto until = std::chrono::steady_clock::now() + deadline;
   while (pump(50)) {
     if (std::chrono::steady_clock::now() >= until) {

@@ -141,10 +141,58 @@ TEST_CASE("a waiting request can be withdrawn") {
   CHECK(s.waiting() == 0);
 }
 
-TEST_CASE("a throttle pause holds the whole queue, cancels included") {
-  Scheduler s(TokenBucket::per_second(5, 5, t0), 0);
+TEST_CASE("finding 4: a broker wait on polls never delays a cancel") {
+  Scheduler s(TokenBucket::per_second(8, 4, t0), 1);
+  s.pause(Priority::poll, t0 + 3600s);  // a poll was answered 429 Retry-After: 3600
+  s.enqueue(1, Priority::poll);
+  s.enqueue(2, Priority::cancel);
+  CHECK(dispatched(s.next(t0)) == 2);
+  CHECK(wait_until(s.next(t0)) == t0 + 3600s);
+  CHECK(s.paused_until(Priority::poll, t0) == t0 + 3600s);
+  CHECK_FALSE(s.paused_until(Priority::cancel, t0));
+  CHECK(dispatched(s.next(t0 + 3600s)) == 1);
+}
+
+TEST_CASE("finding 4: a broker wait on submissions holds submissions only; polls and cancels go on") {
+  Scheduler s(TokenBucket::per_second(8, 4, t0), 1);
+  s.pause(Priority::submit, t0 + 14s);  // "Expected available in 14 seconds." after a burst of orders
+  s.enqueue(1, Priority::submit);
+  s.enqueue(2, Priority::poll);
+  s.enqueue(3, Priority::cancel);
+  CHECK(dispatched(s.next(t0)) == 3);
+  CHECK(dispatched(s.next(t0)) == 2);
+  CHECK(wait_until(s.next(t0)) == t0 + 14s);
+  CHECK(wait_until(s.next(t0 + 13s)) == t0 + 14s);
+  CHECK(dispatched(s.next(t0 + 14s)) == 1);
+}
+
+TEST_CASE("a broker wait on cancels holds cancels until the stated time, and others are not held by it") {
+  Scheduler s(TokenBucket::per_second(8, 4, t0), 1);
+  s.pause(Priority::cancel, t0 + 2s);
   s.enqueue(1, Priority::cancel);
-  s.pause_until(t0 + 14s);
-  CHECK(wait_until(s.next(t0)) == t0 + 14s + 200ms);
-  CHECK(dispatched(s.next(t0 + 14s + 200ms)) == 1);
+  s.enqueue(2, Priority::submit);
+  CHECK(dispatched(s.next(t0)) == 2);
+  CHECK(wait_until(s.next(t0)) == t0 + 2s);
+  CHECK(dispatched(s.next(t0 + 2s)) == 1);
+}
+
+TEST_CASE("a broker wait is never shortened by a later, shorter one") {
+  Scheduler s(TokenBucket::per_second(8, 4, t0), 0);
+  s.pause(Priority::submit, t0 + 14s);
+  s.pause(Priority::submit, t0 + 3s);
+  CHECK(s.paused_until(Priority::submit, t0) == t0 + 14s);
+  CHECK_FALSE(s.paused_until(Priority::submit, t0 + 14s));
+}
+
+TEST_CASE("when one priority is paused and another lacks tokens, the earlier of the two wakes the shell") {
+  Scheduler s(TokenBucket::per_second(1, 1, t0), 0);
+  s.enqueue(1, Priority::submit);
+  CHECK(dispatched(s.next(t0)) == 1);
+  s.pause(Priority::cancel, t0 + 10s);
+  s.enqueue(2, Priority::cancel);
+  s.enqueue(3, Priority::poll);
+  CHECK(wait_until(s.next(t0)) == t0 + 1s);  // the poll's token comes before the cancel's pause ends
+  CHECK(dispatched(s.next(t0 + 1s)) == 3);
+  CHECK(wait_until(s.next(t0 + 1s)) == t0 + 10s);
+  CHECK(dispatched(s.next(t0 + 10s)) == 2);
 }

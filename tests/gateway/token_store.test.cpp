@@ -152,11 +152,67 @@ TEST_CASE("a malformed session file names the problem without echoing tokens") {
   CHECK(load_session(file).error().message.find("access_token must be a string") != std::string::npos);
 }
 
-TEST_CASE("saving into a missing directory fails cleanly") {
+TEST_CASE("finding 8: saving into a missing folder creates it (and its missing parents) with mode 0700") {
   TempDir dir;
-  auto r = save_session(dir.path / "no" / "such" / "session.json", sample());
+  auto folder = dir.path / "home" / ".config" / "oms";
+  auto file = folder / "token.json";
+  mode_t old = ::umask(0);  // the folders are private whatever the umask
+  auto saved = save_session(file, sample());
+  ::umask(old);
+  REQUIRE(saved.has_value());
+  CHECK(mode_of(folder) == 0700);
+  CHECK(mode_of(dir.path / "home" / ".config") == 0700);
+  CHECK(mode_of(file) == 0600);
+  CHECK(load_session(file).value().access_token == "access-SECRET");
+}
+
+TEST_CASE("an existing folder keeps its own mode; a file in the way of a folder fails cleanly") {
+  TempDir dir;
+  auto shared = dir.path / "shared";
+  fs::create_directory(shared);
+  REQUIRE(::chmod(shared.c_str(), 0755) == 0);
+  REQUIRE(save_session(shared / "token.json", sample()).has_value());
+  CHECK(mode_of(shared) == 0755);
+  write_file(dir.path / "plain", "x", 0600);
+  auto r = save_session(dir.path / "plain" / "token.json", sample());
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == token_store_errc::io_error);
+  CHECK(r.error().message.find("plain") != std::string::npos);
+}
+
+TEST_CASE("a device token is stored before any login: a file with no tokens reads back as no session") {
+  TempDir dir;
+  auto file = dir.path / "token.json";
+  StoredSession device_only;
+  device_only.device_token = "0f8fad5b-d9cb-469f-a165-70867728950e";
+  REQUIRE(save_session(file, device_only).has_value());
+  auto loaded = load_session(file).value();
+  CHECK_FALSE(loaded.has_tokens());
+  CHECK(loaded.device_token == device_only.device_token);
+  CHECK(loaded.origin == SessionOrigin::none);
+}
+
+TEST_CASE("how a session was obtained, the masked user and its times are kept") {
+  TempDir dir;
+  auto file = dir.path / "token.json";
+  auto s = sample();
+  s.origin = SessionOrigin::imported;
+  s.user = "a***@e***.com";
+  s.obtained_at = parse_iso8601("2026-11-24T18:00:00Z").value();
+  s.refreshed_at = parse_iso8601("2026-11-25T10:00:00Z").value();
+  REQUIRE(save_session(file, s).has_value());
+  auto loaded = load_session(file).value();
+  CHECK(loaded.origin == SessionOrigin::imported);
+  CHECK(loaded.user == "a***@e***.com");
+  CHECK(loaded.obtained_at == s.obtained_at);
+  CHECK(loaded.refreshed_at == s.refreshed_at);
+  // A file from before these fields existed reads as a password login.
+  write_file(file,
+             R"({"access_token":"a","refresh_token":"r","token_type":"Bearer","expires_at":"2026-11-25T18:05:15Z","device_token":"d"})",
+             0600);
+  CHECK(load_session(file).value().origin == SessionOrigin::password);
+  write_file(file, R"({"device_token":"d","origin":"stolen"})", 0600);
+  CHECK(load_session(file).error().message.find("origin must be one of") != std::string::npos);
 }
 
 TEST_CASE("a session from a grant expires after expires_in and is refreshed ahead of time") {

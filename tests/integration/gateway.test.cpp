@@ -1,5 +1,6 @@
 #include "gateway_fixture.hpp"
 
+#include "gateway/parse.hpp"
 #include "gateway/retry.hpp"
 #include "gateway/token_store.hpp"
 #include "runtime/log.hpp"
@@ -238,7 +239,8 @@ TEST_CASE("a delayed answer within the deadline is simply slower") {
   });
 }
 
-TEST_CASE("a fill that lands as the cancel arrives leaves the order filled") {
+TEST_CASE("finding 21: a fill that lands as the cancel arrives: the gateway reports the cancel as not_found "
+          "without retrying it, and reads the order back as filled with its execution") {
   simtest::SimFixture sim;
   Harness h(sim);
   h.run([&]() -> awaitable<void> {
@@ -246,11 +248,20 @@ TEST_CASE("a fill that lands as the cancel arrives leaves the order filled") {
     auto placed = co_await h.gw->place_limit_order(intent);
     REQUIRE(placed.has_value());
     h.fault("POST", "/orders/", "fill_during_cancel");
-    co_await h.gw->cancel_order(placed->order.id);  // either answer is fine; the state is what counts
+    auto cancel = co_await h.gw->cancel_order(placed->order.id);
+    // The product's answer: the broker's 404 ("no longer cancellable") classified, not retried.
+    REQUIRE_FALSE(cancel.has_value());
+    CHECK(cancel.error().kind == ErrorKind::not_found);
+    CHECK(cancel.error().failure == FailureClass::permanent);
+    CHECK(cancel.error().http_status == 404);
+    CHECK(cancel.error().attempts == 1);
     auto after = co_await h.gw->get_order(placed->order.id);
     REQUIRE(after.has_value());
-    CHECK(after->state == "filled");
-    CHECK(after->cumulative_quantity == Quantity::parse("4").value());
+    auto status = to_order_status(*after);  // the product's reading of the broker's payload
+    CHECK(status.state == OrderState::filled);
+    CHECK(status.filled_quantity == Quantity::parse("4").value());
+    REQUIRE(after->executions.size() == 1);
+    CHECK(after->executions[0].quantity == Quantity::parse("4").value());
   });
 }
 

@@ -2,6 +2,10 @@
 #include "om_fixture.hpp"
 
 #include "actors/journal_file.hpp"
+#include "runtime/log.hpp"
+
+#include <fstream>
+#include <set>
 
 using namespace omtest;
 using namespace oms;
@@ -138,4 +142,63 @@ TEST_CASE("paper market moves fill exactly the resting orders they reach, per sy
   CHECK(state_of(other_symbol) == OrderState::queued);
   om.close();
   settle(ctx);
+}
+
+TEST_CASE("finding 13: an OrderManager makes a session id when none was set, and every log line carries it") {
+  TempDir dir;
+  auto log_path = dir.file("oms.log.jsonl");
+  auto previous = log::session_id();
+  log::set_session_id("");  // a CLI or embedding bot that never set one
+  REQUIRE(log::add_json_file(log_path, log::Level::info));
+  std::string session;
+  {
+    boost::asio::io_context ctx;
+    runtime::Runtime rt(ctx);
+    OrderManager om(rt, paper_config(dir), {});
+    session = om.session_id();
+    REQUIRE(run(ctx, om.start()).ok());
+    auto buy = run(ctx, om.submit(request("TSLA", "5", Side::buy, "250.30")));
+    REQUIRE(buy.envelope.has_value());
+    run(ctx, om.cancel_all_open_orders("test"));
+    om.close();
+    settle(ctx);
+  }
+  log::reset_files();
+  log::set_session_id(previous);
+  CHECK(session.starts_with("s-"));
+  std::ifstream in(log_path);
+  int lines = 0;
+  std::set<std::string> events;
+  for (std::string line; std::getline(in, line); ++lines) {
+    auto v = boost::json::parse(line).as_object();
+    CHECK_MESSAGE(v.at("session_id").as_string() == session, line);
+    events.insert(std::string(v.at("event").as_string()));
+  }
+  CHECK(events.contains("order.submitted"));
+  CHECK(events.contains("safety.kill_switch_engaged"));
+  CHECK(lines >= 3);
+}
+
+TEST_CASE("finding 14: paper order ids are unique across runs, so two processes' orders in one journal stay apart") {
+  TempDir dir;
+  std::set<std::string> ids;
+  for (int process = 0; process < 2; ++process) {  // two `oms buy` runs on one journal
+    boost::asio::io_context ctx;
+    runtime::Runtime rt(ctx);
+    OrderManager om(rt, paper_config(dir), {});
+    REQUIRE(run(ctx, om.start()).ok());
+    // Different prices: the second run's duplicate guard must not answer with the first's order.
+    auto buy = run(ctx, om.submit(request("TSLA", "1", Side::buy, process == 0 ? "250.30" : "251.30")));
+    REQUIRE_MESSAGE(buy.envelope.has_value(), (buy.error ? buy.error->to_string() : ""));
+    CHECK_FALSE(buy.duplicate);
+    CHECK(buy.envelope->order_id.starts_with("paper-"));
+    ids.insert(buy.envelope->order_id);
+    om.close();
+    settle(ctx);
+  }
+  CHECK(ids.size() == 2);
+  std::set<std::string> journalled;
+  for (const auto& r : journal::JournalFile::read_all(dir.file("orders.jsonl")))
+    if (r.at("kind") == "envelope") journalled.insert(std::string(r.at("order_id").as_string()));
+  CHECK(journalled == ids);
 }

@@ -202,3 +202,113 @@ TEST_CASE("issue 12: start() refuses while another owner holds the journal, nami
   CHECK(journal::JournalFile::read_all(dir.file("orders.jsonl")).size() == 1);
   CHECK_FALSE(owner->append(boost::json::object{{"kind", "resumed"}}));
 }
+
+namespace {
+int journalled(const TempDir& dir, const char* kind) {
+  int n = 0;
+  for (const auto& r : journal::JournalFile::read_all(dir.file("orders.jsonl")))
+    if (r.at("kind").as_string() == kind) ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("issue 12: a fill that happened while no process ran is journalled and delivered once at the next start, and never again") {
+  simtest::SimFixture sim;
+  TempDir dir;
+  std::string id;
+  {
+    Session first(sim, dir);
+    REQUIRE(run(first.ctx, first.om.start()).ok());
+    auto placed = run(first.ctx, first.om.submit(request("TSLA", "50", Side::buy, "250.30")));
+    REQUIRE(placed.envelope.has_value());
+    id = placed.envelope->order_id;
+  }
+  // Nobody is running: the order fills in two executions.
+  sim.admin("/_sim/fill", R"({"order_id":")" + id + R"(","quantity":"20"})");
+  sim.admin("/_sim/fill", R"({"order_id":")" + id + R"("})");
+  for (int restart = 0; restart < 3; ++restart) {
+    Session s(sim, dir);
+    std::vector<FillEvent> fills;
+    s.om.on_fill([&](const FillEvent& f) { fills.push_back(f); });  // registered before start()
+    auto report = run(s.ctx, s.om.start());
+    REQUIRE_MESSAGE(report.ok(), report.error);
+    if (restart == 0) {
+      REQUIRE(fills.size() == 2);
+      CHECK(fills[0].order_id == id);
+      CHECK(fills[1].complete);
+      CHECK(report.fills_while_down == 2);
+      CHECK(report.state_changes_while_down == 1);
+      CHECK(report.pending_restored == 0);  // filled: no longer in the duplicate guard
+    } else {
+      CHECK(fills.empty());
+      CHECK(report.fills_while_down == 0);
+      CHECK(report.executions_known == 2);
+    }
+    auto sync = run(s.ctx, s.om.synchronize_open_orders());
+    CHECK(sync.fills == 0);
+    CHECK(fills.size() == (restart == 0 ? 2u : 0u));
+  }
+  CHECK(journalled(dir, "fill") == 2);
+  CHECK(journalled(dir, "state_change") == 1);
+}
+
+TEST_CASE("finding 13.3: after a restart the duplicate guard answers with the journalled envelope (reference_price, submitted_at, strategy)") {
+  simtest::SimFixture sim;
+  TempDir dir;
+  OrderEnvelope original;
+  {
+    Session first(sim, dir);
+    REQUIRE(run(first.ctx, first.om.start()).ok());
+    auto placed = run(first.ctx, first.om.submit(request("TSLA", "5", Side::buy, "250.30", "momentum")));
+    REQUIRE_MESSAGE(placed.envelope.has_value(), (placed.error ? placed.error->to_string() : ""));
+    original = *placed.envelope;
+  }
+  Session s(sim, dir);
+  REQUIRE(run(s.ctx, s.om.start()).ok());
+  auto again = run(s.ctx, s.om.submit(request("TSLA", "5", Side::buy, "250.30", "momentum")));
+  REQUIRE(again.envelope.has_value());
+  CHECK(again.duplicate);
+  CHECK(again.envelope->order_id == original.order_id);
+  CHECK(again.envelope->reference_price == original.reference_price);
+  CHECK(again.envelope->submitted_at == original.submitted_at);
+  CHECK(again.envelope->strategy == "momentum");
+  CHECK(broker_orders(sim) == 1);
+}
+
+TEST_CASE("issue 12: a garbage line in the middle of the journal makes start() refuse, naming the line, before any broker call") {
+  simtest::SimFixture sim;
+  TempDir dir;
+  {
+    std::ofstream out(dir.file("orders.jsonl"));
+    out << R"({"ts":"2026-11-24T15:00:00Z","kind":"halted","requested_by":"operator"})" << "\n"
+        << R"({"ts":"2026-11-24T15:00:01Z","kind":"state_change","order_id":"o1","from":"queued","to":"c{"ts":"x"})" << "\n"
+        << R"({"ts":"2026-11-24T15:00:02Z","kind":"resumed","requested_by":"x"})" << "\n";
+  }
+  Session s(sim, dir);
+  auto report = run(s.ctx, s.om.start());
+  CHECK_FALSE(report.ok());
+  CHECK(report.journal_malformed_lines == std::vector<int>{2});
+  CHECK(report.error.find("line 2") != std::string::npos);
+  CHECK(report.error.find("oms journal repair") != std::string::npos);
+  CHECK(sim.admin_get("/_sim/requests").at("total").to_number<int>() == 0);
+  auto refused = run(s.ctx, s.om.submit(request("AAPL", "1", Side::buy, "190.00")));
+  CHECK(refused.error.has_value());
+  CHECK(broker_orders(sim) == 0);
+}
+
+TEST_CASE("issue 12: the journal is read once at open, and records written before start() (a kill switch) are replayed too") {
+  simtest::SimFixture sim;
+  TempDir dir;
+  Session s(sim, dir);
+  // The file changes behind the owner's back after it was read: recovery must not read it again.
+  { std::ofstream(dir.file("orders.jsonl"), std::ios::app) << "written by nobody we know\n"; }
+  auto halted = run(s.ctx, s.om.cancel_all_open_orders("operator"));  // before start(): journalled
+  CHECK(halted.submissions_halted);
+  auto report = run(s.ctx, s.om.start());
+  REQUIRE_MESSAGE(report.ok(), report.error);
+  CHECK(report.halted);
+  CHECK(report.journal_records == 1);  // the halted record (the line written behind its back is not read)
+  auto refused = run(s.ctx, s.om.submit(request("AAPL", "1", Side::buy, "190.00")));
+  REQUIRE(refused.error.has_value());
+  CHECK(refused.error->category == SubmissionErrorCategory::halted);
+}

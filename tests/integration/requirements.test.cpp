@@ -318,7 +318,8 @@ TEST_CASE("FR-007: the poller refreshes open orders every poll_interval_s (defau
   auto lists = route_count(sim, "GET /orders/");
   live.om.start_polling();  // the first pass runs at once
   REQUIRE(live.run_until([&] { return route_count(sim, "GET /orders/") == lists + 1; }));
-  REQUIRE(live.run_until([&] { return clock->sleepers() == 1; }));  // the loop now sleeps 15 s
+  // The loop now sleeps 15 s, beside the session keeper a polling owner runs (refresh ahead of expiry).
+  REQUIRE(live.run_until([&] { return clock->sleepers() == 2; }));
   fill(sim, placed.envelope->order_id, "10", "249.93");
 
   clock->advance(14s, drain);

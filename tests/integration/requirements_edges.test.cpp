@@ -153,3 +153,53 @@ TEST_CASE("edge: fractional quantities, option-like and crypto-like tickers are 
   REQUIRE_MESSAGE(brk.envelope.has_value(), why(brk));
   CHECK(order_posts(sim) == 1);
 }
+
+TEST_CASE("finding 19: an accepted order later rejected for buying power trips the circuit breaker, and a restart "
+          "keeps it open") {
+  simtest::SimFixture sim;
+  TempDir shared;  // one journal (and token) for both processes
+  auto config = live_config(sim, shared);
+  {
+    Live live(sim, config, Live::SamePaths{});
+    live.om.start_polling();
+    auto placed = live.buy("TSLA", "5", "250.30");
+    REQUIRE_MESSAGE(placed.envelope.has_value(), why(placed));
+    sim.admin("/_sim/reject", R"({"order_id":")" + placed.envelope->order_id +
+                                  R"(","reason":"insufficient_buying_power"})");
+    auto status = live.run(live.om.get_order_status(placed.envelope->order_id));  // the poller sees it
+    REQUIRE(status.status.has_value());
+    CHECK(status.status->state == OrderState::rejected);  // bubbled to the caller
+
+    auto next = live.buy("F", "1", "11.00");
+    REQUIRE(next.error.has_value());
+    CHECK(next.error->category == SubmissionErrorCategory::breaker_open);
+    CHECK(next.error->guidance.find("buying power") != std::string::npos);
+    bool journalled = false;
+    for (const auto& r : live.journal())
+      journalled |= r.at("kind") == "breaker_tripped" && r.at("reason") == "insufficient_funds";
+    CHECK(journalled);
+  }
+  {
+    Live restarted(sim, config, Live::SamePaths{});  // a new process on the same journal
+    auto refused = restarted.buy("F", "1", "11.00");
+    REQUIRE(refused.error.has_value());
+    CHECK(refused.error->category == SubmissionErrorCategory::breaker_open);
+    CHECK(order_posts(sim) == 1);  // nothing sent after the rejection
+    restarted.om.resume_submissions("operator");
+    auto after = restarted.buy("F", "1", "11.00");
+    CHECK_MESSAGE(after.envelope.has_value(), why(after));
+  }
+}
+
+TEST_CASE("finding 19: a later rejection for another reason releases the key but leaves the breaker closed") {
+  simtest::SimFixture sim;
+  Live live(sim);
+  auto placed = live.buy("TSLA", "5", "250.30");
+  REQUIRE_MESSAGE(placed.envelope.has_value(), why(placed));
+  sim.admin("/_sim/reject", R"({"order_id":")" + placed.envelope->order_id + R"(","reason":"market_closed"})");
+  auto status = live.run(live.om.get_order_status(placed.envelope->order_id));
+  REQUIRE(status.status.has_value());
+  CHECK(status.status->state == OrderState::rejected);
+  auto next = live.buy("F", "1", "11.00");
+  CHECK_MESSAGE(next.envelope.has_value(), why(next));
+}

@@ -33,6 +33,12 @@ struct Live {
       : sim(s), rt(ctx, {std::move(clock), nullptr}), om(rt, with_dir(std::move(config)), std::move(credentials)) {
     started();
   }
+  /// Keeps the config's journal and token paths: a "restarted process" on another Live's journal.
+  struct SamePaths {};
+  Live(simtest::SimFixture& s, config::Config config, SamePaths)
+      : sim(s), journal_path(config.order_management.journal_path), rt(ctx), om(rt, std::move(config), demo_credentials()) {
+    started();
+  }
   // A clean stop: every task (the poll loop's sleep on a test's VirtualClock included) ends
   // before the io_context goes, so no clock outliving it holds a timer of it.
   ~Live() {

@@ -159,7 +159,9 @@ TEST_CASE("NFR-005: a request for a key already pending returns the existing env
 TEST_CASE("NFR-006: cancellation and status queries retry transient failures (timeout or 5xx) up to 3 times "
           "before escalating") {
   simtest::SimFixture sim;
-  Live live(sim, R"("timeouts":{"connect_ms":1000,"request_ms":250})");
+  // A request deadline no healthy loopback request comes near even on a loaded 2-core machine, so
+  // the only timeout is the injected one and the request counts below are exact (finding 22).
+  Live live(sim, R"("timeouts":{"connect_ms":5000,"request_ms":3000})");
   auto one = live.buy("TSLA", "1", "250.30");
   auto two = live.buy("AAPL", "1", "190.00");
   REQUIRE_MESSAGE(one.envelope.has_value(), why(one));
@@ -197,4 +199,76 @@ TEST_CASE("NFR-006: cancellation and status queries retry transient failures (ti
   CHECK_FALSE(by_id[two.envelope->order_id].detail.empty());
   CHECK(cancel_posts(sim) == 6);
   CHECK(report.open_orders_remaining == 1);
+}
+
+namespace {
+/// The SafetyChecks state a failure must leave as it was: pending keys, latches.
+PendingOrders ledger_state(Live& live) {
+  auto asked = live.run(runtime::ask<PendingOrders>(live.om.ledger(), PendingOrdersQuery{}, 10s));
+  REQUIRE(asked.has_value());
+  auto state = *asked;
+  std::sort(state.order_ids.begin(), state.order_ids.end());
+  return state;
+}
+}  // namespace
+
+TEST_CASE("finding 20: acceptance 5 — a network timeout on every attempt gives an OrderSubmissionError with "
+          "guidance, logs order.submission_failed with the payload masked, and leaves SafetyChecks untouched") {
+  auto options = simtest::frozen_options();
+  options.user = "trader.tim.k4";
+  options.password = "pw-Timeout-91q";
+  simtest::SimFixture sim(options);
+  TempDir logs;
+  auto log_path = logs.file("oms.jsonl");
+  REQUIRE(oms::log::add_json_file(log_path, oms::log::Level::info));
+  std::string token_file, ref_id;
+  {
+    // A breaker that trips at the first failure it counts shows the failure count unchanged too.
+    Live live(sim, R"("breaker_consecutive_failures":1,"timeouts":{"connect_ms":2000,"request_ms":1000})", nullptr,
+              gateway::Credentials{options.user, options.password, "", ""});
+    auto resting = live.buy("AAPL", "1", "190.00");  // one pending key before
+    REQUIRE_MESSAGE(resting.envelope.has_value(), why(resting));
+    auto before = ledger_state(live);
+    REQUIRE(before.order_ids.size() == 1);
+
+    fault(sim, "POST", "/orders/", "timeout", 3);  // the broker never answers, on every attempt
+    auto failed = live.buy("TSLA", "2", "250.30");
+    REQUIRE(failed.error.has_value());
+    CHECK(order_posts(sim) == 4);  // three attempts with one ref_id, after the first order
+    CHECK_FALSE(failed.error->ref_id.empty());
+    CHECK(failed.error->guidance.find(failed.error->ref_id) != std::string::npos);
+    ref_id = failed.error->ref_id;
+
+    auto after = ledger_state(live);
+    CHECK(after.order_ids == before.order_ids);
+    CHECK(after.halted == before.halted);
+    CHECK(after.breaker_open == before.breaker_open);
+    CHECK_FALSE(after.breaker_open);
+    // Untouched, so the same request goes through at once now that the broker answers.
+    auto again = live.buy("TSLA", "2", "250.30");
+    REQUIRE_MESSAGE(again.envelope.has_value(), why(again));
+    CHECK_FALSE(again.duplicate);
+    token_file = read_text(live.dir.file("token.json"));
+  }
+  oms::log::reset_files();
+  auto text = read_text(log_path);
+  auto session = boost::json::parse(token_file).as_object();
+  std::vector<std::string> secrets{options.user, options.password};
+  for (const char* key : {"access_token", "refresh_token", "device_token"})
+    secrets.emplace_back(session.at(key).as_string());
+  std::optional<boost::json::object> failure;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    auto r = boost::json::parse(line).as_object();
+    if (r.at("event") != "order.submission_failed" || r.at("ref_id") != ref_id.c_str()) continue;
+    failure = r;
+    for (const auto& secret : secrets) CHECK_MESSAGE(line.find(secret) == std::string::npos, "a secret is logged");
+  }
+  REQUIRE(failure.has_value());
+  CHECK(failure->at("symbol").as_string() == "TSLA");
+  CHECK(failure->at("attempt").to_number<int>() == 3);
+  const auto& payload = failure->at("payload").as_object();  // the order as it was sent
+  CHECK(payload.at("ref_id").as_string() == ref_id);
+  CHECK(payload.at("quantity").as_string() == "2");
+  CHECK(payload.at("limit_price").as_string() == "249.93");
 }

@@ -17,8 +17,14 @@ using namespace std::chrono_literals;
 
 // Journal, SafetyLedger, Gateway and Submitter on one runtime, against the simulator.
 struct Stack {
-  explicit Stack(simtest::SimFixture& s, std::function<void(GatewayOptions&)> tweak = {})
-      : sim(s), rt(ctx),
+  /// `clock`: the runtime's (null: the real one).
+  explicit Stack(simtest::SimFixture& s, std::shared_ptr<oms::runtime::Clock> clock)
+      : Stack(s, oms::config::Config{}, {}, std::move(clock)) {}
+  explicit Stack(simtest::SimFixture& s, std::function<void(GatewayOptions&)> tweak)
+      : Stack(s, oms::config::Config{}, std::move(tweak)) {}
+  explicit Stack(simtest::SimFixture& s, oms::config::Config c = {}, std::function<void(GatewayOptions&)> tweak = {},
+                 std::shared_ptr<oms::runtime::Clock> clock = nullptr)
+      : sim(s), rt(ctx, {std::move(clock), nullptr}), config(std::move(c)),
         journal_path((std::filesystem::temp_directory_path() /
                       ("oms-submitter-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)) / "orders.jsonl")
                          .string()) {

@@ -61,3 +61,38 @@ TEST_CASE("FR-007: synchronisation calls the fill callback once per execution an
   for (auto& r : stack.journal_records()) journalled_fill |= r.at("kind").as_string() == "fill";
   CHECK(journalled_fill);
 }
+
+namespace {
+// Our clock a day ahead of the broker's (a badly set machine clock): the broker's timestamps
+// must be the only ones compared with the broker's.
+class AheadClock final : public oms::runtime::Clock {
+ public:
+  Timestamp now() const override { return real_.now() + std::chrono::hours(24); }
+  oms::runtime::awaitable<oms::runtime::error_code> sleep_for(oms::runtime::Duration d) override {
+    return real_.sleep_for(d);
+  }
+
+ private:
+  oms::runtime::RealClock real_;
+};
+}  // namespace
+
+TEST_CASE("finding 13.11: with our clock a day ahead of the broker's, later passes still see fills (the cursor is the broker's updated_at)") {
+  simtest::SimFixture sim;
+  Stack stack(sim, std::make_shared<AheadClock>());
+  std::vector<FillEvent> fills;
+  stack.poller->on_fill([&](const FillEvent& f) { fills.push_back(f); });
+  auto placed = stack.submit(limit_buy("TSLA", "50", "250.30"));
+  REQUIRE(placed.envelope.has_value());
+  const std::string id = placed.envelope->order_id;
+  auto first = stack.ask_actor<SyncReport>(stack.poller, SynchronizeOpenOrders{});
+  REQUIRE(first.error.empty());
+  REQUIRE(first.cursor.has_value());
+  CHECK(*first.cursor < std::chrono::system_clock::now() + std::chrono::hours(1));  // broker time, not ours
+  sim.admin("/_sim/fill", R"({"order_id":")" + id + R"(","quantity":"20","price":"249.93"})");
+  auto second = stack.ask_actor<SyncReport>(stack.poller, SynchronizeOpenOrders{});
+  CHECK(second.error.empty());
+  CHECK(second.fills == 1);  // the old cursor (our clock − 60 s) listed nothing here
+  REQUIRE(fills.size() == 1);
+  CHECK(fills[0].order_id == id);
+}

@@ -7,6 +7,13 @@ namespace {
 
 OrderRequest tsla_buy_50() { return limit_buy("TSLA", "50", "250.30"); }
 
+// Requests rh-sim saw on one route ("GET /quotes/"), faulted ones included.
+std::int64_t route_count(simtest::SimFixture& sim, const char* route) {
+  auto counts = sim.admin_get("/_sim/requests").at("counts").as_object();
+  const auto* n = counts.if_contains(route);
+  return n ? n->to_number<std::int64_t>() : 0;
+}
+
 }  // namespace
 
 TEST_CASE("acceptance 1: a TSLA buy of 50 at reference 250.30 with 15 bps is placed at 249.93 and journalled") {
@@ -114,4 +121,45 @@ TEST_CASE("the price collar refuses a limit far from the broker's quote (fat fin
   CHECK(r.error->field == "limit_price");
   CHECK(r.error->guidance.find("fat finger") != std::string::npos);
   CHECK(sim.admin_get("/_sim/orders").at("count").to_number<int>() == 0);
+}
+
+TEST_CASE("finding 12: with GET /quotes/ failing the collar fails closed: the order is refused with "
+          "\"no quote to check against\" and what to do, nothing is sent") {
+  simtest::SimFixture sim;
+  Stack stack(sim);
+  sim.admin("/_sim/faults", R"({"method":"GET","path":"/quotes/","kind":"http_503","count":20})");
+  // The market is near 250; a reference of 100 would be far outside the collar if it could judge.
+  auto r = stack.submit(limit_buy("TSLA", "1", "100.00"));
+  REQUIRE(r.error.has_value());
+  CHECK(r.error->category == SubmissionErrorCategory::validation);
+  CHECK(r.error->field == "quote");
+  CHECK(r.error->message.find("no quote to check against") != std::string::npos);
+  CHECK(r.error->message.find("not sent") != std::string::npos);
+  CHECK(r.error->guidance.find("price_collar_on_missing_quote") != std::string::npos);
+  CHECK(sim.admin_get("/_sim/orders").at("count").to_number<int>() == 0);
+  CHECK(route_count(sim, "GET /quotes/") >= 1);  // it did ask
+  CHECK(route_count(sim, "POST /orders/") == 0);
+  CHECK(stack.journal_records().empty());
+}
+
+TEST_CASE("finding 12: price_collar_on_missing_quote \"allow\" sends the order unchecked when no quote comes") {
+  simtest::SimFixture sim;
+  auto config = oms::config::parse_config(R"({"order_management":{"price_collar_on_missing_quote":"allow"}})");
+  REQUIRE(config.has_value());
+  Stack stack(sim, *config);
+  sim.admin("/_sim/faults", R"({"method":"GET","path":"/quotes/","kind":"http_503","count":20})");
+  auto r = stack.submit(limit_buy("TSLA", "1", "249.00"));
+  REQUIRE_MESSAGE(r.envelope.has_value(), (r.error ? r.error->to_string() : ""));
+  CHECK(sim.admin_get("/_sim/orders").at("count").to_number<int>() == 1);
+}
+
+TEST_CASE("finding 12: price_collar_pct 0 turns the collar off: no quote is asked for") {
+  simtest::SimFixture sim;
+  auto config = oms::config::parse_config(R"({"order_management":{"price_collar_pct":0}})");
+  REQUIRE(config.has_value());
+  Stack stack(sim, *config);
+  sim.admin("/_sim/faults", R"({"method":"GET","path":"/quotes/","kind":"http_503","count":20})");
+  auto r = stack.submit(limit_buy("TSLA", "1", "100.00"));  // far from the market: nothing judges it
+  REQUIRE_MESSAGE(r.envelope.has_value(), (r.error ? r.error->to_string() : ""));
+  CHECK(route_count(sim, "GET /quotes/") == 0);
 }

@@ -33,3 +33,29 @@ TEST_CASE("log records are JSON lines with the session id and masked secrets") {
   CHECK(oms::log::mask_identifier("alice@example.com") == "al***");
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("finding 13: a process that sets no session id still stamps one, the same, on every log line") {
+  auto dir = std::filesystem::temp_directory_path() / ("oms-log-session-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto path = (dir / "oms.jsonl").string();
+  auto previous = oms::log::session_id();
+  oms::log::set_session_id("");
+  oms::log::set_console(false);
+  REQUIRE(oms::log::add_json_file(path, oms::log::Level::info));
+  oms::log::info("first.line");
+  oms::log::warn("second.line");
+  oms::log::reset_files();
+  auto made = oms::log::session_id();
+  oms::log::set_session_id(previous);
+
+  std::ifstream in(path);
+  std::vector<std::string> ids;
+  for (std::string line; std::getline(in, line);)
+    ids.emplace_back(boost::json::parse(line).at("session_id").as_string());
+  REQUIRE(ids.size() == 2);
+  CHECK_FALSE(ids[0].empty());
+  CHECK(ids[0] == ids[1]);
+  CHECK(ids[0] == made);
+  CHECK(oms::log::new_session_id() != oms::log::new_session_id());  // 32 random bits each
+  std::filesystem::remove_all(dir);
+}

@@ -93,3 +93,40 @@ TEST_CASE("halt refuses submissions and the pending query reports it") {
   REQUIRE(pending.has_value());
   CHECK(pending->halted);
 }
+
+TEST_CASE("issue 12: the kill switch's wait for sends in flight is answered when the last one settles") {
+  asio::io_context ctx;
+  auto clock = std::make_shared<VirtualClock>();
+  Runtime rt(ctx, {clock, nullptr});
+  auto ledger = std::make_shared<actors::SafetyLedger>(rt, 5);
+  std::optional<Reservation> gate;
+  std::optional<PendingOrders> settled;
+  asio::co_spawn(ctx, [&]() -> awaitable<void> {
+    ReserveSubmission r{tsla()};
+    co_await ask<Reservation>(ledger, std::move(r), 5s);
+    ConfirmSend c{tsla()};
+    auto g = co_await ask<Reservation>(ledger, std::move(c), 5s);
+    if (g) gate = *g;
+  }, asio::detached);
+  ctx.poll();
+  REQUIRE(gate.has_value());
+  CHECK(gate->admission == Admission::proceed);
+  post(ledger, HaltSubmissions{"test"});
+  asio::co_spawn(ctx, [&]() -> awaitable<void> {
+    AwaitSendsSettled wait;
+    auto s = co_await ask<PendingOrders>(ledger, std::move(wait), 5s);
+    if (s) settled = *s;
+  }, asio::detached);
+  ctx.restart();
+  ctx.poll();
+  CHECK_FALSE(settled.has_value());  // the send that passed the gate has not been answered yet
+  OrderEnvelope e;
+  e.order_id = "o1";
+  post(ledger, SubmissionSucceeded{tsla(), e});
+  ctx.restart();
+  ctx.poll();
+  REQUIRE(settled.has_value());
+  CHECK(settled->halted);
+  CHECK(settled->in_flight == 0);
+  CHECK(settled->order_ids == std::vector<std::string>{"o1"});  // the kill switch cancels it
+}

@@ -46,20 +46,39 @@ class Recorder final : public Actor<Recorder, Note> {
   std::atomic<bool> busy_{false};
 };
 
-/// Doubles numbers on request and tells the recorder about each one.
+/// Doubles numbers on request and tells the recorder about each one. `factor` other than 2 makes
+/// a changed actor (the replay tests show the change is seen).
 class Doubler final : public Actor<Doubler, Ask<Number, Number>, Note> {
  public:
-  Doubler(Runtime& rt, std::string name, std::shared_ptr<Recorder> recorder)
-      : Actor(rt, std::move(name)), recorder_(std::move(recorder)) {}
+  Doubler(Runtime& rt, std::string name, std::shared_ptr<Recorder> recorder, std::int64_t factor = 2)
+      : Actor(rt, std::move(name)), recorder_(std::move(recorder)), factor_(factor) {}
 
  private:
   friend struct runtime::ActorAccess;
   void on(Ask<Number, Number> m) {
     tell(recorder_, Note{m.body.value, "doubled"});
-    m.reply_to.send(Number{m.body.value * 2}, name());
+    m.reply_to.send(Number{m.body.value * factor_}, name());
   }
   void on(Note) {}  // accepted and ignored: never replies (for timeout tests)
   std::shared_ptr<Recorder> recorder_;
+  std::int64_t factor_;
+};
+
+/// Takes one message type both ways, as the Journal does with JournalRecord: a request answered
+/// with its value, and a plain post that is only counted.
+class TwoForms final : public Actor<TwoForms, Ask<Number, Number>, Number> {
+ public:
+  using Actor::Actor;
+  int asked = 0;   // strand-only
+  int posted = 0;  // strand-only
+
+ private:
+  friend struct runtime::ActorAccess;
+  void on(Ask<Number, Number> m) {
+    ++asked;
+    m.reply_to.send(Number{m.body.value}, name());
+  }
+  void on(Number) { ++posted; }
 };
 
 /// Ticks every 15 s of its clock, like the status poller.

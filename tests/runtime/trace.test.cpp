@@ -17,10 +17,11 @@ namespace {
 
 /// The actor set under test and its io_context, on a virtual clock.
 struct System {
-  explicit System(std::shared_ptr<TraceSink> sink)
+  /// `factor` 2 is the doubler as recorded; anything else is a changed actor.
+  explicit System(std::shared_ptr<TraceSink> sink, std::int64_t factor = 2)
       : clock(std::make_shared<VirtualClock>()), rt(ctx, {clock, std::move(sink)}),
         recorder(std::make_shared<Recorder>(rt, "recorder")),
-        doubler(std::make_shared<Doubler>(rt, "doubler", recorder)),
+        doubler(std::make_shared<Doubler>(rt, "doubler", recorder, factor)),
         ticker(std::make_shared<Ticker>(rt, "ticker", recorder)) {}
   void drain() { ctx.restart(); ctx.poll(); }
   asio::io_context ctx;
@@ -84,7 +85,7 @@ TEST_CASE("a recorded trace replayed under the virtual clock produces the same o
     sys.clock->advance(r.time - sys.clock->now(), [&] { sys.drain(); });
     ActorBase* target = sys.rt.find_actor(r.to);
     REQUIRE(target != nullptr);
-    CHECK(target->post_json(r.type, r.payload, r.from));
+    CHECK(target->replay(r));
     sys.drain();
   }
   sys.clock->advance(file.records.back().time - sys.clock->now(), [&] { sys.drain(); });
@@ -93,21 +94,74 @@ TEST_CASE("a recorded trace replayed under the virtual clock produces the same o
   std::filesystem::remove(path);
 }
 
-TEST_CASE("a changed actor makes the replay differ") {
-  // Guards the replay test against comparing two empty lists.
-  auto first = std::make_shared<MemoryTraceSink>();
+namespace {
+/// Records one session (a request to the doubler, a note to the recorder) and replays its external
+/// inputs into a fresh system whose doubler multiplies by `factor`. Returns {original, replayed}.
+std::pair<std::vector<TraceRecord>, std::vector<TraceRecord>> record_and_replay(std::int64_t factor) {
+  auto recorded = std::make_shared<MemoryTraceSink>();
   {
-    System sys(first);
-    post(sys.recorder, Note{1, "a"});
+    System sys(recorded);
+    asio::co_spawn(sys.ctx, [&]() -> awaitable<void> {
+      Number n{21};  // named: no braced temporary inside co_await (GCC 12)
+      co_await ask<Number>(sys.doubler, std::move(n), 1s);
+    }, asio::detached);
+    sys.drain();
+    post(sys.recorder, Note{7, "direct"});
     sys.drain();
   }
-  auto second = std::make_shared<MemoryTraceSink>();
-  {
-    System sys(second);
-    post(sys.recorder, Note{2, "a"});
+  auto replayed = std::make_shared<MemoryTraceSink>();
+  System sys(replayed, factor);
+  for (const auto& r : recorded->records()) {
+    if (r.from != kExternal) continue;
+    REQUIRE(sys.rt.find_actor(r.to)->replay(r));
     sys.drain();
   }
-  CHECK_FALSE(first->records() == second->records());
+  return {outputs(recorded->records()), outputs(replayed->records())};
+}
+}  // namespace
+
+TEST_CASE("finding 21: a changed actor makes the replay differ (the replay check can fail)") {
+  auto [original, same] = record_and_replay(2);
+  REQUIRE(original.size() == 2);  // the doubler's note to the recorder and its reply 42
+  CHECK(same == original);
+  auto [recorded, changed] = record_and_replay(3);  // the doubler now triples
+  REQUIRE(changed.size() == original.size());
+  CHECK_FALSE(changed == recorded);
+  CHECK(changed[1].payload.at("value").as_int64() == 63);
+}
+
+TEST_CASE("finding 18: replay posts a traced message in the form it was sent, also when the inbox takes both") {
+  auto recorded = std::make_shared<MemoryTraceSink>();
+  {
+    asio::io_context ctx;
+    Runtime rt(ctx, {std::make_shared<VirtualClock>(), recorded});
+    auto both = std::make_shared<TwoForms>(rt, "both");
+    post(both, Number{1});  // plain: no reply
+    asio::co_spawn(ctx, [&]() -> awaitable<void> {
+      Number n{2};  // named: no braced temporary inside co_await (GCC 12)
+      co_await ask<Number>(both, std::move(n), 1s);
+    }, asio::detached);
+    ctx.run();
+    CHECK(both->posted == 1);
+    CHECK(both->asked == 1);
+  }
+  auto records = recorded->records();
+  REQUIRE(records.size() == 3);  // the post, the ask, the ask's reply
+  CHECK_FALSE(records[0].ask);
+  CHECK(records[1].ask);
+  CHECK_FALSE(records[2].ask);
+  CHECK(trace_record_from_json(to_json(records[1])).value() == records[1]);  // the form survives the file
+
+  auto replayed = std::make_shared<MemoryTraceSink>();
+  asio::io_context ctx;
+  Runtime rt(ctx, {std::make_shared<VirtualClock>(), replayed});
+  auto both = std::make_shared<TwoForms>(rt, "both");
+  CHECK(both->replay(records[0]));
+  CHECK(both->replay(records[1]));
+  ctx.run();
+  CHECK(both->posted == 1);
+  CHECK(both->asked == 1);
+  CHECK(replayed->records().size() == 3);  // one reply, as in the original: not two
 }
 
 TEST_CASE("secrets are masked in traced payloads at any depth") {
@@ -146,7 +200,8 @@ TEST_CASE("the trace file masks secrets and reports a torn last line") {
 
 TEST_CASE("replay refuses a type the actor does not accept or a payload that does not decode") {
   System sys(nullptr);
-  CHECK_FALSE(sys.recorder->post_json("Number", json::parse(R"({"value":1})"), "external"));
-  CHECK_FALSE(sys.recorder->post_json("Note", json::parse(R"({"seq":"x"})"), "external"));
-  CHECK(sys.recorder->post_json("Note", json::parse(R"({"seq":1,"text":"t"})"), "external"));
+  CHECK_FALSE(sys.recorder->post_json("Number", json::parse(R"({"value":1})"), "external", false));
+  CHECK_FALSE(sys.recorder->post_json("Note", json::parse(R"({"seq":"x"})"), "external", false));
+  CHECK_FALSE(sys.recorder->post_json("Note", json::parse(R"({"seq":1,"text":"t"})"), "external", true));  // not a request
+  CHECK(sys.recorder->post_json("Note", json::parse(R"({"seq":1,"text":"t"})"), "external", false));
 }

@@ -65,7 +65,9 @@ TEST_CASE("a thousand keep-alive connections are served at once") {
   CHECK(reconnects == 0);
 }
 
-TEST_CASE("without configured latency a keep-alive round trip stays well under a few milliseconds") {
+// The round-trip time itself is a bench figure (make bench), not asserted here: a loaded 2-core
+// machine can stall any request (finding 22). What the test holds is what makes it fast.
+TEST_CASE("finding 22: without configured latency keep-alive round trips all reuse one connection") {
   SimFixture sim;
   HttpClient c = sim.login();
   constexpr int kTrips = 300;
@@ -73,7 +75,7 @@ TEST_CASE("without configured latency a keep-alive round trip stays well under a
   for (int i = 0; i < kTrips; ++i) REQUIRE(c.get("/quotes/?symbols=TSLA").status == 200);
   auto per_trip = (std::chrono::steady_clock::now() - start) / kTrips;
   MESSAGE("mean round trip: " << std::chrono::duration_cast<std::chrono::microseconds>(per_trip).count() << " us");
-  CHECK(per_trip < std::chrono::milliseconds(3));  // generous: sanitizer builds on a shared machine
+  CHECK(c.connects() == 1);  // no reconnect, no per-request handshake
 }
 
 TEST_CASE("orders posted from many threads at once are all created exactly once") {

@@ -189,3 +189,101 @@ TEST_CASE("journal replay: key_of and envelope_of describe a known order as the 
   CHECK(e.limit_price == Price::parse("189.72").value());
   CHECK(e.mode == ExecutionMode::live);
 }
+
+namespace {
+
+json::object full_envelope(const char* order_id, const char* updated_at) {
+  auto e = envelope(order_id, "ref-1");
+  e["reference_price"] = "190.00";
+  e["submitted_at"] = "2026-11-24T15:00:01.250000Z";
+  e["strategy"] = "momentum";
+  e["raw"] = json::object{{"id", order_id}, {"state", "confirmed"}, {"updated_at", updated_at}};
+  return e;
+}
+
+json::object fill(const char* order_id, const char* execution, const char* quantity, const char* cumulative,
+                  const char* broker_updated_at, const char* poll_cursor = nullptr) {
+  json::object f{{"kind", "fill"},         {"order_id", order_id},   {"execution_id", execution},
+                 {"quantity", quantity},   {"cumulative_quantity", cumulative}, {"price", "189.72"},
+                 {"broker_updated_at", broker_updated_at}};
+  if (poll_cursor) f["poll_cursor"] = poll_cursor;
+  return f;
+}
+
+Timestamp t(const char* iso) { return parse_iso8601(iso).value(); }
+
+}  // namespace
+
+TEST_CASE("finding 13.3: the envelope rebuilt by recovery keeps the journalled reference_price, submitted_at and strategy") {
+  auto r = replay({intent("ref-1"), full_envelope("o1", "2026-11-24T15:00:01Z")});
+  auto e = envelope_of(r.orders.at("o1"));
+  CHECK(e.reference_price == Price::parse("190.00").value());
+  CHECK(e.submitted_at == t("2026-11-24T15:00:01.25Z"));
+  CHECK(e.strategy == "momentum");
+}
+
+TEST_CASE("issue 12: replay collects every journalled execution, each order's last state and broker time, and the poll cursor") {
+  auto sc = state_change("o1", "partially_filled");
+  sc["filled_quantity"] = "1";
+  sc["broker_updated_at"] = "2026-11-24T15:00:09Z";
+  sc["poll_cursor"] = "2026-11-24T15:00:05Z";
+  auto r = replay({full_envelope("o1", "2026-11-24T15:00:01Z"),
+                   fill("o1", "e1", "1", "1", "2026-11-24T15:00:09Z", "2026-11-24T15:00:05Z"), sc,
+                   fill("o1", "e1", "1", "1", "2026-11-24T15:00:09Z"),  // the same execution journalled twice (old bug)
+                   fill("o9", "x1", "3", "3", "2026-11-24T15:00:07Z")});  // an order the poller saw, never ours
+  CHECK(r.executions == 2);
+  const auto& o1 = r.progress.at("o1");
+  CHECK(o1.state == OrderState::partially_filled);
+  CHECK(o1.filled_quantity == Quantity::parse("1").value());
+  CHECK(o1.executed_quantity == Quantity::parse("1").value());
+  CHECK(o1.execution_ids == std::vector<std::string>{"e1"});
+  REQUIRE(o1.updated_at.has_value());
+  CHECK(*o1.updated_at == t("2026-11-24T15:00:09Z"));
+  CHECK(r.progress.at("o9").execution_ids == std::vector<std::string>{"x1"});
+  REQUIRE(r.poll_cursor.has_value());
+  CHECK(*r.poll_cursor == t("2026-11-24T15:00:05Z"));
+  CHECK(*r.resume_cursor() == t("2026-11-24T15:00:05Z"));
+}
+
+TEST_CASE("issue 12: a cancel result's final status and a recovery summary's cursor are journalled progress too") {
+  json::object cancel{{"kind", "cancel_result"}, {"order_id", "o1"}, {"outcome", "cancelled"},
+                      {"final_status", json::object{{"order_id", "o1"}, {"state", "cancelled"}, {"filled_quantity", "0"},
+                                                    {"updated_at", "2026-11-24T15:01:00Z"}}}};
+  json::object summary{{"kind", "recovery"}, {"poll_cursor", "2026-11-24T15:02:00Z"}};
+  auto r = replay({full_envelope("o1", "2026-11-24T15:00:01Z"), cancel, summary});
+  CHECK(r.progress.at("o1").state == OrderState::cancelled);
+  CHECK(*r.progress.at("o1").updated_at == t("2026-11-24T15:01:00Z"));
+  CHECK(*r.poll_cursor == t("2026-11-24T15:02:00Z"));
+}
+
+TEST_CASE("issue 12: without a journalled cursor, polling resumes at the oldest open order's broker time") {
+  auto r = replay({full_envelope("o1", "2026-11-24T15:00:30Z"), full_envelope("o2", "2026-11-24T15:00:10Z"),
+                   full_envelope("o3", "2026-11-24T14:00:00Z"), state_change("o3", "filled")});
+  REQUIRE(r.resume_cursor().has_value());
+  CHECK(*r.resume_cursor() == t("2026-11-24T15:00:10Z"));  // o3 is finished: it does not hold polling back
+  // An open order of unknown age (no broker time journalled): no safe resume point.
+  CHECK_FALSE(replay({envelope("o1", "r1")}).resume_cursor().has_value());
+}
+
+TEST_CASE("issue 12: the poller seed: open orders and recently finished ones, live only; a new journal bootstraps a day back") {
+  auto sc = state_change("old", "filled");
+  sc["broker_updated_at"] = "2026-11-20T10:00:00Z";
+  json::object summary{{"kind", "recovery"}, {"poll_cursor", "2026-11-24T15:02:00Z"}};
+  auto r = replay({full_envelope("old", "2026-11-20T09:00:00Z"), sc, full_envelope("open", "2026-11-24T15:00:00Z"),
+                   fill("recent", "r1", "1", "1", "2026-11-24T15:01:30Z"), envelope("paper-1", "p", "envelope", "paper"),
+                   summary});
+  auto seed = r.poller_seed(ExecutionMode::live, t("2030-01-01T00:00:00Z"));
+  REQUIRE(seed.cursor.has_value());
+  CHECK(*seed.cursor == t("2026-11-24T15:02:00Z"));
+  CHECK_FALSE(seed.bootstrap_since.has_value());
+  std::set<std::string> seeded;
+  for (const auto& o : seed.orders) seeded.insert(o.order_id);
+  CHECK(seeded == std::set<std::string>{"open", "recent"});  // "old" finished days before the cursor; paper is not live
+  CHECK(r.poller_seed(ExecutionMode::paper, t("2030-01-01T00:00:00Z")).orders.empty());
+
+  auto fresh = replay({});
+  auto boot = fresh.poller_seed(ExecutionMode::live, t("2026-11-24T15:00:00Z"));
+  CHECK_FALSE(boot.cursor.has_value());
+  REQUIRE(boot.bootstrap_since.has_value());
+  CHECK(*boot.bootstrap_since == t("2026-11-23T15:00:00Z"));
+}

@@ -104,3 +104,41 @@ TEST_CASE("the kill switch latches until an explicit resume, and the ledger list
   ledger.resume();
   CHECK(ledger.admit(key("MSFT")).admission == Admission::proceed);
 }
+
+TEST_CASE("issue 12: a reserved order is stopped at the last gate when the kill switch engaged after its reservation") {
+  LedgerState ledger;
+  REQUIRE(ledger.admit(key()).admission == Admission::proceed);
+  ledger.halt();
+  auto gate = ledger.confirm_send(key());
+  CHECK(gate.admission == Admission::halted);
+  CHECK(gate.guidance.find("nothing was sent") != std::string::npos);
+  CHECK(ledger.in_flight() == 0);
+  ledger.abandoned(key());
+  CHECK(ledger.pending() == 0);
+}
+
+TEST_CASE("issue 12: sends past the last gate are in flight until the broker's answer settles them") {
+  LedgerState ledger;
+  REQUIRE(ledger.admit(key("TSLA")).admission == Admission::proceed);
+  REQUIRE(ledger.admit(key("AAPL")).admission == Admission::proceed);
+  CHECK(ledger.in_flight() == 0);  // reserved, not yet past the gate
+  CHECK(ledger.confirm_send(key("TSLA")).admission == Admission::proceed);
+  CHECK(ledger.confirm_send(key("AAPL")).admission == Admission::proceed);
+  CHECK(ledger.in_flight() == 2);
+  ledger.halt();  // the kill switch does not recall a send already on its way: it waits for it
+  CHECK(ledger.in_flight() == 2);
+  ledger.submitted(key("TSLA"), envelope("o1"));
+  CHECK(ledger.in_flight() == 1);
+  ledger.abandoned(key("AAPL"));
+  CHECK(ledger.in_flight() == 0);
+  CHECK(ledger.pending_order_ids() == std::vector<std::string>{"o1"});
+}
+
+TEST_CASE("issue 12: a kill switch pressed while recovery runs survives the restore of a journal that was not halted") {
+  LedgerState ledger;
+  ledger.begin_recovery();
+  ledger.halt();  // cancel-all reached the owner mid-recovery
+  ledger.restore({}, false, std::nullopt);
+  CHECK(ledger.halted());
+  CHECK(ledger.admit(key()).admission == Admission::halted);
+}
