@@ -21,9 +21,6 @@ std::string broker_host(const config::Config& c) {
   return url ? url->host_header() : c.broker.base_url;
 }
 
-// The broker session's expiry, when the gateway knows it. Hook for the live session (issue 14):
-// once the gateway exposes its session state, report its expiry here.
-std::optional<Timestamp> session_expiry(const gateway::Broker&) { return std::nullopt; }
 
 std::string phase_name(OwnerEndpoint::Phase p) {
   switch (p) {
@@ -159,7 +156,10 @@ awaitable<control::Health> OwnerEndpoint::health() {
   h.open_orders = static_cast<std::int64_t>(ledger.order_ids.size());
   h.in_flight_sends = ledger.in_flight;
   require_open();
-  h.session_expires_at = session_expiry(*om_.broker());
+  // The broker session's expiry as the gateway keeps it (none in paper mode).
+  auto session = om_.broker()->session_info();
+  auto info = co_await std::move(session);
+  if (info) h.session_expires_at = info->expires_at;
   h.started_at = started_at_;
   co_return h;
 }
