@@ -156,10 +156,11 @@ awaitable<control::Health> OwnerEndpoint::health() {
   h.open_orders = static_cast<std::int64_t>(ledger.order_ids.size());
   h.in_flight_sends = ledger.in_flight;
   require_open();
-  // The broker session's expiry as the gateway keeps it (none in paper mode).
-  auto session = om_.broker()->session_info();
-  auto info = co_await std::move(session);
-  if (info) h.session_expires_at = info->expires_at;
+  auto session = om_.broker()->session_info();  // the live session (issue 14); none in paper mode
+  if (auto info = co_await std::move(session)) {
+    h.session = std::string(gateway::to_string(info->health));
+    h.session_expires_at = info->expires_at;
+  }
   h.started_at = started_at_;
   co_return h;
 }

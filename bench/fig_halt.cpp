@@ -177,7 +177,7 @@ json::object halt_figure(const BenchOptions& options) {
                                       << config.order_management.journal_path << "\"}}";
   ::setenv("RH_USERNAME", "demo", 1);
   ::setenv("RH_PASSWORD", "demo", 1);
-  OmHost owner(config, 1);
+  OmHost owner(config, 2);  // as `oms serve` runs it: two runtime threads
   owner.start();
   const std::string socket = owner.om().control_socket();
   auto control = control::Client::connect(socket, 5s);
@@ -214,8 +214,8 @@ json::object halt_figure(const BenchOptions& options) {
     call(**control, control::ResumeArgs{"bench"}, 60s);
     json::object out{{"target_ms", 5},
                      {"submitters", kSubmitters},
-                     {"config", "product defaults (rate_limit 8 burst / 4 per s, pool_size 4), live against rh-sim on "
-                                "loopback, RTT 0"},
+                     {"config", "product defaults (rate_limit 8 burst / 4 per s, pool_size 4), two runtime threads as "
+                                "`oms serve` runs it, live against rh-sim on loopback, RTT 0"},
                      {"client", side(halted)},
                      {"cancel_all_total", side(totals)},
                      {"in_flight_sends_p50", summarize(in_flight).p50},

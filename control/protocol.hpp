@@ -140,11 +140,12 @@ struct Health {
   bool breaker_open = false;
   std::int64_t open_orders = 0;      ///< orders the owner's ledger holds as open at the broker
   std::int64_t in_flight_sends = 0;  ///< submissions on their way to the broker right now
+  std::string session;  ///< the broker session: valid, expiring, renewal_failed, expired, none ("" in paper)
   std::optional<Timestamp> session_expires_at;  ///< the broker session's expiry, when known
   Timestamp started_at{};
 };
 BOOST_DESCRIBE_STRUCT(Health, (), (protocol, owner_pid, mode, broker_host, journal_path, socket_path, state,
-                                   recovery_error, halted, breaker_open, open_orders, in_flight_sends,
+                                   recovery_error, halted, breaker_open, open_orders, in_flight_sends, session,
                                    session_expires_at, started_at))
 
 /// The `cancel_all` progress stage "halted": the owner's ledger refuses submissions from now on.

@@ -102,7 +102,9 @@ struct Session::Impl {
     om.on_fill([this](const FillEvent& f) {
       if (recovering.load()) fills.push_back(f);
     });
-    rt.start(1);
+    // Two threads: a journal fdatasync on one never holds the ledger, and so never the kill
+    // switch's acknowledgement, on the other.
+    rt.start(2);
   }
   ~Impl() {
     try {

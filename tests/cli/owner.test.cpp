@@ -209,6 +209,19 @@ TEST_CASE("issue 12: commands are carried out by a live owner, print its mode an
   CHECK(text.exit_code == 0);
   std::string host = "127.0.0.1:" + std::to_string(f.sim.port());
   CHECK(text.out.rfind("mode: live, broker " + host + " (owner pid " + boost::json::serialize(first.at("owner_pid")) + ")\n", 0) == 0);
+  // health: who owns it, how it trades, and the broker session it holds.
+  auto client = oms::control::Client::connect(socket_of(f), 5s);
+  REQUIRE(client.has_value());
+  auto health = (*client)->call(oms::control::Request{nullptr, oms::control::HealthArgs{}}, 10s);
+  REQUIRE(health.has_value());
+  const auto& h = health->result;
+  CHECK(h.at("owner_pid") == first.at("owner_pid"));
+  CHECK(h.at("mode") == "live");
+  CHECK(str(h, "broker_host") == host);
+  CHECK(h.at("state") == "ready");
+  CHECK(h.at("open_orders") == 1);
+  CHECK(h.at("session") == "valid");
+  CHECK(h.at("session_expires_at").is_string());
   // `oms orders` reads the journal without the owner (and without a lock).
   Result orders = f.oms({"orders", "--json"});
   CHECK(orders.exit_code == 0);
