@@ -7,6 +7,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <sstream>
 
 using namespace consoletest;
 namespace json = boost::json;
@@ -106,6 +108,57 @@ TEST_CASE("a forged Host, a POST without the CSRF header, a cross-origin POST an
   CHECK(upgrade(ws_none, "").status == 403);
   auto ws_own = f.browser();
   CHECK(upgrade(ws_own, "http://" + f.host).status == 101);
+}
+
+// The broker's tokens as the owner stored them (access, refresh, device): every string value
+// under a key that names a token.
+static std::vector<std::string> stored_tokens(const clitest::CliFixture& f) {
+  std::ifstream in(f.dir / "token.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::vector<std::string> out;
+  auto doc = json::parse(text.str());
+  std::function<void(const json::value&)> walk = [&](const json::value& v) {
+    if (v.is_array())
+      for (const auto& x : v.as_array()) walk(x);
+    if (!v.is_object()) return;
+    for (const auto& [k, x] : v.as_object()) {
+      if (x.is_string() && std::string_view(k).find("token") != std::string_view::npos && x.as_string().size() >= 16)
+        out.emplace_back(x.as_string());
+      walk(x);
+    }
+  };
+  walk(doc);
+  return out;
+}
+
+TEST_CASE("no secret reaches the page, its order history or /metrics: not the password, the username, the broker's tokens or the console's token") {
+  auto options = simtest::frozen_options();
+  options.user = "alice.trader@example.com";
+  options.password = "Correct-Horse-9x-Battery";
+  ConsoleFixture f("", options);
+  auto id = f.buy("TSLA", "5", "250.00");
+  auto tokens = stored_tokens(f);
+  REQUIRE(tokens.size() >= 2);  // an access and a refresh token at least: the check below has teeth
+
+  auto page = f.browser();
+  simtest::HttpClient scraper(f.port);
+  scraper.set_token(f.token);
+  std::vector<std::pair<std::string, std::string>> bodies;
+  for (const char* path : {"/", "/index.html", "/console.js", "/console.css", "/api/snapshot"})
+    bodies.emplace_back(path, page.get(path).body);
+  bodies.emplace_back("/api/history", page.get("/api/history?order_id=" + id).body);
+  bodies.emplace_back("/metrics", scraper.get("/metrics").body);
+  REQUIRE(bodies.back().second.find("oms_open_orders") != std::string::npos);
+  REQUIRE(bodies[5].second.find(id) != std::string::npos);  // the history is there, and has the order
+
+  std::vector<std::string> secrets = tokens;
+  secrets.insert(secrets.end(), {options.password, options.user, "alice.trader", f.token});
+  for (const auto& [path, body] : bodies)
+    for (const auto& secret : secrets) {
+      INFO(path, " must not contain ", secret);
+      CHECK(body.find(secret) == std::string::npos);
+    }
 }
 
 TEST_CASE("/metrics parses as Prometheus text and moves with orders") {

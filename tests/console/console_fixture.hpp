@@ -108,6 +108,8 @@ class ConsoleFixture : public clitest::CliFixture {
  public:
   explicit ConsoleFixture(const std::string& alerts = "", rhsim::Options options = simtest::frozen_options())
       : CliFixture(options) {
+    username = options.user;  // the owner logs in with the simulator's credentials
+    password = options.password;
     auto config = clitest::config_json(sim.base(), dir);
     // Broker requests may take longer than the CLI tests allow (the P95 test delays them 1.7 s).
     config.replace(config.find(R"("request_ms":1000)"), 17, R"("request_ms":5000)");
