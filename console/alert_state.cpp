@@ -82,7 +82,10 @@ std::vector<Alert> AlertState::apply(const json::object& r, Timestamp now, bool 
     }
   } else if (kind == "envelope" || kind == "intent_abandoned") {
     unresolved_.erase(text_of(r, "ref_id"));  // settled: found at the broker, or never placed
-    if (kind == "envelope") login_since_.reset();  // the broker took an order: the session works
+    if (kind == "envelope") {  // the broker took an order: the session works
+      login_since_.reset();
+      login_from_session_ = false;
+    }
   }
   return out;
 }
@@ -99,7 +102,22 @@ std::vector<Alert> AlertState::observe(const OwnerState& s, Timestamp now) {
   } else if (!s.breaker_open) {
     breaker_since_.reset();
   }
-  if (settings_.live && s.session_expires_at && *s.session_expires_at > now &&
+  // Expired: the next order would fail for it, say so now. "none" is not alerted: an owner given
+  // credentials logs in on its first request, and one without them fails it (alerted above).
+  bool gone = s.session == "expired";
+  if (settings_.live && gone && !login_since_) {
+    login_since_ = format_iso8601(now);
+    login_from_session_ = true;
+    out.push_back(make(AlertEvent::login_required, *login_since_, "critical",
+                       "the broker session has expired: run `oms login`; submissions fail until then", now,
+                       {{"session", s.session}}));
+  } else if (login_from_session_ && !gone && !s.session.empty()) {
+    login_since_.reset();  // a new session (`oms login`): the episode is over
+    login_from_session_ = false;
+  }
+  // A valid session is renewable and the gateway renews it before the warning: only one that
+  // will not be renewed (expiring, renewal_failed, or unknown) is worth waking someone for.
+  if (settings_.live && s.session != "valid" && s.session_expires_at && *s.session_expires_at > now &&
       *s.session_expires_at - now <= settings_.session_warning && expiry_warned_ != s.session_expires_at) {
     expiry_warned_ = s.session_expires_at;
     auto at = format_iso8601(*s.session_expires_at);

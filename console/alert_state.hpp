@@ -40,6 +40,9 @@ struct OwnerState {
   bool breaker_open = false;
   std::string breaker_reason;  ///< why the breaker opened, when known
   std::optional<Timestamp> session_expires_at;
+  /// The broker session as the gateway keeps it: valid (renewable, renewed before the warning),
+  /// expiring, renewal_failed, expired, none; empty when unknown (paper).
+  std::string session;
 };
 
 struct AlertSettings {
@@ -73,6 +76,7 @@ class AlertState {
   std::optional<std::string> halted_since_;     ///< ts of the halted record that began the episode
   std::optional<Timestamp> breaker_since_;      ///< first sample that saw the breaker open
   std::optional<std::string> login_since_;      ///< ts of the first login_required failure of the episode
+  bool login_from_session_ = false;             ///< that episode began with the session seen expired or absent
   std::set<std::string> unresolved_;            ///< ref_ids alerted as unresolved and not yet settled
   std::optional<Timestamp> expiry_warned_;      ///< the session expiry already warned about
 };

@@ -178,7 +178,7 @@ awaitable<void> Monitor::sample() {
   if (closed_) co_return;
   health_ = h;
   auto now = now_();
-  OwnerState state{h.halted, h.breaker_open, h.breaker_open ? breaker_reason_ : "", h.session_expires_at};
+  OwnerState state{h.halted, h.breaker_open, h.breaker_open ? breaker_reason_ : "", h.session_expires_at, h.session};
   send_alerts(alerts_.observe(state, now));
   send_alerts(alerts_.tick(now));
   // Broker requests per minute, from the counter.

@@ -40,7 +40,9 @@ function renderState(s) {
   $("#mode").textContent = state.mode || "?";
   $("#mode").className = "pill" + (state.mode === "live" ? " live" : "");
   $("#broker").textContent = state.broker_host ? "broker " + state.broker_host : "";
-  $("#session").textContent = state.session_expires_at ? "session until " + time(state.session_expires_at) : (state.mode === "live" ? "session expiry unknown" : "");
+  const session = state.session && state.session !== "valid" ? " (" + state.session.replace("_", " ") + ")" : "";
+  $("#session").textContent = state.session_expires_at ? "session until " + time(state.session_expires_at) + session
+    : (state.mode === "live" ? "session expiry unknown" + session : "");
   const badge = $("#state-badge"), reason = $("#state-reason");
   let text = state.state || "starting", cls = state.state || "";
   let why = "";

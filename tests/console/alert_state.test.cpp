@@ -127,6 +127,41 @@ TEST_CASE("the session expiring alerts once per expiry, within the warning") {
   CHECK(s.observe(st, kStart + 25h + 1s).size() == 1);
 }
 
+TEST_CASE("a renewable session is not alerted as expiring: the gateway renews it, and only a failed renewal warns") {
+  AlertSettings settings;
+  settings.session_warning = 3600s;
+  AlertState s(settings);
+  OwnerState st;
+  st.session = "valid";
+  st.session_expires_at = kStart + 30min;
+  CHECK(s.observe(st, kStart).empty());
+  st.session = "renewal_failed";
+  auto warned = s.observe(st, kStart + 1min);
+  REQUIRE(warned.size() == 1);
+  CHECK(warned[0].event == AlertEvent::session_expiring);
+  CHECK(s.observe(st, kStart + 2min).empty());
+}
+
+TEST_CASE("an expired session alerts login required once, before any order fails, until a new session") {
+  AlertState s;
+  OwnerState st;
+  st.session = "expired";
+  auto alerts = s.observe(st, kStart);
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].event == AlertEvent::login_required);
+  CHECK(alerts[0].id == "login_required:" + format_iso8601(kStart));
+  CHECK(s.observe(st, kStart + 1s).empty());
+  // The order that fails for it belongs to the same episode.
+  json::object f{{"ref_id", "r"}, {"category", "login_required"}, {"mode", "live"}};
+  CHECK(s.record(rec("submission_failed", kStart + 2s, f), kStart + 2s).empty());
+  st.session = "valid";  // `oms login`
+  CHECK(s.observe(st, kStart + 3s).empty());
+  st.session = "none";  // not yet logged in: the owner logs in on its first request
+  CHECK(s.observe(st, kStart + 4s).empty());
+  st.session = "expired";
+  CHECK(s.observe(st, kStart + 5s).size() == 1);
+}
+
 TEST_CASE("a paper owner has no session and no HEART guardrails") {
   AlertSettings settings;
   settings.live = false;
