@@ -119,6 +119,9 @@ TEST_CASE("browser: the console in Chromium — refused without the token, live 
   CHECK(chromium.run("return window.__loaded === true;").as_bool());
   CHECK(chromium.until("document.querySelectorAll('#heart tbody tr').length === 5"));
   CHECK(chromium.until("document.querySelectorAll('#latency-chart rect').length > 0"));
+  CHECK(chromium.until("document.querySelector('#latency-n').textContent.startsWith('(n=2,')"));  // both orders
+  CHECK(chromium.until("document.querySelector('#session').textContent.startsWith('session until')"));
+  CHECK(chromium.until("document.querySelector('#heart').textContent.includes('(n=2)')"));  // HEART re-read
   chromium.screenshot(std::filesystem::path(OMS_ARTIFACTS) / "console.png");
 
   // The kill switch asks first; Back sends nothing.
