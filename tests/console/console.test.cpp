@@ -3,11 +3,18 @@
 // switch and resume act on the owner, and alerts reach a webhook and a command once per episode.
 #include "console_fixture.hpp"
 
+#include "actors/order_manager.hpp"
+#include "config/config.hpp"
+#include "console/token.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+
 #include <doctest/doctest.h>
 
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <sstream>
 
 using namespace consoletest;
@@ -302,4 +309,72 @@ TEST_CASE("alerts: a hung webhook does not hold up submissions or the command") 
     return n == 2;
   }));
   std::remove(log.c_str());
+}
+
+namespace {
+
+// Runs `op` on the embedding bot's runtime and waits for its answer (the bot's own thread).
+template <class T>
+T on(oms::runtime::Runtime& rt, oms::runtime::awaitable<T> op) {
+  auto done = std::make_shared<std::promise<T>>();
+  auto result = done->get_future();
+  boost::asio::co_spawn(rt.context(), std::move(op), [done](std::exception_ptr e, T value) {
+    if (e)
+      done->set_exception(e);
+    else
+      done->set_value(std::move(value));
+  });
+  REQUIRE(result.wait_for(60s) == std::future_status::ready);
+  return result.get();
+}
+
+}  // namespace
+
+TEST_CASE("a bot embedding the runtime opts in with OwnerOptions::console_listen: the same page, token file and /metrics") {
+  auto dir = std::filesystem::temp_directory_path() / ("oms-console-embedded-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto config = oms::config::parse_config(R"({"mode":"paper"})").value();
+  config.order_management.journal_path = (dir / "orders.jsonl").string();
+  {
+    oms::runtime::Runtime rt;
+    oms::OrderManager om(rt, config, {}, oms::OwnerOptions{true, std::string("127.0.0.1:0")});
+    rt.start(1);
+    CHECK(om.console_url().empty());  // nothing is served before start()
+    REQUIRE(on(rt, om.start()).ok());
+    auto url = om.console_url();
+    REQUIRE(url.rfind("http://127.0.0.1:", 0) == 0);
+    auto port = static_cast<std::uint16_t>(std::stoi(url.substr(17)));
+    auto token = url.substr(url.find("?token=") + 7);
+    CHECK(token.size() == 64);
+
+    // The token file beside the journal, 0600, holds the URL's token.
+    auto token_file = oms::console::token_path_for(config.order_management.journal_path);
+    std::ifstream in(token_file);
+    std::string stored;
+    std::getline(in, stored);
+    CHECK(stored == token);
+    auto perms = std::filesystem::status(token_file).permissions();
+    CHECK((perms & std::filesystem::perms::all) == (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+
+    simtest::HttpClient anonymous(port);
+    CHECK(anonymous.get("/").status == 401);
+    simtest::HttpClient page(port);
+    auto first = page.get("/?token=" + token);
+    REQUIRE(first.status == 303);
+    auto cookie = first.header("Set-Cookie");
+    page.set_header("Cookie", cookie.substr(0, cookie.find(';')));
+    CHECK(page.get("/").body.find("Kill switch") != std::string::npos);
+    CHECK(page.get("/api/snapshot").json().at("state").at("mode").as_string() == "paper");
+
+    auto placed = on(rt, om.place_limit_buy("TSLA", oms::Quantity::parse("5").value(), oms::Price::parse("250.30").value()));
+    REQUIRE(placed.envelope.has_value());
+    simtest::HttpClient scraper(port);
+    scraper.set_token(token);
+    CHECK(eventually([&] { return scraper.get("/metrics").body.find("\noms_open_orders 1\n") != std::string::npos; }));
+    om.close();
+    rt.stop();
+    rt.join();
+  }
+  std::filesystem::remove_all(dir);
 }
