@@ -35,6 +35,7 @@ class Browser {
     client_ = std::make_unique<simtest::HttpClient>(port_, "", std::chrono::milliseconds(60'000));
     json::array args{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage",  // a container's small /dev/shm must not crash the tab
                      "--window-size=1400,1400", "--user-data-dir=" + profile_.string()};
     json::object caps{{"capabilities",
                        {{"alwaysMatch",
