@@ -4,8 +4,11 @@
 #include "gateway/url.hpp"
 #include "runtime/log.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -34,6 +37,7 @@ struct Notifier::Channel {
   std::size_t limit;
   std::deque<std::shared_ptr<const std::string>> queue;
   bool running = false;
+  asio::cancellation_signal stop;  ///< cuts the worker's current delivery short at close()
 };
 
 namespace {
@@ -97,6 +101,9 @@ void Notifier::close() {
       if (*c) {
         (*c)->queue.clear();
         (*c)->wake.cancel();
+        // A delivery in progress (a hung webhook's request, a backoff, a command's wait) ends now:
+        // the owner's shutdown does not wait for a receiver's deadline.
+        (*c)->stop.emit(asio::cancellation_type::terminal);
       }
     if (self->pool_) std::static_pointer_cast<gateway::ConnectionPool>(self->pool_)->close();
   });
@@ -113,13 +120,17 @@ void Notifier::enqueue(const std::shared_ptr<Channel>& channel, std::shared_ptr<
   channel->wake.cancel();
   if (channel->running) return;
   channel->running = true;
-  asio::co_spawn(strand_, work(channel), [](std::exception_ptr e) {
+  auto task = work(channel);
+  asio::co_spawn(strand_, std::move(task), asio::bind_cancellation_slot(channel->stop.slot(), [](std::exception_ptr e) {
     if (e) try { std::rethrow_exception(e); } catch (const std::exception& x) { log::error("alert.worker_failed", {{"error", x.what()}}); }
-  });
+  }));
 }
 
 awaitable<void> Notifier::work(std::shared_ptr<Channel> channel) {
   auto self = shared_from_this();
+  // close() cancels the delivery in progress: its operations answer operation_aborted (as_tuple)
+  // instead of the coroutine throwing at its next co_await.
+  co_await asio::this_coro::throw_if_cancelled(false);
   while (!closed_ && !channel->queue.empty()) {
     auto body = channel->queue.front();
     channel->queue.pop_front();
@@ -168,6 +179,10 @@ awaitable<bool> Notifier::post_webhook(std::shared_ptr<const std::string> body) 
     request.headers = {{"User-Agent", "oms-alerts/1"}};
     auto sent = pool->send(std::move(request), gateway::Lane::submit);
     auto response = co_await std::move(sent);
+    if (closed_) {
+      log_delivery("webhook", *body, false, "stopped with the owner");
+      co_return false;
+    }
     if (response && response->status >= 200 && response->status < 300) {
       log_delivery("webhook", *body, true, attempt > 1 ? "attempt " + std::to_string(attempt) : "");
       co_return true;
@@ -215,14 +230,16 @@ awaitable<bool> Notifier::run_command(std::shared_ptr<const std::string> body) {
     log_delivery("command", *body, false, std::string("cannot start /bin/sh: ") + std::strerror(spawned));
     co_return false;
   }
-  asio::local::stream_protocol::socket stdin_socket(strand_);
+  // Shared with the deadline's handler, which may run after this frame is gone.
+  auto stdin_owner = std::make_shared<asio::local::stream_protocol::socket>(strand_);
+  auto& stdin_socket = *stdin_owner;
   boost::system::error_code ec;
   stdin_socket.assign(asio::local::stream_protocol(), fds[0], ec);
   std::string line = *body + "\n";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config_.command_timeout_s);
   asio::steady_timer write_deadline(strand_, deadline);
-  write_deadline.async_wait([&stdin_socket](boost::system::error_code e) {
-    if (!e) stdin_socket.close();  // a command that never reads: give up writing at the deadline
+  write_deadline.async_wait([stdin_owner](boost::system::error_code e) {
+    if (!e) stdin_owner->close();  // a command that never reads: give up writing at the deadline
   });
   auto [write_ec, n] = co_await asio::async_write(stdin_socket, asio::buffer(line), runtime::as_tuple_awaitable);
   write_deadline.cancel();
