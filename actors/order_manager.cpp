@@ -2,9 +2,18 @@
 
 #include "actors/owner_endpoint.hpp"
 #include "actors/recovery.hpp"
+#include "console/console.hpp"
+#include "console/metrics.hpp"
+#include "console/monitor.hpp"
+#include "console/notifier.hpp"
+#include "console/token.hpp"
+#include "gateway/url.hpp"
 #include "runtime/log.hpp"
 
+#include <unistd.h>
+
 namespace oms {
+namespace asio = boost::asio;
 using runtime::awaitable;
 using namespace std::chrono_literals;
 
@@ -19,6 +28,15 @@ template <class R>
 awaitable<R> reply_or(awaitable<boost::system::result<R>> pending, R on_error) {
   auto reply = co_await std::move(pending);
   co_return reply ? std::move(*reply) : std::move(on_error);
+}
+
+// What the metrics count from a durable journal record (on the journal's strand: counters only).
+void count_record(console::Metrics& m, const boost::json::object& r) {
+  auto* kind = r.if_contains("kind");
+  if (!kind || !kind->is_string()) return;
+  if (kind->as_string() == "fill") return m.fill();
+  if (kind->as_string() != "envelope" && kind->as_string() != "submission_failed") return;
+  if (auto* ms = r.if_contains("latency_ms"); ms && ms->is_int64()) m.submission_latency(ms->as_int64());
 }
 
 SubmissionResult internal_error(const char* what) {
@@ -59,7 +77,9 @@ OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, g
     : rt_(rt),
       config_(config),
       session_id_(log::ensure_session_id()),
-      control_socket_(config.order_management.control_socket_path()) {
+      control_socket_(config.order_management.control_socket_path()),
+      metrics_(std::make_shared<console::Metrics>()) {
+  if (options.console_listen) config_.console.listen = *options.console_listen;
   const auto& om = config_.order_management;
   journal_ = std::make_shared<actors::Journal>(rt, om.journal_path);
   ledger_ = std::make_shared<actors::SafetyLedger>(rt, om.breaker_consecutive_failures);
@@ -67,7 +87,10 @@ OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, g
     paper_ = std::make_shared<gateway::PaperBroker>(rt);
     broker_ = paper_;
   } else {
-    live_ = std::make_shared<gateway::Gateway>(rt, gateway_options(config_, std::move(credentials)));
+    auto options_live = gateway_options(config_, std::move(credentials));
+    options_live.observer.request = [m = metrics_](std::string_view endpoint, int status) { m->broker_request(endpoint, status); };
+    options_live.observer.rate_limit_wait = [m = metrics_] { m->rate_limit_wait(); };
+    live_ = std::make_shared<gateway::Gateway>(rt, std::move(options_live));
     broker_ = live_;
   }
   settler_ = std::make_shared<actors::Settler>(rt, actors::settlement_policy(om.settlement), ledger_, journal_, broker_);
@@ -83,9 +106,18 @@ OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, g
   if (options.control_endpoint) {
     endpoint_ = std::make_shared<actors::OwnerEndpoint>(rt, *this, config_);
     std::weak_ptr<actors::OwnerEndpoint> weak = endpoint_;
-    // Subscribers see journal records once they are durable; `sync` answers with the fills it found.
-    journal_->on_durable([weak](const boost::json::object& record) {
+    bool watched = !config_.console.listen.empty() || config_.alerts.enabled();
+    if (watched) {
+      monitor_ = std::make_shared<console::Monitor>(asio::make_strand(rt.context().get_executor()), *endpoint_, config_,
+                                                    metrics_, nullptr, [&rt] { return rt.clock().now(); });
+    }
+    std::weak_ptr<console::Monitor> watcher = monitor_;
+    // Subscribers see journal records once they are durable; `sync` answers with the fills it
+    // found; the console and the alerts watch the same stream (posted: nothing waits on them).
+    journal_->on_durable([weak, watcher, m = metrics_](const boost::json::object& record) {
+      count_record(*m, record);
       if (auto e = weak.lock()) e->publish(record);
+      if (auto w = watcher.lock()) w->record(record);
     });
     poller_->on_fill([weak](const FillEvent& fill) {
       if (auto e = weak.lock()) e->fill_seen(fill);
@@ -94,12 +126,46 @@ OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, g
 }
 
 OrderManager::~OrderManager() {
+  if (console_) console_->close();
+  if (monitor_) monitor_->close();
+  if (notifier_) notifier_->close();
   if (endpoint_) endpoint_->close();
 }
 
 awaitable<SubmissionResult> OrderManager::submit(OrderRequest request) {
-  return reply_or(runtime::ask<SubmissionResult>(submitter_, std::move(request), kSubmitTimeout),
-                  internal_error("the submitter did not answer in time"));
+  auto metrics = metrics_;
+  auto pending = reply_or(runtime::ask<SubmissionResult>(submitter_, std::move(request), kSubmitTimeout),
+                          internal_error("the submitter did not answer in time"));
+  SubmissionResult result = co_await std::move(pending);
+  metrics->submission(result);
+  co_return result;
+}
+
+std::string OrderManager::console_url() const { return console_ ? console_->url() : std::string(); }
+
+// The console and the alerts, once the control endpoint serves: both are its clients.
+std::optional<std::string> OrderManager::open_console() {
+  if (!monitor_ || !endpoint_ || console_) return std::nullopt;
+  if (config_.alerts.enabled() && !notifier_) {
+    std::string host;
+    if (config_.mode == ExecutionMode::live)
+      if (auto url = gateway::parse_base_url(config_.broker.base_url)) host = url->host_header();
+    boost::json::object identity{{"pid", ::getpid()},
+                                 {"mode", config_.mode == ExecutionMode::live ? "live" : "paper"},
+                                 {"broker_host", host},
+                                 {"journal", config_.order_management.journal_path}};
+    notifier_ = std::make_shared<console::Notifier>(rt_.context(), config_.alerts, metrics_, std::move(identity));
+    if (auto refused = notifier_->check(); !refused.empty()) return refused;
+    monitor_->set_notifier(notifier_);
+  }
+  monitor_->start();
+  if (config_.console.listen.empty()) return std::nullopt;
+  console::ConsoleOptions options{config_.console.listen, config_.console.scrape_token,
+                                  console::token_path_for(config_.order_management.journal_path)};
+  auto opened = console::Console::open(std::move(options), monitor_, *endpoint_, metrics_);
+  if (!opened) return opened.error();
+  console_ = *opened;
+  return std::nullopt;
 }
 
 awaitable<SubmissionResult> OrderManager::place_limit_buy(std::string symbol, Quantity quantity, Price reference,
@@ -144,6 +210,14 @@ awaitable<RecoveryReport> OrderManager::start() {
       co_return failed;
     }
   }
+  if (endpoint_ && endpoint_->serving()) {
+    if (auto refused = open_console()) {
+      log::error("console.open_failed", {{"error", *refused}});
+      RecoveryReport failed;
+      failed.error = *refused;
+      co_return failed;
+    }
+  }
   if (endpoint_) endpoint_->set_phase(Phase::recovering);
   auto recovery = actors::recover(actors::RecoveryParts{config_.order_management.journal_path, journal_, ledger_, broker_,
                                                         poller_, settler_,
@@ -154,6 +228,8 @@ awaitable<RecoveryReport> OrderManager::start() {
 }
 
 awaitable<void> OrderManager::stop_serving(std::chrono::milliseconds grace) {
+  if (console_) console_->close();
+  if (monitor_) monitor_->close();
   if (!endpoint_) co_return;
   auto drained = endpoint_->shutdown(grace);
   co_await std::move(drained);
@@ -178,6 +254,9 @@ void OrderManager::resume_submissions(std::string requested_by) {
 }
 
 void OrderManager::close() {
+  if (console_) console_->close();
+  if (monitor_) monitor_->close();
+  if (notifier_) notifier_->close();
   if (endpoint_) endpoint_->close();
   broker_->close();
 }

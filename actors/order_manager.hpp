@@ -27,12 +27,21 @@ namespace oms {
 namespace actors {
 class OwnerEndpoint;
 }
+namespace console {
+class Console;
+class Metrics;
+class Monitor;
+class Notifier;
+}
 
 /// How an OrderManager takes part in the one-owner model (docs/architecture.md).
 struct OwnerOptions {
   /// Serve the control endpoint (order_management.control_socket) from start() on. Off only in
   /// tests that never let an `oms` command or another client reach this process.
   bool control_endpoint = true;
+  /// The operator console's address ("127.0.0.1:0"), overriding config `console.listen`; an empty
+  /// string turns it off. Needs the control endpoint (the console is one of its clients).
+  std::optional<std::string> console_listen;
 };
 
 class OrderManager {
@@ -55,6 +64,11 @@ class OrderManager {
   /// in its middle does not parse (`journal_malformed_lines`), or the control socket cannot be
   /// opened (the kill switch must reach the owner).
   runtime::awaitable<RecoveryReport> start();
+  /// The console's URL with its access token ("http://127.0.0.1:PORT/?token=…") once start() has
+  /// opened it, else empty. A secret: print it to the operator, never to a log.
+  std::string console_url() const;
+  /// The owner's Prometheus counters (the console's GET /metrics).
+  const std::shared_ptr<console::Metrics>& metrics() const noexcept { return metrics_; }
   /// The control socket this process serves (or would serve) as the journal's owner.
   const std::string& control_socket() const noexcept { return control_socket_; }
   /// Clean shutdown of the endpoint: stops accepting, removes the socket file, lets requests in
@@ -149,6 +163,11 @@ class OrderManager {
   std::shared_ptr<actors::CacheInvalidator> cache_;
   std::string control_socket_;
   std::shared_ptr<actors::OwnerEndpoint> endpoint_;  ///< null when OwnerOptions::control_endpoint is off
+  std::shared_ptr<console::Metrics> metrics_;
+  std::shared_ptr<console::Monitor> monitor_;    ///< when the console or alerts are on
+  std::shared_ptr<console::Notifier> notifier_;  ///< when alerts are configured
+  std::shared_ptr<console::Console> console_;    ///< when the console is on
+  std::optional<std::string> open_console();
 };
 
 /// Gateway settings from config.json plus credentials.

@@ -20,5 +20,7 @@ boost::json::object throughput_figure(const BenchOptions& options);
 /// 6. Issue 12: from `oms cancel-all` (a control client) starting to a busy owner refusing
 /// submissions; and from the `oms` process starting to the owner's `halted` record.
 boost::json::object halt_figure(const BenchOptions& options);
+/// 7. Issue 16: submission latency with no alerts, and with alerts queued behind a hung webhook.
+boost::json::object alerts_figure(const BenchOptions& options);
 
 }  // namespace oms::bench

@@ -1,5 +1,5 @@
 // oms-bench: runs the five figures of issue 7 against rh-sim and writes results.json.
-//   oms-bench [--quick] [--out results.json] [--work-dir DIR] [--only cancel,submit,overhead,fill,throughput,halt]
+//   oms-bench [--quick] [--out results.json] [--work-dir DIR] [--only cancel,submit,overhead,fill,throughput,halt,alerts]
 //             [--rtts 0,20,50,100] [--commit ID]
 #include <boost/json.hpp>
 #include <fstream>
@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
     if (want("fill")) results["fill_detection"] = fill_detection_figure(args.options);
     if (want("throughput")) results["throughput"] = throughput_figure(args.options);
     if (want("halt")) results["halt"] = halt_figure(args.options);
+    if (want("alerts")) results["alerts"] = alerts_figure(args.options);
     results["machine"].as_object()["load_average_after"] = json::value_from(load_average());
     results["machine"].as_object()["journal_fdatasync_us_p50_after"] = fdatasync_us(args.options.work_dir);
     results["duration_s"] = ms_between(started, std::chrono::steady_clock::now()) / 1000;

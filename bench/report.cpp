@@ -289,6 +289,26 @@ std::string halt_md(const json::object& f) {
   return out;
 }
 
+std::string alerts_md(const json::object& f) {
+  std::string out = "## 7. Alerts behind a hung webhook (issue 16)\n\n";
+  out += header({"alerts", "orders", "p50 ms", "p95 ms", "p99 ms", "max ms"});
+  auto line = [&](const char* key, const std::string& label) {
+    const auto* v = f.if_contains(key);
+    if (!v || !v->is_object()) return;
+    const auto& s = v->get_object();
+    out += row({label, fixed(num(s, "count"), 0), ms_text(num(s, "p50_ms")), ms_text(num(s, "p95_ms")),
+                ms_text(num(s, "p99_ms")), ms_text(num(s, "max_ms"))});
+  };
+  line("no_alerts", "none configured");
+  line("hung_webhook", fixed(num(f, "alerts_queued_before"), 0) + " queued at a webhook that never answers");
+  out += "\nSubmission latency (`place_limit_buy`, live against rh-sim on loopback, one order at a time) with "
+         "no alerts, then with alerts going to a webhook that " + text(f, "webhook") +
+         ", with the kill switch engaged and resumed first so its alerts wait behind the hung receiver while the "
+         "orders run (none was delivered during them). The two rows should match: the notifier has its own "
+         "queue and strand, and the order path only posts to it.\n\n";
+  return out;
+}
+
 std::vector<std::pair<double, double>> points(const json::object& f,
                                               const std::function<std::optional<double>(const json::object&)>& pick) {
   std::vector<std::pair<double, double>> out;
@@ -321,6 +341,7 @@ std::string results_markdown(const json::object& r) {
   if (const auto* f = section(r, "fill_detection")) out += fill_md(*f);
   if (const auto* f = section(r, "throughput")) out += throughput_md(*f);
   if (const auto* f = section(r, "halt")) out += halt_md(*f);
+  if (const auto* f = section(r, "alerts")) out += alerts_md(*f);
   return out;
 }
 
@@ -404,6 +425,13 @@ std::string readme_table(const json::object& r) {
                                           ms_text(num(p->get_object(), "p95_ms")) + " ms"
                                     : std::string()) +
                ".\n";
+  }
+  if (const auto* f = section(r, "alerts")) {
+    const auto* none = f->if_contains("no_alerts");
+    const auto* hung = f->if_contains("hung_webhook");
+    if (none && none->is_object() && hung && hung->is_object())
+      lines += "- Submission P95 with alerts queued behind a hung webhook: " + ms_text(num(hung->get_object(), "p95_ms")) +
+               " ms vs " + ms_text(num(none->get_object(), "p95_ms")) + " ms with no alerts (loopback, no added RTT).\n";
   }
   (void)rtt_list;
   return out + lines;

@@ -268,7 +268,63 @@ Error read_broker(Fields& root, BrokerConfig& out) {
   return f.unknown_keys();
 }
 
+Error read_console(Fields& root, ConsoleConfig& out) {
+  const json::object* obj;
+  if (auto e = root.object("console", obj); e || !obj) return e;
+  Fields f(*obj, "console");
+  if (auto e = f.text("listen", out.listen, true)) return e;
+  if (auto rule = check_console_listen(out.listen); !out.listen.empty() && !rule.empty())
+    return FieldError{f.field("listen"), rule};
+  if (auto e = f.text("scrape_token", out.scrape_token, true)) return e;
+  if (!out.scrape_token.empty() && out.scrape_token.size() < 32)
+    return FieldError{f.field("scrape_token"), "must be at least 32 characters (e.g. `openssl rand -hex 16`)"};
+  return f.unknown_keys();
+}
+
+Error read_alerts(Fields& root, AlertsConfig& out) {
+  const json::object* obj;
+  if (auto e = root.object("alerts", obj); e || !obj) return e;
+  Fields f(*obj, "alerts");
+  if (auto e = f.text("webhook_url", out.webhook_url, true)) return e;
+  if (!out.webhook_url.empty() && out.webhook_url.rfind("https://", 0) != 0 && out.webhook_url.rfind("http://", 0) != 0)
+    return FieldError{f.field("webhook_url"), "must start with https:// or http://"};
+  if (auto e = f.text("command", out.command, true)) return e;
+  if (auto e = f.integer("command_timeout_s", out.command_timeout_s, 1, 600)) return e;
+  if (auto e = f.integer("queue_limit", out.queue_limit, 1, 100'000)) return e;
+  if (auto e = f.integer("session_warning_s", out.session_warning_s, 60, 7 * 86'400)) return e;
+  if (auto e = f.integer("p95_window_s", out.p95_window_s, 1, 86'400)) return e;
+  if (auto e = f.integer("p95_sustain_s", out.p95_sustain_s, 1, 86'400)) return e;
+  return f.unknown_keys();
+}
+
 }  // namespace
+
+std::string check_console_listen(std::string_view listen) {
+  const std::string rule =
+      "must be a loopback address and port such as 127.0.0.1:8470 or [::1]:8470 (port 0 picks a free one); the "
+      "console has no TLS: reach it from elsewhere through an SSH tunnel";
+  auto colon = listen.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == listen.size()) return rule;
+  auto host = listen.substr(0, colon), port = listen.substr(colon + 1);
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos || std::stoul(std::string(port)) > 65535)
+    return rule;
+  if (host == "[::1]") return {};
+  // 127.0.0.0/8, dotted quad.
+  int parts = 0;
+  std::size_t start = 0;
+  for (;;) {
+    auto dot = host.find('.', start);
+    auto part = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (part.empty() || part.size() > 3 || part.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoi(std::string(part)) > 255)
+      return rule;
+    if (parts == 0 && part != "127") return rule;
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return parts == 4 ? std::string() : rule;
+}
 
 PriceOffsetConfig OrderManagementConfig::offsets_for(std::string_view strategy) const {
   PriceOffsetConfig out = offsets;
@@ -326,6 +382,8 @@ checked<Config> parse_config(std::string_view text) {
   if (auto e = root.enumeration("mode", config.mode, "\"paper\" or \"live\"")) return *e;
   if (auto e = read_broker(root, config.broker)) return *e;
   if (auto e = read_order_management(root, config.order_management)) return *e;
+  if (auto e = read_console(root, config.console)) return *e;
+  if (auto e = read_alerts(root, config.alerts)) return *e;
   if (auto e = root.unknown_keys()) return *e;
   if (auto e = check_broker_url(config)) return *e;
   resolve_paths(config, {});

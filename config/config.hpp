@@ -107,12 +107,41 @@ struct BrokerConfig {
   std::string token_path = expand_home("~/.config/oms/token.json");
 };
 
+/// The operator console (docs/runbook.md, "The console"): a web page and /metrics served by the
+/// journal's owner. Off unless `listen` is set (or `oms serve --http` gives it).
+struct ConsoleConfig {
+  /// "127.0.0.1:8470" (port 0 picks a free one); loopback only: the console has no TLS. Empty: off.
+  std::string listen;
+  /// A second token that only reads GET /metrics (a Prometheus scraper's), ≥ 32 characters;
+  /// empty: /metrics takes the console's own token.
+  std::string scrape_token;
+};
+
+/// Where alerts go (docs/runbook.md, "Alerts"): a webhook, a command, either or both. Off when neither is set.
+struct AlertsConfig {
+  std::string webhook_url;    ///< JSON POST, retried with backoff; http:// or https://
+  std::string command;        ///< run with /bin/sh -c, the alert as JSON on its stdin
+  int command_timeout_s = 10;  ///< a command still running then is killed
+  int queue_limit = 256;       ///< alerts waiting for delivery; beyond it the oldest are dropped (and counted)
+  int session_warning_s = 3600;  ///< "session expiring" this long before the broker session ends
+  /// The Task Success guardrail (seed: P95 submission > 1500 ms sustained 10 min): the P95 over
+  /// the last `p95_window_s`, breached once it has stayed above 1500 ms for `p95_sustain_s`.
+  int p95_window_s = 60;
+  int p95_sustain_s = 600;
+  bool enabled() const { return !webhook_url.empty() || !command.empty(); }
+};
+
 /// The whole config.json.
 struct Config {
   ExecutionMode mode = ExecutionMode::paper;
   BrokerConfig broker;
   OrderManagementConfig order_management;
+  ConsoleConfig console;
+  AlertsConfig alerts;
 };
+
+/// The rule `console.listen` breaks, or empty when "host:port" is a loopback address and a port.
+std::string check_console_listen(std::string_view listen);
 
 /// Parses config.json text. Errors name the field ("order_management.buy_offset") and the rule.
 /// `~` in the file paths (journal_path, broker.token_path, broker.ca_file) is expanded; relative

@@ -100,6 +100,7 @@ awaitable<BrokerResult<HttpResponse>> Gateway::Impl::call(HttpRequestSpec spec, 
     auto response = co_await pool->send(std::move(request), lane);
     auto latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     ++stats.requests;
+    if (options.observer.request) options.observer.request(to_string(spec.kind), response ? response->status : 0);
     Outcome outcome = response ? outcome_of(spec, *response, reauthenticated) : outcome_of(spec, response.error(), reauthenticated);
     log::write(outcome.ok ? log::Level::info : log::Level::warning, "broker.request",
                {{"request", spec.redacted()}, {"kind", to_string(spec.kind)}, {"attempt", attempt},
@@ -177,10 +178,13 @@ awaitable<bool> Gateway::Impl::admit(Lane lane) {
   auto wait_signal = [](std::shared_ptr<Admission> a) -> awaitable<void> {
     co_await a->signal.async_wait(as_tuple_awaitable);
   };
-  for (;;) {
+  for (bool waited = false;; waited = true) {
     Timestamp wake_at = now();
     grant_ready(wake_at);
-    if (admission->granted) break;
+    if (admission->granted) {
+      if (waited && options.observer.rate_limit_wait) options.observer.rate_limit_wait();
+      break;
+    }
     using namespace asio::experimental::awaitable_operators;
     auto woke = co_await (wait_signal(admission) || runtime.clock().sleep_for(std::max(wake_at - now(), runtime::Duration(1))));
     auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;

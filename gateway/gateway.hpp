@@ -60,6 +60,13 @@ struct LoginInteraction {
   std::function<std::optional<std::string>(const AskCode& question)> read_code;
 };
 
+/// Hooks for the owner's metrics (console/metrics.hpp), called on the gateway's strand: each
+/// must only bump a counter (they run on the order path).
+struct GatewayObserver {
+  std::function<void(std::string_view endpoint, int status)> request;  ///< status 0: no HTTP answer
+  std::function<void()> rate_limit_wait;  ///< a request waited for the client-side rate limiter
+};
+
 /// Everything the gateway is built with.
 struct GatewayOptions {
   std::string base_url = "https://api.robinhood.com";
@@ -72,6 +79,7 @@ struct GatewayOptions {
   std::string device_token;  ///< empty: from the token file, else a new one (stored before first use)
   Credentials credentials;
   LoginSettings login;
+  GatewayObserver observer;
 };
 
 /// Counters for tests and benchmarks.

@@ -153,8 +153,8 @@ const std::vector<CommandSpec> kCommands = {
      "renewal_failed, expired, none), the masked user and device, how it was obtained (password\n"
      "login, with device approval, or an imported token), when it expires and whether it can be\n"
      "refreshed. Exits 0 when it is usable, 6 when `oms login` is needed.\n"},
-    {Command::serve, "serve", {}, {}, {}, {},
-     "oms serve",
+    {Command::serve, "serve", {}, {"--http"}, {}, {},
+     "oms serve [--http 127.0.0.1:PORT]",
      "own the journal and serve the control socket until SIGTERM or Ctrl-C",
      "Becomes the owner of the journal (its lock), recovers it against the broker, polls open\n"
      "orders every order_management.poll_interval_s and serves the control socket\n"
@@ -162,7 +162,11 @@ const std::vector<CommandSpec> kCommands = {
      "any language place and follow orders through it, and every other `oms` command is carried\n"
      "out by this process. Prints one line, `serving <socket path>`, when ready. SIGTERM or Ctrl-C:\n"
      "stops accepting, lets requests in flight finish, removes the socket, exits 0. Fails when\n"
-     "another process already owns the journal.\n"},
+     "another process already owns the journal.\n\n"
+     "Options:\n"
+     "  --http ADDR       also serve the operator console (live orders, the kill switch, HEART,\n"
+     "                    /metrics) on this loopback address (port 0 picks one; config:\n"
+     "                    console.listen); prints `console http://ADDR/?token=TOKEN` once\n"},
     {Command::demo, "demo", {}, {"--run-root"}, {}, {},
      "oms demo [--run-root DIR]",
      "the scenario demo against an in-process simulator (what `make run` starts)",

@@ -3,12 +3,16 @@
 #include "apps/oms/cli_commands.hpp"
 #include "apps/oms/cli_orders.hpp"
 #include "apps/oms/cli_output.hpp"
-#include "apps/oms/report.hpp"
+#include "console/heart_report.hpp"
 
 #include <algorithm>
 #include <filesystem>
 
 namespace oms::cli {
+using heart::compute_heart_report;
+using heart::heart_report_json;
+using heart::render_heart_report;
+using heart::HeartReport;
 namespace json = boost::json;
 
 namespace {

@@ -116,6 +116,8 @@ std::optional<CliError> OwnerLink::find() {
   }
 }
 
+std::string OwnerLink::console_url() const { return session_ ? session_->console_url() : std::string(); }
+
 std::optional<CliError> OwnerLink::adopt_session(std::unique_ptr<Session> session) {
   session_ = std::move(session);
   auto client = control::Client::connect(session_->socket_path(), kConnect);

@@ -43,6 +43,8 @@ class OwnerLink {
   const control::Health& owner() const noexcept { return owner_; }
   /// True when this process is the owner.
   bool local() const noexcept { return session_ != nullptr; }
+  /// The console's URL with its token when this process is the owner and serves it, else empty.
+  std::string console_url() const;
   /// This process's own owner session (what its start-up recovered), or null.
   const Session* session() const noexcept { return session_.get(); }
   /// `error` with the owner's mode (and broker) in its rule: even a failure says which account.

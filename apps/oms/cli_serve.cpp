@@ -10,7 +10,13 @@
 
 namespace oms::cli {
 
-int run_serve(const Invocation& inv, const config::Config& config) {
+int run_serve(const Invocation& inv, const config::Config& configured) {
+  config::Config config = configured;
+  if (auto http = inv.option("--http")) {
+    if (auto rule = config::check_console_listen(*http); !rule.empty())
+      return fail(CliError{exit_usage, "--http", rule, "e.g. oms serve --http 127.0.0.1:8470"});
+    config.console.listen = *http;
+  }
   block_stop_signals();  // SIGTERM during start-up: a clean stop once it listens, not a kill
   auto link = OwnerLink::connect(config, inv, OwnerNeeds{true});
   if (!link) return fail(link.error());
@@ -24,6 +30,8 @@ int run_serve(const Invocation& inv, const config::Config& config) {
   auto path = std::filesystem::absolute(owner.socket_path, ec);
   // The one line a supervisor or a test waits for.
   print_text("serving " + (ec ? owner.socket_path : path.string()) + "\n");
+  // The console's address with its token, once: the operator opens it (a secret: never logged).
+  if (auto url = (*link)->console_url(); !url.empty()) print_text("console " + url + "\n");
   Progress progress(inv.globals.json);
   progress.say(owner_text(owner, config).substr(0, owner_text(owner, config).size() - 1) +
                "; SIGTERM or Ctrl-C stops it");

@@ -96,8 +96,9 @@ void release_stop_signals() {
 }
 
 struct Session::Impl {
-  explicit Impl(const config::Config& config)
-      : journal_path(config.order_management.journal_path), om(rt, config, gateway::Credentials::from_environment()) {
+  Impl(const config::Config& config, OwnerOptions options)
+      : journal_path(config.order_management.journal_path),
+        om(rt, config, gateway::Credentials::from_environment(), std::move(options)) {
     // Registered before start(): recovery's catch-up pass delivers the fills that happened while
     // no process ran, once. Only those are kept (on the poller's strand, read after start()).
     om.on_fill([this](const FillEvent& f) {
@@ -130,7 +131,15 @@ Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::~Session() = default;
 
 outcome<Session::Opened> Session::open(const config::Config& config, bool json, bool poll) {
-  auto impl = std::make_unique<Impl>(config);
+  // Only a long-running owner (`oms serve`) runs the console and the alerts: a one-shot command
+  // would bind the console's port, or start an alert's delivery, and be gone a moment later.
+  OwnerOptions options;
+  config::Config own = config;
+  if (!poll) {
+    options.console_listen = "";
+    own.alerts = config::AlertsConfig{};
+  }
+  auto impl = std::make_unique<Impl>(own, std::move(options));
   impl->recovery = wait(impl->rt, impl->om.start());
   impl->recovering = false;
   // Another process owns the journal: the caller looks for it (it may have just won the race).
@@ -144,5 +153,6 @@ outcome<Session::Opened> Session::open(const config::Config& config, bool json, 
 const RecoveryReport& Session::recovery() const { return impl_->recovery; }
 const std::vector<FillEvent>& Session::recovery_fills() const { return impl_->fills; }
 const std::string& Session::socket_path() const { return impl_->om.control_socket(); }
+std::string Session::console_url() const { return impl_->om.console_url(); }
 
 }  // namespace oms::cli

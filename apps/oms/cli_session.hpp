@@ -33,7 +33,8 @@ class Session {
   /// Builds the OrderManager (credentials from RH_USERNAME, RH_PASSWORD, RH_MFA_SECRET /
   /// RH_MFA_CODE), opens the endpoint and runs recovery; a failed recovery is an error (nothing is
   /// sent). What recovery settled is said on a terminal (not with --json). `poll`: the
-  /// StatusPoller runs every poll_interval_s (`oms serve`).
+  /// StatusPoller runs every poll_interval_s, and the console and alerts run when configured
+  /// (`oms serve`).
   static outcome<Opened> open(const config::Config& config, bool json, bool poll = false);
   /// Stops accepting, lets the requests of other clients in flight finish, closes, stops.
   ~Session();
@@ -45,6 +46,8 @@ class Session {
   /// delivered once, now — the command that became the owner prints them.
   const std::vector<FillEvent>& recovery_fills() const;
   const std::string& socket_path() const;
+  /// The console's URL with its token, when this owner serves it (`oms serve --http`).
+  std::string console_url() const;
 
  private:
   struct Impl;

@@ -3,7 +3,7 @@
 #include "apps/oms/demo.hpp"
 
 #include "apps/oms/demo_scenarios.hpp"
-#include "apps/oms/report.hpp"
+#include "console/heart_report.hpp"
 #include "apps/rh-sim/hosted.hpp"
 #include "runtime/log.hpp"
 
@@ -17,6 +17,9 @@
 #include <unistd.h>
 
 namespace oms::cli {
+using heart::compute_heart_report;
+using heart::heart_report_json;
+using heart::render_heart_report;
 namespace json = boost::json;
 namespace fs = std::filesystem;
 using demo::Scenario;

@@ -105,6 +105,9 @@ TEST_CASE("the documented example config parses") {
   auto c = load_config(OMS_SOURCE_DIR "/config/config.example.json");
   REQUIRE_MESSAGE(c.has_value(), c.error().to_string());
   CHECK(c->order_management.strategy_overrides.size() >= 1);
+  CHECK(c->console.listen.empty());  // the console and alerts are shown with their defaults: off
+  CHECK_FALSE(c->alerts.enabled());
+  CHECK(c->alerts.p95_sustain_s == 600);
 }
 
 TEST_CASE("a missing config file is an error naming the path") {

@@ -1,4 +1,4 @@
-#include "apps/oms/report.hpp"
+#include "console/heart_report.hpp"
 
 #include "actors/journal_file.hpp"
 
@@ -9,9 +9,9 @@
 #include <fstream>
 #include <unistd.h>
 
-using oms::cli::compute_heart_report;
-using oms::cli::HeartMetric;
-using oms::cli::HeartReport;
+using oms::heart::compute_heart_report;
+using oms::heart::HeartMetric;
+using oms::heart::HeartReport;
 namespace json = boost::json;
 
 namespace {
@@ -211,11 +211,11 @@ TEST_CASE("the rendered table and the JSON carry every dimension with its verdic
   JournalWriter j("render.jsonl");
   j.accepted({100, 300});
   auto r = compute_heart_report(j.path);
-  auto text = oms::cli::render_heart_report(r);
+  auto text = oms::heart::render_heart_report(r);
   for (const char* dimension : {"Happiness", "Engagement", "Adoption", "Retention", "Task Success"})
     CHECK(text.find(dimension) != std::string::npos);
   CHECK(text.find("P95 300 ms, P50 100 ms (n=2)") != std::string::npos);
-  auto doc = oms::cli::heart_report_json(r);
+  auto doc = oms::heart::heart_report_json(r);
   CHECK(doc.at("submissions").as_int64() == 2);
   CHECK(doc.at("p95_submission_ms").as_int64() == 300);
   const auto& metrics = doc.at("metrics").as_array();

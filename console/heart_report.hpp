@@ -1,5 +1,6 @@
 #pragma once
-/// The seed's HEART metrics, computed from the order journal (`oms report`, end of `oms demo`).
+/// The seed's HEART metrics, computed from the order journal (`oms report`, the end of `oms demo`, the
+/// console's HEART table).
 #include "messages/time.hpp"
 
 #include <boost/json/object.hpp>
@@ -9,7 +10,17 @@
 #include <string>
 #include <vector>
 
-namespace oms::cli {
+namespace oms::heart {
+
+// The seed's numbers (its HEART table), in one place: the report's verdicts and the console's
+// continuous guardrails (console/guardrails.*) read the same ones.
+inline constexpr int kOverridesTarget = 1, kOverridesGuardrail = 3;  // per trading week
+inline constexpr int kAutomatedTargetPct = 95, kAutomatedGuardrailPct = 90;
+inline constexpr int kSuccessTargetPct = 99, kSuccessGuardrailPct = 97;
+inline constexpr long kP95TargetMs = 750, kP95GuardrailMs = 1500;
+
+/// Monday (UTC) of the trading week `t` falls in, as days since the epoch.
+long trading_week_of(Timestamp t);
 
 /// One row of the seed's HEART table, measured.
 struct HeartMetric {
@@ -43,4 +54,4 @@ HeartReport compute_heart_report(const std::filesystem::path& journal, std::opti
 std::string render_heart_report(const HeartReport& report);
 boost::json::object heart_report_json(const HeartReport& report);
 
-}  // namespace oms::cli
+}  // namespace oms::heart

@@ -1,6 +1,6 @@
 // The HEART report: the seed's success metrics measured from the order journal alone, so an
 // operator can run it on any machine that has the journal (no broker, no logs needed).
-#include "apps/oms/report.hpp"
+#include "console/heart_report.hpp"
 
 #include "actors/journal_file.hpp"
 
@@ -11,16 +11,11 @@
 #include <cstdio>
 #include <map>
 
-namespace oms::cli {
+namespace oms::heart {
 namespace json = boost::json;
 
 namespace {
 
-// The seed's numbers (HEART table), in one place.
-constexpr int kOverridesTarget = 1, kOverridesGuardrail = 3;     // per trading week
-constexpr int kAutomatedTargetPct = 95, kAutomatedGuardrailPct = 90;
-constexpr int kSuccessTargetPct = 99, kSuccessGuardrailPct = 97;
-constexpr long kP95TargetMs = 750, kP95GuardrailMs = 1500;
 
 const char* const kMeets = "meets target";
 const char* const kBelow = "below target";
@@ -52,14 +47,7 @@ std::optional<Timestamp> time_of(const json::object& r) {
   return *t;
 }
 
-// Monday of the record's week (UTC), as days since the epoch; one bucket for undated records.
-long week_of(std::optional<Timestamp> t) {
-  using namespace std::chrono;
-  if (!t) return -1;
-  sys_days day = floor<days>(*t);
-  unsigned iso = weekday(day).iso_encoding();  // Monday = 1
-  return (day - days(iso - 1)).time_since_epoch().count();
-}
+long week_of(std::optional<Timestamp> t) { return t ? trading_week_of(*t) : -1; }
 
 std::string week_label(long monday) {
   if (monday < 0) return "undated records";
@@ -213,6 +201,13 @@ std::string optional_ms(const std::optional<long>& ms) { return ms ? std::to_str
 
 }  // namespace
 
+long trading_week_of(Timestamp t) {
+  using namespace std::chrono;
+  sys_days day = floor<days>(t);
+  unsigned iso = weekday(day).iso_encoding();  // Monday = 1
+  return (day - days(iso - 1)).time_since_epoch().count();
+}
+
 HeartReport compute_heart_report(const std::filesystem::path& journal, std::optional<Timestamp> since) {
   HeartReport out;
   Tally tally;
@@ -285,4 +280,4 @@ json::object heart_report_json(const HeartReport& r) {
                       {"metrics", std::move(metrics)}};
 }
 
-}  // namespace oms::cli
+}  // namespace oms::heart
