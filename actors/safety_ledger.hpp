@@ -1,6 +1,7 @@
 #pragma once
 /// The SafetyLedger actor (seed: SafetyChecks): admits or refuses submissions, de-duplicates
 /// identical requests (also when they race), runs the circuit breaker and the kill-switch latch.
+#include "actors/journal.hpp"
 #include "actors/safety_state.hpp"
 #include "messages/safety.hpp"
 #include "runtime/actor.hpp"
@@ -18,6 +19,9 @@ class SafetyLedger final
                             runtime::Ask<AwaitSendsSettled, PendingOrders>> {
  public:
   SafetyLedger(runtime::Runtime& rt, int failures_to_trip, std::string name = "safety_ledger");
+  /// Where every breaker trip is journalled (`breaker_tripped`), so a restart keeps it. Set
+  /// before the first message.
+  void set_journal(std::shared_ptr<Journal> journal) { journal_ = std::move(journal); }
 
  private:
   friend struct runtime::ActorAccess;
@@ -35,10 +39,12 @@ class SafetyLedger final
   void on(runtime::Ask<AwaitSendsSettled, PendingOrders> m);
   PendingOrders snapshot() const;
   void answer_settled_waiters();
+  void tripped(const CircuitBreakerTripped& trip, const std::string& order_id);
 
   safety::LedgerState state_;
   std::map<PendingKey, std::vector<runtime::ReplyTo<Reservation>>> joiners_;  // racing duplicates
-  std::vector<runtime::ReplyTo<PendingOrders>> settled_waiters_;  // AwaitSendsSettled, until in_flight is 0
+  std::vector<runtime::ReplyTo<PendingOrders>> settled_waiters_;
+  std::shared_ptr<Journal> journal_;  // AwaitSendsSettled, until in_flight is 0
 };
 
 }  // namespace oms::actors

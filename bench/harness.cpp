@@ -44,7 +44,7 @@ config::Config live_config(const std::string& base_url, const std::filesystem::p
   c.broker.base_url = base_url;
   c.broker.token_path = token.string();
   c.order_management.journal_path = journal.string();
-  c.order_management.rate_limit = {kRateLimit, kRateLimit};
+  c.order_management.rate_limit = {kRateLimit, kRateLimit, kRateLimit, 15, kRateLimit, 15, 4};
   return c;
 }
 
@@ -52,7 +52,7 @@ config::Config paper_config(const std::filesystem::path& journal) {
   config::Config c;
   c.mode = ExecutionMode::paper;
   c.order_management.journal_path = journal.string();
-  c.order_management.rate_limit = {kRateLimit, kRateLimit};
+  c.order_management.rate_limit = {kRateLimit, kRateLimit, kRateLimit, 15, kRateLimit, 15, 4};
   return c;
 }
 

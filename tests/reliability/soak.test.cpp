@@ -27,7 +27,7 @@ namespace {
 // Order timeouts short: the `timeout` fault never answers, and each one costs a request_ms.
 const char* kSoakConfig =
     R"("timeouts":{"connect_ms":1000,"request_ms":250},"retry":{"max_attempts":4,"base_delay_ms":2,"max_delay_ms":10},)"
-    R"("rate_limit":{"burst":1000,"per_second":1000})";
+    R"("rate_limit":{"burst":1000,"per_second":1000,"window_requests":1000000,"order_window_requests":1000000})";
 
 const std::vector<std::string> kFaultKinds = {"delay",   "timeout", "drop_after_accept", "http_500",          "http_502",
                                                "http_503", "http_429", "reset",            "fill_during_cancel"};
