@@ -163,7 +163,8 @@ std::vector<std::string> Seeder::place(const std::string& symbol, int count, dou
                 {"symbol", symbol},        {"price", cents_text(cents)},
                 {"quantity", "1"},         {"ref_id", ref},
                 {"type", "limit"},         {"time_in_force", "gfd"},
-                {"trigger", "immediate"},  {"side", "buy"}};
+                {"trigger", "immediate"},  {"side", "buy"},
+                {"order_form_version", "4"}, {"market_hours", "regular_hours"}};
       auto r = http.post_form("/orders/", form);
       if (r.status != 201)
         throw BenchError("seeding an order answered HTTP " + std::to_string(r.status) + ": " + r.body);
