@@ -66,7 +66,16 @@ gateway::GatewayOptions gateway_options(const config::Config& config, gateway::C
   o.retry.base_delay = std::chrono::milliseconds(om.retry.base_delay_ms);
   o.retry.max_delay = std::chrono::milliseconds(om.retry.max_delay_ms);
   o.retry.jitter_pct = om.retry.jitter_pct;
-  o.rate_limit = {om.rate_limit.burst, om.rate_limit.per_second, std::chrono::seconds(om.rate_limit.max_broker_wait_s)};
+  o.pool.max = static_cast<std::size_t>(om.pool_max);
+  const auto& rl = om.rate_limit;
+  o.rate_limit = {rl.burst,
+                  rl.per_second,
+                  std::chrono::seconds(rl.max_broker_wait_s),
+                  rl.window_requests,
+                  std::chrono::seconds(rl.window_s),
+                  rl.order_window_requests,
+                  std::chrono::seconds(rl.order_window_s),
+                  rl.reserved_for_cancels};
   o.token_path = config.broker.token_path;
   o.credentials = std::move(credentials);
   return o;
@@ -100,6 +109,10 @@ OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, g
                                                    broker_);
   cache_ = std::make_shared<actors::CacheInvalidator>(rt, std::chrono::seconds(om.account_cache_ttl_s), broker_);
   canceller_->set_cache_invalidator(cache_);
+  canceller_->set_status_poller(poller_);
+  canceller_->set_options(actors::CancellerOptions{std::chrono::seconds(om.kill_switch_deadline_s),
+                                                   std::chrono::seconds(om.rate_limit.max_broker_wait_s)});
+  ledger_->set_journal(journal_);
   // Nothing is sent before start() has settled the journal against the broker.
   post(ledger_, BeginRecovery{});
   poller_->set_cache_invalidator(cache_);

@@ -50,9 +50,7 @@ void SafetyLedger::on(SubmissionSucceeded m) {
 }
 
 void SafetyLedger::count_failure(bool insufficient_funds, const std::string& detail) {
-  if (auto trip = state_.broker_failed(insufficient_funds, detail, runtime().clock().now()))
-    log::error("safety.circuit_breaker_tripped", {{"reason", boost::describe::enum_to_string(trip->reason, "")},
-                                                   {"detail", trip->detail}});
+  if (auto trip = state_.broker_failed(insufficient_funds, detail, runtime().clock().now())) tripped(*trip, "");
 }
 
 void SafetyLedger::on(SubmissionAbandoned m) {
@@ -104,9 +102,17 @@ void SafetyLedger::on(OrderFinished m) {
 
 void SafetyLedger::on(OrderRejected m) {
   if (!m.insufficient_funds) return;
-  if (auto trip = state_.broker_failed(true, m.reason, runtime().clock().now()))
-    log::error("safety.circuit_breaker_tripped", {{"reason", boost::describe::enum_to_string(trip->reason, "")},
-                                                   {"detail", trip->detail}, {"order_id", m.order_id}});
+  if (auto trip = state_.broker_failed(true, m.reason, runtime().clock().now())) tripped(*trip, m.order_id);
+}
+
+// Every trip, whatever its cause, is journalled the same way: recovery replays it (finding 13.7).
+void SafetyLedger::tripped(const CircuitBreakerTripped& trip, const std::string& order_id) {
+  std::string reason = boost::describe::enum_to_string(trip.reason, "");
+  log::error("safety.circuit_breaker_tripped", {{"reason", reason}, {"detail", trip.detail}, {"order_id", order_id}});
+  if (!journal_) return;
+  boost::json::object data{{"reason", reason}, {"detail", trip.detail}};
+  if (!order_id.empty()) data["order_id"] = order_id;
+  post(journal_, JournalRecord{"breaker_tripped", std::move(data)}, name());
 }
 
 void SafetyLedger::on(HaltSubmissions m) {

@@ -3,6 +3,7 @@
 /// identical requests (also when they race, and while an earlier one's outcome is being
 /// settled), refuses a request that only shares a pending order's key, runs the circuit breaker
 /// and the kill-switch latch. Its state is actors/safety_state.hpp.
+#include "actors/journal.hpp"
 #include "actors/safety_state.hpp"
 #include "messages/safety.hpp"
 #include "messages/settlement.hpp"
@@ -23,6 +24,9 @@ class SafetyLedger final
                             runtime::Ask<AwaitSendsSettled, PendingOrders>> {
  public:
   SafetyLedger(runtime::Runtime& rt, int failures_to_trip, std::string name = "safety_ledger");
+  /// Where every breaker trip is journalled (`breaker_tripped`), so a restart keeps it. Set
+  /// before the first message.
+  void set_journal(std::shared_ptr<Journal> journal) { journal_ = std::move(journal); }
 
  private:
   friend struct runtime::ActorAccess;
@@ -43,6 +47,7 @@ class SafetyLedger final
   void on(runtime::Ask<AwaitSendsSettled, PendingOrders> m);
   PendingOrders snapshot() const;
   void answer_settled_waiters();
+  void tripped(const CircuitBreakerTripped& trip, const std::string& order_id);
 
   void count_failure(bool insufficient_funds, const std::string& detail);
   /// Answers everyone parked under `ref_id` in `parked` with `answer`.
@@ -55,6 +60,7 @@ class SafetyLedger final
   /// Identical requests waiting for a settlement, by the unresolved intent's ref_id.
   std::map<std::string, std::vector<runtime::ReplyTo<Reservation>>> waiting_;
   std::vector<runtime::ReplyTo<PendingOrders>> settled_waiters_;  // AwaitSendsSettled, until in_flight is 0
+  std::shared_ptr<Journal> journal_;  // the breaker's trips are journalled here
 };
 
 }  // namespace oms::actors

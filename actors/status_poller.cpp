@@ -31,6 +31,10 @@ void StatusPoller::on(runtime::Ask<SynchronizeOpenOrders, SyncReport> m) {
   spawn(synchronize(std::move(m.reply_to)), "synchronize");
 }
 
+void StatusPoller::on(runtime::Ask<ObservedByKillSwitch, SyncReport> m) {
+  spawn(observed(std::move(m.body), std::move(m.reply_to)), "kill switch snapshots");
+}
+
 void StatusPoller::on(StartPolling) {
   if (polling_) return;
   polling_ = true;
@@ -67,6 +71,24 @@ awaitable<void> StatusPoller::status(std::string order_id, runtime::ReplyTo<Stat
 awaitable<void> StatusPoller::synchronize(runtime::ReplyTo<SyncReport> reply) {
   auto self = shared_from_this();
   reply.send(co_await sync_once(), name());
+}
+
+// The kill switch's snapshots are news like a status query's: each new execution becomes one
+// `fill` record and one callback, never a second one when a later poll sees it again.
+awaitable<void> StatusPoller::observed(ObservedByKillSwitch seen, runtime::ReplyTo<SyncReport> reply) {
+  auto self = shared_from_this();
+  SyncReport report;
+  for (auto& status : seen.orders) {
+    boost::json::value raw(std::move(status.raw));
+    auto order = gateway::parse_order(raw);
+    if (!order) {
+      log::warn("poller.snapshot_unreadable", {{"order_id", status.order_id}, {"error", order.error().to_string()}});
+      continue;
+    }
+    std::optional<orders::PollState::Pass> no_pass;
+    co_await absorb(std::move(*order), report, no_pass);
+  }
+  reply.send(std::move(report), name());
 }
 
 awaitable<void> StatusPoller::poll_loop() {
@@ -134,10 +156,7 @@ awaitable<void> StatusPoller::absorb(gateway::BrokerOrder order, SyncReport& rep
   stamp(entry.data, order.updated_at);
   post(journal_, std::move(entry), name());
   if (update.to == OrderState::rejected && safety::is_buying_power_rejection(order.reject_reason.value_or(""))) {
-    // Accepted, then rejected for buying power: the breaker trips, journalled so a restart keeps it.
-    JournalRecord trip{"breaker_tripped", boost::json::object{{"reason", "insufficient_funds"},
-                                                              {"detail", *order.reject_reason}, {"order_id", order.id}}};
-    post(journal_, std::move(trip), name());
+    // Accepted, then rejected for buying power: the breaker trips (the ledger journals the trip).
     post(ledger_, OrderRejected{order.id, *order.reject_reason, true}, name());
   }
   if (is_terminal(update.to)) post(ledger_, OrderFinished{order.id}, name());

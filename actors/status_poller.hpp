@@ -10,6 +10,7 @@
 #include "actors/poll_state.hpp"
 #include "actors/safety_ledger.hpp"
 #include "gateway/broker.hpp"
+#include "messages/cancel.hpp"
 #include "messages/status.hpp"
 #include "runtime/actor.hpp"
 
@@ -21,7 +22,8 @@ namespace oms::actors {
 
 class StatusPoller final
     : public runtime::Actor<StatusPoller, runtime::Ask<GetOrderStatus, StatusReply>,
-                            runtime::Ask<SynchronizeOpenOrders, SyncReport>, StartPolling, RestoreTracks> {
+                            runtime::Ask<SynchronizeOpenOrders, SyncReport>,
+                            runtime::Ask<ObservedByKillSwitch, SyncReport>, StartPolling, RestoreTracks> {
  public:
   using FillCallback = std::function<void(const FillEvent&)>;
   StatusPoller(runtime::Runtime& rt, std::chrono::seconds interval, std::shared_ptr<SafetyLedger> ledger,
@@ -36,10 +38,12 @@ class StatusPoller final
   friend struct runtime::ActorAccess;
   void on(runtime::Ask<GetOrderStatus, StatusReply> m);
   void on(runtime::Ask<SynchronizeOpenOrders, SyncReport> m);
+  void on(runtime::Ask<ObservedByKillSwitch, SyncReport> m);
   void on(StartPolling m);
   void on(RestoreTracks m);
   runtime::awaitable<void> status(std::string order_id, runtime::ReplyTo<StatusReply> reply);
   runtime::awaitable<void> synchronize(runtime::ReplyTo<SyncReport> reply);
+  runtime::awaitable<void> observed(ObservedByKillSwitch seen, runtime::ReplyTo<SyncReport> reply);
   runtime::awaitable<SyncReport> sync_once();
   runtime::awaitable<void> poll_loop();
   runtime::awaitable<void> absorb(gateway::BrokerOrder order, SyncReport& report,

@@ -44,7 +44,7 @@ config::Config live_config(const std::string& base_url, const std::filesystem::p
   c.broker.base_url = base_url;
   c.broker.token_path = token.string();
   c.order_management.journal_path = journal.string();
-  c.order_management.rate_limit = {kRateLimit, kRateLimit};
+  c.order_management.rate_limit = {kRateLimit, kRateLimit, kRateLimit, 15, kRateLimit, 15, 4};
   return c;
 }
 
@@ -52,7 +52,7 @@ config::Config paper_config(const std::filesystem::path& journal) {
   config::Config c;
   c.mode = ExecutionMode::paper;
   c.order_management.journal_path = journal.string();
-  c.order_management.rate_limit = {kRateLimit, kRateLimit};
+  c.order_management.rate_limit = {kRateLimit, kRateLimit, kRateLimit, 15, kRateLimit, 15, 4};
   return c;
 }
 
@@ -163,7 +163,8 @@ std::vector<std::string> Seeder::place(const std::string& symbol, int count, dou
                 {"symbol", symbol},        {"price", cents_text(cents)},
                 {"quantity", "1"},         {"ref_id", ref},
                 {"type", "limit"},         {"time_in_force", "gfd"},
-                {"trigger", "immediate"},  {"side", "buy"}};
+                {"trigger", "immediate"},  {"side", "buy"},
+                {"order_form_version", "4"}, {"market_hours", "regular_hours"}};
       auto r = http.post_form("/orders/", form);
       if (r.status != 201)
         throw BenchError("seeding an order answered HTTP " + std::to_string(r.status) + ": " + r.body);

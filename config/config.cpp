@@ -166,6 +166,13 @@ Error read_rate_limit(Fields& parent, RateLimitConfig& out) {
   if (auto e = f.integer("burst", out.burst, 1, 1000)) return e;
   if (auto e = f.integer("per_second", out.per_second, 1, 1000)) return e;
   if (auto e = f.integer("max_broker_wait_s", out.max_broker_wait_s, 0, 86'400)) return e;
+  if (auto e = f.integer("window_requests", out.window_requests, 1, 1'000'000)) return e;
+  if (auto e = f.integer("window_s", out.window_s, 1, 3600)) return e;
+  if (auto e = f.integer("order_window_requests", out.order_window_requests, 1, 1'000'000)) return e;
+  if (auto e = f.integer("order_window_s", out.order_window_s, 1, 3600)) return e;
+  if (auto e = f.integer("reserved_for_cancels", out.reserved_for_cancels, 0, 1000)) return e;
+  if (out.reserved_for_cancels >= out.window_requests)
+    return FieldError{f.field("reserved_for_cancels"), "must be less than window_requests"};
   return f.unknown_keys();
 }
 
@@ -226,6 +233,9 @@ Error read_order_management(Fields& root, OrderManagementConfig& out) {
   if (auto e = read_rate_limit(f, out.rate_limit)) return e;
   if (auto e = read_timeouts(f, out.timeouts)) return e;
   if (auto e = f.integer("pool_size", out.pool_size, 1, 64)) return e;
+  if (auto e = f.integer("pool_max", out.pool_max, 1, 256)) return e;
+  if (out.pool_max < out.pool_size) return FieldError{f.field("pool_max"), "must be at least pool_size"};
+  if (auto e = f.integer("kill_switch_deadline_s", out.kill_switch_deadline_s, 1, 3600)) return e;
   if (auto e = f.integer("account_cache_ttl_s", out.account_cache_ttl_s, 0, 86'400)) return e;
   if (auto e = f.integer("breaker_consecutive_failures", out.breaker_consecutive_failures, 1, 1000)) return e;
   if (auto e = read_settlement(f, out.settlement)) return e;

@@ -49,10 +49,16 @@ struct RetryConfig {
   int jitter_pct = 20;  ///< each delay varies by up to ± this share
 };
 
-/// Client-side token bucket that keeps the bot under the broker's request budget.
+/// Client-side pacing that keeps the bot inside the broker's request budget (defaults: Robinhood's
+/// buckets as rh-sim models them — 20 requests per 15 s, 8 order POSTs per 15 s).
 struct RateLimitConfig {
-  int burst = 8;          ///< requests allowed at once (Robinhood throttles after about 8 order POSTs)
-  int per_second = 4;     ///< sustained rate
+  int burst = 20;         ///< token bucket: requests allowed at once
+  int per_second = 20;    ///< token bucket: sustained rate (the windows below bind first by default)
+  int window_requests = 20;        ///< requests of any kind in any window_s
+  int window_s = 15;
+  int order_window_requests = 8;   ///< order POSTs in any order_window_s
+  int order_window_s = 15;
+  int reserved_for_cancels = 4;    ///< places kept back from submissions and polls for the kill switch
   /// A broker wait longer than this (429 Retry-After, "Expected available in N seconds") is not
   /// slept: the request fails at once with the broker's wait stated. Other lanes are not held.
   int max_broker_wait_s = 60;
@@ -87,7 +93,9 @@ struct OrderManagementConfig {
   std::string control_socket;
   RateLimitConfig rate_limit;
   TimeoutConfig timeouts;
-  int pool_size = 4;
+  int pool_size = 4;   ///< connections kept open between bursts
+  int pool_max = 32;   ///< connections the pool may grow to when work is waiting (a cancel-all)
+  int kill_switch_deadline_s = 30;  ///< a kill switch run reports what it could not confirm by then
   int account_cache_ttl_s = 30;
   int breaker_consecutive_failures = 5;  ///< broker failures in a row that trip the breaker
   SettlementConfig settlement;

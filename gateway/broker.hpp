@@ -69,6 +69,14 @@ class Broker {
   virtual runtime::awaitable<BrokerResult<std::vector<BrokerOrder>>> list_orders(std::optional<Timestamp> since) = 0;
   /// Open orders only.
   virtual runtime::awaitable<BrokerResult<std::vector<BrokerOrder>>> list_open_orders() = 0;
+  /// The kill switch's listing: orders updated at or after `since` (open ones whatever their
+  /// age when `open_only`), sent with the cancels' priority so that no poll's or submission's
+  /// throttle holds it back. A paper book has no lanes.
+  virtual runtime::awaitable<BrokerResult<std::vector<BrokerOrder>>> list_orders_for_cancel(std::optional<Timestamp> since,
+                                                                                            bool open_only) {
+    if (open_only) return list_open_orders();
+    return list_orders(since);
+  }
   /// The order with this ref_id among orders updated since `since`, or nullopt.
   virtual runtime::awaitable<BrokerResult<std::optional<BrokerOrder>>> find_by_ref_id(std::string ref_id,
                                                                                        Timestamp since) = 0;

@@ -6,6 +6,8 @@
 #include <boost/assert/source_location.hpp>
 #include <boost/system/result.hpp>
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +39,8 @@ struct BrokerError {
   std::string detail;
   int attempts = 0;
   FailureReason reason = FailureReason::unexpected_status;  ///< the classifier's finer reason
+  /// The broker's stated wait (429 Retry-After, "Expected available in N seconds"), if any.
+  std::optional<std::chrono::milliseconds> retry_after;
   std::string to_string() const;
 };
 [[noreturn]] void throw_exception_from_error(const BrokerError& e, const boost::source_location& loc);

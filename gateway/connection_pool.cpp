@@ -157,7 +157,7 @@ awaitable<ConnectionPool::Acquired> ConnectionPool::acquire(Lane lane) {
       }
       --open_;  // too old to trust: the server may be about to close it
     }
-    if (open_ < options_.size) {
+    if (open_ < std::max(options_.size, options_.max)) {
       ++open_;
       auto c = co_await connect();
       if (!c) {
@@ -205,7 +205,9 @@ awaitable<TransportResult> ConnectionPool::exchange(Connection& c, const HttpReq
 }
 
 void ConnectionPool::release(ConnectionPtr c, bool reusable) {
-  if (closed_ || !reusable) {
+  // Grown for a burst: beyond `size`, a connection nobody waits for is closed, not kept.
+  bool surplus = open_ > options_.size && waiters_.empty() && idle_.size() >= options_.size;
+  if (closed_ || !reusable || surplus) {
     --open_;
   } else {
     c->idle_since = Clock::now();

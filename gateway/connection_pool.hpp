@@ -1,7 +1,8 @@
 #pragma once
 /// HTTP/1.1 keep-alive connections to one broker host, plain or TLS (verification on, SNI), with
-/// connect and request deadlines. Several requests run at once, one per connection, so a
-/// cancel-all is not serialised behind a single socket. Every wait is cancellable through the
+/// connect and request deadlines. Several requests run at once, one per connection, and the pool
+/// grows to the work (bounded by PoolOptions::max), so a cancel-all is not serialised behind a
+/// few sockets. Every wait is cancellable through the
 /// awaiting coroutine's cancellation slot.
 #include "gateway/http.hpp"
 #include "runtime/asio.hpp"
@@ -25,9 +26,12 @@ struct Endpoint {
   std::string port;
 };
 
-/// Pool sizing and deadlines.
+/// Pool sizing and deadlines. The pool keeps `size` connections between bursts and grows to the
+/// work — one connection per request waiting — up to `max` (a cancel-all sends every cancel at
+/// once); connections beyond `size` are closed when they fall idle with nothing waiting.
 struct PoolOptions {
   std::size_t size = 4;
+  std::size_t max = 32;
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds request_timeout{10000};
   std::chrono::milliseconds idle_timeout{20000};  ///< older idle connections are closed, not reused

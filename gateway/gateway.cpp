@@ -28,7 +28,10 @@ Gateway::Impl::Impl(runtime::Runtime& rt, runtime::strand_type strand, GatewayOp
       pool(std::make_shared<ConnectionPool>(
           strand, Endpoint{request_options.base.tls, request_options.base.host, std::to_string(request_options.base.port)},
           options.pool)),
-      scheduler(TokenBucket::per_second(options.rate_limit.burst, options.rate_limit.per_second, rt.clock().now())),
+      scheduler(TokenBucket::per_second(options.rate_limit.burst, options.rate_limit.per_second, rt.clock().now()),
+                RequestWindow(options.rate_limit.window_requests, options.rate_limit.window),
+                options.rate_limit.reserved_for_cancels),
+      order_posts(options.rate_limit.order_window_requests, options.rate_limit.order_window),
       retry{options.retry.max_attempts, options.retry.base_delay, options.retry.max_delay, options.retry.jitter_pct * 10,
             options.rate_limit.max_broker_wait},
       rng(options.retry.seed ? options.retry.seed : std::random_device{}()),
@@ -90,6 +93,7 @@ awaitable<BrokerResult<HttpResponse>> Gateway::Impl::call(HttpRequestSpec spec, 
     if (closed) co_return cancelled_error();
     if (auto held = beyond_wait_cap(lane)) co_return *held;
     if (!co_await admit(lane)) co_return cancelled_error();
+    if (spec.kind == RequestKind::place_order && !co_await admit_order_post()) co_return cancelled_error();
     HttpRequest request = to_http(spec);
     if (spec.authenticated) {
       auto auth = co_await ensure_token();
@@ -129,6 +133,10 @@ awaitable<BrokerResult<HttpResponse>> Gateway::Impl::call(HttpRequestSpec spec, 
       scheduler.pause(static_cast<Priority>(static_cast<int>(lane)), now() + *outcome.retry_after);
     if (outcome.retry_after && *outcome.retry_after > options.rate_limit.max_broker_wait)
       co_return wait_too_long(lane, now() + *outcome.retry_after);
+    // A throttled cancel goes back to the kill switch with the broker's wait: it retries within
+    // its own deadline and reports the wait per order, rather than sleeping here blindly.
+    error.retry_after = outcome.retry_after;
+    if (outcome.retry_after && lane == Lane::cancel && !session_request) co_return error;
     Failure failure{error.failure, error.reason, error.http_status, error.detail, outcome.retry_after};
     if (!should_retry(retry, failure, attempt)) co_return error;
     if (co_await runtime.clock().sleep_for(next_delay(retry, attempt, outcome.retry_after, rng)))
@@ -150,7 +158,7 @@ BrokerError Gateway::Impl::wait_too_long(Lane lane, Timestamp until) const {
                      std::string("the broker asked to wait ") + std::to_string(secs) + " s before more " +
                          kLaneNames[static_cast<int>(lane)] + " requests (until " + format_iso8601(until) +
                          "); that is longer than the " + std::to_string(cap) + " s cap, so nothing was sent",
-                     0, FailureReason::throttled};
+                     0, FailureReason::throttled, std::chrono::duration_cast<std::chrono::milliseconds>(until - now())};
 }
 
 // Hands out every go-ahead the scheduler allows now; `wake_at` is when to ask again.
@@ -198,6 +206,17 @@ awaitable<bool> Gateway::Impl::admit(Lane lane) {
   co_return true;
 }
 
+awaitable<bool> Gateway::Impl::admit_order_post() {
+  auto self = shared_from_this();
+  for (;;) {
+    auto wait = order_posts.wait_for(now());
+    if (wait.count() == 0) break;
+    if (closed || co_await runtime.clock().sleep_for(wait)) co_return false;
+  }
+  order_posts.take(now());
+  co_return true;
+}
+
 awaitable<BrokerResult<Account>> Gateway::Impl::get_account(bool fresh) {
   if (account && !fresh) co_return ok(*account);
   auto response = co_await call(accounts_request(request_options), Lane::submit);
@@ -230,11 +249,11 @@ awaitable<BrokerResult<Instrument>> Gateway::Impl::get_instrument(std::string sy
 // Walks the order list (updated since `since`), following `next` links on the same host.
 awaitable<BrokerResult<std::vector<BrokerOrder>>> Gateway::Impl::list(std::optional<Timestamp> since,
                                                                      bool stop_at_first_match,
-                                                                     std::string ref_id) {
+                                                                     std::string ref_id, Lane lane) {
   std::vector<BrokerOrder> out;
   auto spec = list_orders_request(request_options, since);
   for (int page_no = 0; page_no < 10'000; ++page_no) {
-    auto response = co_await call(spec, Lane::poll);
+    auto response = co_await call(spec, lane);
     if (!response) co_return response.error();
     auto page = parse_order_page(response->body);
     if (!page) co_return protocol_error(page.error(), response->status);
@@ -367,9 +386,9 @@ awaitable<BrokerResult<BrokerOrder>> Gateway::Impl::get_order(std::string order_
   co_return ok(std::move(*order));
 }
 
-awaitable<BrokerResult<std::vector<BrokerOrder>>> Gateway::Impl::open_orders() {
+awaitable<BrokerResult<std::vector<BrokerOrder>>> Gateway::Impl::open_orders(Lane lane) {
   // Robinhood expires GTC orders after 90 days, so nothing older can still be open.
-  auto all = co_await list(now() - std::chrono::hours(24 * 92), false, {});
+  auto all = co_await list(now() - std::chrono::hours(24 * 92), false, {}, lane);
   if (!all) co_return all.error();
   std::vector<BrokerOrder> open;
   for (auto& o : *all)
@@ -492,6 +511,11 @@ awaitable<BrokerResult<std::vector<BrokerOrder>>> Gateway::list_orders(std::opti
   return on_strand(impl_->list(since, false, {}));
 }
 awaitable<BrokerResult<std::vector<BrokerOrder>>> Gateway::list_open_orders() { return on_strand(impl_->open_orders()); }
+awaitable<BrokerResult<std::vector<BrokerOrder>>> Gateway::list_orders_for_cancel(std::optional<Timestamp> since,
+                                                                                  bool open_only) {
+  if (open_only) return on_strand(impl_->open_orders(Lane::cancel));
+  return on_strand(impl_->list(since, false, {}, Lane::cancel));
+}
 awaitable<BrokerResult<std::optional<BrokerOrder>>> Gateway::find_by_ref_id(std::string ref_id, Timestamp since) {
   return on_strand(impl_->find_ref(std::move(ref_id), since));
 }

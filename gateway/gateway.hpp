@@ -35,13 +35,21 @@ struct RetrySettings {
   std::uint64_t seed = 0;  ///< 0: seeded from the OS
 };
 
-/// Client-side token bucket: keeps the bot under the broker's request budget.
+/// Client-side pacing that keeps the bot inside the broker's request budget, so it never meets a
+/// 429 in normal use. The defaults are Robinhood's buckets as rh-sim models them
+/// (docs/simulator.md): 20 requests of any kind per 15 s, and 8 order POSTs per 15 s on top.
 struct RateLimitSettings {
-  int burst = 8;
-  int per_second = 4;
+  int burst = 20;       ///< token bucket: requests at once
+  int per_second = 20;  ///< token bucket: sustained rate (the window below is what binds)
   /// A broker wait (429 Retry-After, "Expected available in N seconds") longer than this is not
   /// slept: the call fails at once with the broker's wait stated (a long block, not a throttle).
   std::chrono::milliseconds max_broker_wait{60000};
+  int window_requests = 20;  ///< requests of any kind in any `window`
+  std::chrono::milliseconds window{15000};
+  int order_window_requests = 8;  ///< order POSTs in any `order_window`
+  std::chrono::milliseconds order_window{15000};
+  /// Places kept back from submissions and polls: the kill switch has first claim on the budget.
+  int reserved_for_cancels = 4;
 };
 
 /// How the login goes when a person is there (`oms login`).
@@ -126,6 +134,8 @@ class Gateway final : public runtime::Actor<Gateway>, public Broker {
   runtime::awaitable<BrokerResult<std::vector<BrokerOrder>>> list_open_orders() override;
   /// The order with this ref_id among orders updated since `since`, or nullopt.
   runtime::awaitable<BrokerResult<std::optional<BrokerOrder>>> find_by_ref_id(std::string ref_id, Timestamp since) override;
+  runtime::awaitable<BrokerResult<std::vector<BrokerOrder>>> list_orders_for_cancel(std::optional<Timestamp> since,
+                                                                                    bool open_only) override;
   /// Asks the broker to cancel; not_found when it is no longer cancellable.
   runtime::awaitable<BrokerResult<void>> cancel_order(std::string order_id) override;
   /// Holdings.

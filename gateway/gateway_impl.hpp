@@ -38,6 +38,8 @@ struct Gateway::Impl : std::enable_shared_from_this<Gateway::Impl> {
   /// `answers_4xx`: a 4xx other than 408/429 is an answer (the session machine reads its body).
   runtime::awaitable<BrokerResult<HttpResponse>> call(HttpRequestSpec spec, Lane lane, bool answers_4xx = false);
   runtime::awaitable<bool> admit(Lane lane);
+  /// Waits (cancellably) until an order POST fits the broker's order budget, then counts it.
+  runtime::awaitable<bool> admit_order_post();
   void grant_ready(Timestamp& wake_at);
   /// The broker's wait on this lane is longer than the cap: the call fails with it stated.
   std::optional<BrokerError> beyond_wait_cap(Lane lane);
@@ -46,14 +48,15 @@ struct Gateway::Impl : std::enable_shared_from_this<Gateway::Impl> {
   runtime::awaitable<BrokerResult<Instrument>> get_instrument(std::string symbol);
   runtime::awaitable<BrokerResult<PlacedOrder>> place(OrderIntent intent);
   runtime::awaitable<BrokerResult<std::vector<BrokerOrder>>> list(std::optional<Timestamp> since,
-                                                                  bool stop_at_first_match, std::string ref_id);
+                                                                  bool stop_at_first_match, std::string ref_id,
+                                                                  Lane lane = Lane::poll);
   runtime::awaitable<BrokerResult<std::optional<BrokerOrder>>> find_ref(std::string ref_id, Timestamp since);
   /// find_ref with retries after a failed listing (`until_found`: also while it lacks the ref_id).
   runtime::awaitable<BrokerResult<std::optional<BrokerOrder>>> look_up(std::string ref_id, Timestamp since, int tries,
                                                                        bool until_found);
   runtime::awaitable<BrokerResult<std::vector<std::optional<Quote>>>> get_quotes(std::vector<std::string> symbols);
   runtime::awaitable<BrokerResult<BrokerOrder>> get_order(std::string order_id);
-  runtime::awaitable<BrokerResult<std::vector<BrokerOrder>>> open_orders();
+  runtime::awaitable<BrokerResult<std::vector<BrokerOrder>>> open_orders(Lane lane = Lane::poll);
   runtime::awaitable<BrokerResult<void>> cancel(std::string order_id);
   runtime::awaitable<BrokerResult<std::vector<Position>>> get_positions();
   runtime::awaitable<std::optional<std::string>> symbol_of(std::string instrument_url);
@@ -96,6 +99,7 @@ struct Gateway::Impl : std::enable_shared_from_this<Gateway::Impl> {
   RequestOptions request_options;
   std::shared_ptr<ConnectionPool> pool;
   Scheduler scheduler;
+  RequestWindow order_posts;  // the broker's separate budget for POST /orders/
   std::map<std::uint64_t, std::shared_ptr<Admission>> admissions;
   std::uint64_t next_admission = 0;
   RetryPolicy retry;

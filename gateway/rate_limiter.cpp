@@ -68,9 +68,47 @@ void TokenBucket::pause_until(Timestamp until) {
   last_ = std::max(last_, until);
 }
 
+RequestWindow::RequestWindow(std::int64_t limit, microseconds window, microseconds margin)
+    : limit_(std::clamp<std::int64_t>(limit, 1, 1'000'000)),
+      window_(std::clamp(window, microseconds(1), microseconds(std::chrono::hours(24))) + std::max(margin, microseconds(0))) {}
+
+microseconds RequestWindow::wait_for(Timestamp now, std::int64_t n) const {
+  n = std::clamp<std::int64_t>(n, 1, limit_);
+  // Requests still inside the window at `now`, oldest first.
+  auto first_inside = std::upper_bound(sent_.begin(), sent_.end(), now - window_);
+  auto inside = static_cast<std::int64_t>(sent_.end() - first_inside);
+  if (inside + n <= limit_) return microseconds(0);
+  // The request that must leave the window before `n` more fit.
+  Timestamp frees = *(first_inside + (inside + n - limit_ - 1)) + window_;
+  return std::max(microseconds(1), std::chrono::duration_cast<microseconds>(frees - now));
+}
+
+void RequestWindow::take(Timestamp now) {
+  while (!sent_.empty() && sent_.front() <= now - window_) sent_.pop_front();
+  // Times are kept sorted: a clock that runs backwards counts as no time passing.
+  sent_.push_back(sent_.empty() ? now : std::max(now, sent_.back()));
+}
+
+std::int64_t RequestWindow::available(Timestamp now) const {
+  auto first_inside = std::upper_bound(sent_.begin(), sent_.end(), now - window_);
+  return std::max<std::int64_t>(0, limit_ - static_cast<std::int64_t>(sent_.end() - first_inside));
+}
+
 Scheduler::Scheduler(TokenBucket bucket, std::int64_t reserved_for_cancels)
     : bucket_(bucket),
       reserve_(std::clamp<std::int64_t>(reserved_for_cancels, 0, bucket.limit().capacity - 1)) {}
+
+Scheduler::Scheduler(TokenBucket bucket, RequestWindow window, std::int64_t reserved_for_cancels)
+    : bucket_(bucket),
+      window_(std::move(window)),
+      reserve_(std::clamp<std::int64_t>(reserved_for_cancels, 0,
+                                        std::min(bucket.limit().capacity, window_->limit()) - 1)) {}
+
+microseconds Scheduler::wait_for(Timestamp now, std::int64_t n) const {
+  auto wait = bucket_.wait_for(now, n);
+  if (window_) wait = std::max(wait, window_->wait_for(now, n));
+  return wait;
+}
 
 void Scheduler::enqueue(std::uint64_t id, Priority priority) {
   queues_[static_cast<std::size_t>(priority)].push_back(id);
@@ -112,13 +150,14 @@ ScheduleDecision Scheduler::next(Timestamp now) {
     }
     // A submission or poll needs the reserve to stay in the bucket after it takes its token.
     const std::int64_t needed = priority == Priority::cancel ? 1 : 1 + reserve_;
-    auto wait = bucket_.wait_for(now, needed);
+    auto wait = wait_for(now, needed);
     if (wait.count() > 0) {
       // Lower priorities need at least as many tokens: none of them can go either.
       sooner(now + wait);
       return WaitUntil{*wake};
     }
     bucket_.try_acquire(now, 1);
+    if (window_) window_->take(now);
     Dispatch d{q.front(), priority};
     q.pop_front();
     return d;

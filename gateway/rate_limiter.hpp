@@ -49,6 +49,28 @@ class TokenBucket {
   Timestamp last_;       // credit_ is exact as of this instant
 };
 
+/// At most `limit` requests in any `window` (a sliding window, as the broker counts): a request
+/// sent at t frees its place at t + window + margin (the margin covers the time the request takes
+/// to reach the broker, so our count never runs ahead of its count).
+class RequestWindow {
+ public:
+  RequestWindow(std::int64_t limit, std::chrono::microseconds window,
+                std::chrono::microseconds margin = std::chrono::milliseconds(250));
+  /// How long until `n` more fit (zero if now); takes nothing.
+  std::chrono::microseconds wait_for(Timestamp now, std::int64_t n = 1) const;
+  /// Records one request sent at `now` (the caller checked wait_for first).
+  void take(Timestamp now);
+  /// Places free at `now`.
+  std::int64_t available(Timestamp now) const;
+  std::int64_t limit() const noexcept { return limit_; }
+  std::chrono::microseconds window() const noexcept { return window_; }
+
+ private:
+  std::int64_t limit_;
+  std::chrono::microseconds window_;  // margin included
+  std::deque<Timestamp> sent_;        // mutable history trimmed by take()
+};
+
 /// Who is asking; lower goes first. Cancels are how a trader gets out, so they never wait
 /// behind bookkeeping.
 enum class Priority { cancel = 0, submit = 1, poll = 2 };
@@ -77,6 +99,8 @@ class Scheduler {
   /// `reserved_for_cancels` tokens are kept back from submissions and polls so a cancel never
   /// waits a refill behind them (clamped below the capacity).
   explicit Scheduler(TokenBucket bucket, std::int64_t reserved_for_cancels = 1);
+  /// Also keeps to the broker's own budget: every request counts in `window` too.
+  Scheduler(TokenBucket bucket, RequestWindow window, std::int64_t reserved_for_cancels);
 
   /// Adds a request; `id` is the caller's handle for it.
   void enqueue(std::uint64_t id, Priority priority);
@@ -94,7 +118,10 @@ class Scheduler {
   const TokenBucket& bucket() const noexcept { return bucket_; }
 
  private:
+  std::chrono::microseconds wait_for(Timestamp now, std::int64_t n) const;
+
   TokenBucket bucket_;
+  std::optional<RequestWindow> window_;
   std::int64_t reserve_;
   std::array<std::deque<std::uint64_t>, 3> queues_;
   std::array<Timestamp, 3> paused_until_{};

@@ -41,6 +41,15 @@ struct CancelResult {
 };
 BOOST_DESCRIBE_STRUCT(CancelResult, (), (order_id, symbol, outcome, final_status, detail))
 
+/// Snapshots the kill switch saw while confirming its cancels, handed to the StatusPoller so a
+/// fill found there is journalled and delivered through the poller's exactly-once path (one
+/// execution, one `fill` record, one callback), and state changes are journalled as any poll's.
+struct ObservedByKillSwitch {
+  static constexpr const char* message_type = "ObservedByKillSwitch";
+  std::vector<OrderStatus> orders;
+};
+BOOST_DESCRIBE_STRUCT(ObservedByKillSwitch, (), (orders))
+
 /// Per-order results of a kill switch run.
 struct CancelAllReport {
   static constexpr const char* message_type = "CancelAllReport";

@@ -27,7 +27,7 @@ inline std::string config_json(const std::string& base_url, const std::filesyste
          "\"" + extra_broker + R"(},"order_management":{"journal_path":")" + (dir / "orders.jsonl").string() +
          R"(","strategy_overrides":{"exit":{"offset_mode":"absolute","sell_offset":"0.04"}},)"
          R"("retry":{"max_attempts":2,"base_delay_ms":5,"max_delay_ms":20,"jitter_pct":0},)"
-         R"("timeouts":{"connect_ms":1000,"request_ms":1000},"rate_limit":{"burst":100,"per_second":100},)"
+         R"("timeouts":{"connect_ms":1000,"request_ms":1000},"rate_limit":{"burst":100,"per_second":100,"window_requests":1000000,"order_window_requests":1000000},)"
          R"("poll_interval_s":1,"settlement":{"quiet_ms":1000,"base_delay_ms":50,"max_delay_ms":200}}})";
 }
 

@@ -1,4 +1,5 @@
 #include "stack_fixture.hpp"
+#include "actors/journal_replay.hpp"
 
 using namespace gwtest;
 
@@ -80,4 +81,178 @@ TEST_CASE("with nothing open the kill switch still latches and reports zero") {
   auto refused = stack.submit(limit_buy("TSLA", "1", "250.30"));
   REQUIRE(refused.error.has_value());
   CHECK(refused.error->category == SubmissionErrorCategory::halted);
+}
+
+namespace {
+
+std::int64_t requests_to(simtest::SimFixture& sim, const std::string& route) {
+  auto counts = sim.admin_get("/_sim/requests").at("counts").as_object();
+  const auto* n = counts.if_contains(route);
+  return n ? n->to_number<std::int64_t>() : 0;
+}
+
+std::vector<boost::json::object> records_of(Stack& stack, const std::string& kind) {
+  std::vector<boost::json::object> out;
+  for (auto& r : stack.journal_records())
+    if (const auto* k = r.if_contains("kind"); k && k->is_string() && k->get_string() == kind) out.push_back(r);
+  return out;
+}
+
+std::map<std::string, CancelResult> by_order(const CancelAllReport& report) {
+  std::map<std::string, CancelResult> out;
+  for (const auto& r : report.results) out[r.order_id] = r;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("finding 5: with GET /orders/ failing, the kill switch halts (journalled), cancels every order it knows and "
+          "says which it could not confirm and why") {
+  simtest::SimFixture sim;
+  Stack stack(sim);
+  oms::actors::CancellerOptions options;
+  options.deadline = std::chrono::seconds(2);  // every listing fails: the run ends at its deadline
+  stack.canceller->set_options(options);
+  std::vector<std::string> ids;
+  for (auto [symbol, ref] : std::vector<std::pair<std::string, std::string>>{{"TSLA", "250.30"}, {"AAPL", "190.00"}}) {
+    auto r = stack.submit(limit_buy(symbol, "1", ref));
+    REQUIRE(r.envelope.has_value());
+    ids.push_back(r.envelope->order_id);
+  }
+  sim.admin("/_sim/faults", R"({"method":"GET","path":"/orders/","kind":"http_503","count":100000})");
+  auto report = stack.cancel_all();
+
+  CHECK(records_of(stack, "halted").size() == 1);
+  CHECK(report.submissions_halted);
+  // Both cancels went out although nothing could be listed.
+  CHECK(requests_to(sim, "POST /orders/{id}/cancel/") == 2);
+  auto results = by_order(report);
+  for (const auto& id : ids) {
+    REQUIRE(results.count(id) == 1);
+    const auto& r = results[id];
+    CHECK(r.outcome == CancelOutcome::failed);  // not confirmed: never reported as cancelled
+    CHECK_MESSAGE(r.detail.find("accepted the cancel") != std::string::npos, r.detail);
+    CHECK_MESSAGE(r.detail.find("not confirmed") != std::string::npos, r.detail);
+    CHECK_MESSAGE(r.detail.find("503") != std::string::npos, r.detail);
+  }
+  // The listing's own failure is reported, and nothing claims that zero orders are open.
+  REQUIRE(results.count("") == 1);
+  CHECK_MESSAGE(results[""].detail.find("could not list") != std::string::npos, results[""].detail);
+  CHECK(report.open_orders_remaining == -1);
+  // Unconfirmed orders stay in the ledger: an identical request after a resume is not a new order.
+  auto pending = stack.ask_actor<PendingOrders>(stack.ledger, PendingOrdersQuery{});
+  CHECK(pending.halted);
+  CHECK(pending.order_ids.size() == 2);
+}
+
+TEST_CASE("finding 5: the listing is retried in parallel with the cancels, and an order only it shows is cancelled too") {
+  simtest::SimFixture sim;
+  Stack stack(sim);
+  auto known = stack.submit(limit_buy("TSLA", "1", "250.30"));
+  REQUIRE(known.envelope.has_value());
+  // An order placed by another process: only the broker's listing shows it to this one.
+  std::string other;
+  {
+    Stack elsewhere(sim);
+    auto placed = elsewhere.submit(limit_buy("AAPL", "1", "190.00"));
+    REQUIRE(placed.envelope.has_value());
+    other = placed.envelope->order_id;
+  }
+  sim.admin("/_sim/faults", R"({"method":"GET","path":"/orders/","kind":"http_503","count":4})");
+  auto report = stack.cancel_all();
+  auto results = by_order(report);
+  REQUIRE(results.count(known.envelope->order_id) == 1);
+  REQUIRE(results.count(other) == 1);
+  CHECK(results[known.envelope->order_id].outcome == CancelOutcome::cancelled);
+  CHECK(results[other].outcome == CancelOutcome::cancelled);
+  CHECK(report.open_orders_remaining == 0);
+}
+
+TEST_CASE("finding 6: a fill found by the kill switch is journalled as a fill and delivered once through the poller") {
+  simtest::SimFixture sim;
+  Stack stack(sim);
+  std::vector<FillEvent> delivered;
+  stack.poller->on_fill([&](const FillEvent& f) { delivered.push_back(f); });
+  auto r = stack.submit(limit_buy("TSLA", "5", "250.30"));
+  REQUIRE(r.envelope.has_value());
+  sim.admin("/_sim/faults", R"({"method":"POST","path":"/orders/","kind":"fill_during_cancel","count":1})");
+  auto report = stack.cancel_all();
+  REQUIRE(report.results.size() == 1);
+  CHECK(report.results[0].outcome == CancelOutcome::filled);
+  REQUIRE(delivered.size() == 1);
+  CHECK(delivered[0].order_id == r.envelope->order_id);
+  CHECK(delivered[0].quantity == Quantity::parse("5").value());
+  // A later poll sees the same execution: no second callback, no second record.
+  auto synced = stack.ask_actor<SyncReport>(stack.poller, SynchronizeOpenOrders{});
+  CHECK(synced.error.empty());
+  CHECK(delivered.size() == 1);
+  auto fills = records_of(stack, "fill");
+  REQUIRE(fills.size() == 1);
+  CHECK(fills[0].at("order_id").as_string() == r.envelope->order_id);
+}
+
+TEST_CASE("finding 4: after a poll's 429 with Retry-After 3600, the kill switch still cancels and confirms at once") {
+  simtest::SimFixture sim;
+  Stack stack(sim, [](GatewayOptions& o) { o.rate_limit.max_broker_wait = std::chrono::seconds(60); });
+  auto r = stack.submit(limit_buy("TSLA", "1", "250.30"));
+  REQUIRE(r.envelope.has_value());
+  sim.admin("/_sim/faults", R"({"method":"GET","path":"/orders/","kind":"http_429","count":1,"retry_after_s":3600})");
+  auto polled = stack.ask_actor<SyncReport>(stack.poller, SynchronizeOpenOrders{});
+  REQUIRE_FALSE(polled.error.empty());  // the poll lane now waits an hour
+  auto report = stack.cancel_all();
+  REQUIRE(report.results.size() == 1);
+  CHECK_MESSAGE(report.results[0].outcome == CancelOutcome::cancelled, report.results[0].detail);
+  CHECK(report.open_orders_remaining == 0);
+}
+
+TEST_CASE("finding 4: a throttled cancel is retried after the broker's wait within the kill switch's deadline") {
+  simtest::SimFixture sim;
+  Stack stack(sim);
+  auto r = stack.submit(limit_buy("TSLA", "1", "250.30"));
+  REQUIRE(r.envelope.has_value());
+  sim.admin("/_sim/faults", R"({"method":"POST","path":"/orders/","kind":"http_429","count":1,"retry_after_s":1})");
+  auto report = stack.cancel_all();
+  REQUIRE(report.results.size() == 1);
+  CHECK_MESSAGE(report.results[0].outcome == CancelOutcome::cancelled, report.results[0].detail);
+  CHECK(requests_to(sim, "POST /orders/{id}/cancel/") == 2);
+}
+
+TEST_CASE("finding 4: a cancel throttled beyond the deadline is reported with the broker's wait, not slept") {
+  simtest::SimFixture sim;
+  Stack stack(sim);
+  oms::actors::CancellerOptions options;
+  options.deadline = std::chrono::seconds(5);
+  stack.canceller->set_options(options);
+  auto r = stack.submit(limit_buy("TSLA", "1", "250.30"));
+  REQUIRE(r.envelope.has_value());
+  sim.admin("/_sim/faults", R"({"method":"POST","path":"/orders/","kind":"http_429","count":1,"retry_after_s":30})");
+  auto report = stack.cancel_all();
+  auto results = by_order(report);
+  REQUIRE(results.count(r.envelope->order_id) == 1);
+  const auto& result = results[r.envelope->order_id];
+  CHECK(result.outcome == CancelOutcome::failed);
+  CHECK_MESSAGE(result.detail.find("asked to wait 30 s") != std::string::npos, result.detail);
+  CHECK(requests_to(sim, "POST /orders/{id}/cancel/") == 1);
+}
+
+TEST_CASE("finding 7: a breaker trip from consecutive failures is journalled, so a restart keeps it") {
+  simtest::SimFixture sim;
+  Stack stack(sim);
+  for (int i = 0; i < 5; ++i)
+    post(stack.ledger, SubmissionAbandoned{PendingKey{"TSLA", Side::buy, Price::parse("250.30").value()},
+                                           "broker said no", true, false});
+  auto pending = stack.ask_actor<PendingOrders>(stack.ledger, PendingOrdersQuery{});
+  REQUIRE(pending.breaker_open);
+  // The journal's fdatasync is asynchronous: wait for the record (bounded), then replay it.
+  std::vector<boost::json::object> trips;
+  for (int i = 0; i < 200 && trips.empty(); ++i) {
+    stack.ctx.restart();
+    stack.ctx.run_for(10ms);
+    trips = records_of(stack, "breaker_tripped");
+  }
+  REQUIRE(trips.size() == 1);
+  CHECK(trips[0].at("reason").as_string() == "consecutive_failures");
+  auto replayed = oms::recovery::replay(stack.journal_records());
+  REQUIRE(replayed.trip.has_value());
+  CHECK(replayed.trip->reason == TripReason::consecutive_failures);
 }

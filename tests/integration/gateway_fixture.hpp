@@ -17,6 +17,17 @@ using namespace oms;
 using namespace oms::gateway;
 using oms::runtime::awaitable;
 
+/// A token bucket only: the broker-budget windows opened wide (tests that are not about them).
+inline oms::gateway::RateLimitSettings bucket_only(int burst, int per_second) {
+  oms::gateway::RateLimitSettings r;
+  r.burst = burst;
+  r.per_second = per_second;
+  r.window_requests = 1'000'000;
+  r.order_window_requests = 1'000'000;
+  r.reserved_for_cancels = 1;
+  return r;
+}
+
 inline GatewayOptions options_for(simtest::SimFixture& sim) {
   GatewayOptions o;
   o.base_url = sim.base();
@@ -26,7 +37,7 @@ inline GatewayOptions options_for(simtest::SimFixture& sim) {
   o.retry.base_delay = std::chrono::milliseconds(5);
   o.retry.max_delay = std::chrono::milliseconds(50);
   o.retry.seed = 7;
-  o.rate_limit = {1000, 1000};
+  o.rate_limit = bucket_only(1000, 1000);
   return o;
 }
 

@@ -34,7 +34,7 @@ inline oms::config::Config live_config(simtest::SimFixture& sim, const TempDir& 
   std::string text = R"({"mode":"live","order_management":{
       "strategy_overrides":{"exit":{"offset_mode":"absolute","sell_offset":"0.04"}},
       "retry":{"max_attempts":3,"base_delay_ms":5,"max_delay_ms":20},
-      "rate_limit":{"burst":100,"per_second":100})" +
+      "rate_limit":{"burst":100,"per_second":100,"window_requests":1000000,"order_window_requests":1000000})" +
                      (extra.empty() ? "" : "," + extra) + "}}";
   auto parsed = oms::config::parse_config(text);
   REQUIRE_MESSAGE(parsed.has_value(), (parsed ? "" : parsed.error().field + ": " + parsed.error().rule));

@@ -321,7 +321,7 @@ TEST_CASE("when the session cannot be renewed, new orders are refused but cancel
 
 TEST_CASE("finding 4: a poll's 429 with Retry-After 3600 does not delay a cancel, and is not slept") {
   simtest::SimFixture sim(strict("none"));
-  Harness h(sim, [](GatewayOptions& o) { o.rate_limit = {8, 4}; });
+  Harness h(sim, [](GatewayOptions& o) { o.rate_limit = bucket_only(8, 4); });
   h.run([&]() -> awaitable<void> {
     auto placed_intent = buy("TSLA", "1", "200.00");  // named first: no temporaries inside co_await (GCC 12)
     auto placed = co_await h.gw->place_limit_order(placed_intent);
@@ -349,7 +349,7 @@ TEST_CASE("8 orders in a burst, then the broker's throttle: the 9th waits the st
   o.throttle_order_window_s = 3;  // the evidence's 14 s, shortened for the test
   o.throttle_requests = 1000;     // the general bucket is not under test here
   simtest::SimFixture sim(o);
-  Harness h(sim, [](GatewayOptions& g) { g.rate_limit = {8, 4}; });
+  Harness h(sim, [](GatewayOptions& g) { g.rate_limit = bucket_only(8, 4); });
   h.run([&]() -> awaitable<void> {
     std::vector<std::string> ids;
     for (int i = 0; i < 8; ++i) {

@@ -39,6 +39,10 @@ struct Stack {
     submitter = std::make_shared<oms::actors::Submitter>(rt, config.order_management, ledger, journal, gateway, settler);
     canceller = std::make_shared<oms::actors::Canceller>(rt, ledger, journal, gateway);
     poller = std::make_shared<oms::actors::StatusPoller>(rt, std::chrono::seconds(15), ledger, journal, gateway);
+    // Wired as the OrderManager wires them: the kill switch's fills go through the poller, and
+    // every breaker trip is journalled.
+    canceller->set_status_poller(poller);
+    ledger->set_journal(journal);
   }
   ~Stack() {
     gateway->close();

@@ -12,7 +12,7 @@ namespace {
 
 const char* kLoadConfig =
     R"("timeouts":{"connect_ms":2000,"request_ms":2000},"retry":{"max_attempts":10,"base_delay_ms":5,"max_delay_ms":200},)"
-    R"("rate_limit":{"burst":1000,"per_second":1000})";
+    R"("rate_limit":{"burst":1000,"per_second":1000,"window_requests":1000000,"order_window_requests":1000000})";
 
 rhsim::Options load_options() {
   auto o = simtest::frozen_options();

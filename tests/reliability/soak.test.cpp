@@ -30,7 +30,7 @@ namespace {
 // rh-sim handles a request when it reads it: absence is proven 300 ms after the last attempt.
 const char* kSoakConfig =
     R"("timeouts":{"connect_ms":1000,"request_ms":250},"retry":{"max_attempts":4,"base_delay_ms":2,"max_delay_ms":10},)"
-    R"("rate_limit":{"burst":1000,"per_second":1000},)"
+    R"("rate_limit":{"burst":1000,"per_second":1000,"window_requests":1000000,"order_window_requests":1000000},)"
     R"("settlement":{"quiet_ms":300,"base_delay_ms":5,"max_delay_ms":50,"wait_ms":20000})";
 // Every look-up the gateway makes after a lost POST: 4 look-ups × 4 attempts.
 constexpr int kGatewayLookUpRequests = 16;
