@@ -1,7 +1,8 @@
 #pragma once
 /// The Submitter: turns an OrderRequest into exactly one broker order. Validate → price →
 /// reserve (SafetyLedger) → journal the intent with its ref_id (write-ahead, fsync) → gateway →
-/// journal the envelope → reply. Every failure is journalled too (NFR-002).
+/// journal the envelope (not awaited: one fdatasync on the critical path) → reply. Every failure
+/// is journalled too (NFR-002).
 #include "actors/journal.hpp"
 #include "actors/safety_ledger.hpp"
 #include "config/config.hpp"
