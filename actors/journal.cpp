@@ -2,6 +2,9 @@
 
 #include "runtime/log.hpp"
 
+#include <csignal>
+#include <cstdlib>
+
 namespace oms::actors {
 
 Journal::Journal(runtime::Runtime& rt, const std::string& path, std::string name)
@@ -19,39 +22,81 @@ Journal::Journal(runtime::Runtime& rt, const std::string& path, std::string name
     return;
   }
   file_.emplace(std::move(*file));
+  if (const char* crash = std::getenv("OMS_JOURNAL_CRASH_BEFORE_SYNC")) crash_before_sync_ = std::strtoull(crash, nullptr, 10);
   startup_ = std::move(records);
   if (report_.repaired_torn_tail)
     log::warn("journal.torn_tail_repaired", {{"path", path}, {"cut", report_.torn_tail}});
   for (const auto& m : report_.malformed) log::warn("journal.malformed_line", {{"path", path}, {"where", m}});
 }
 
-JournalAck Journal::write(JournalRecord record) {
-  if (!file_) return JournalAck{false, open_error_};
+void Journal::stage(JournalRecord record, runtime::ReplyTo<JournalAck> reply) {
+  if (!file_) {
+    reply.send(JournalAck{false, open_error_}, name());
+    return;
+  }
   boost::json::value line = boost::json::object{};
   auto& obj = line.get_object();
   obj["ts"] = format_iso8601(runtime().clock().now());
   obj["kind"] = record.kind;
   for (auto& [k, v] : record.data) obj[k] = std::move(v);
   runtime::mask_secrets(line);  // a secret must never become durable
-  if (auto ec = file_->append(obj)) {
-    log::error("journal.write_failed", {{"kind", record.kind}, {"error", ec.message()}});
-    return JournalAck{false, "journal write failed: " + ec.message()};
+  std::string text = journal::JournalFile::line_of(obj);
+  if (batch_.stage(Staged{std::move(obj), std::move(text), std::move(reply)})) schedule_flush();
+}
+
+// Posted behind the records already queued on this strand: they join the batch first.
+void Journal::schedule_flush() {
+  boost::asio::post(strand(), [self = shared_from_this()] { self->flush(); });
+}
+
+void Journal::flush() {
+  auto batch = batch_.begin();
+  if (batch.empty()) {  // taken already by take_startup_records' flush
+    if (batch_.end()) schedule_flush();
+    return;
   }
-  if (startup_) startup_->push_back(obj);  // written before recovery took what was read at open
-  if (observer_) observer_(obj);
-  return JournalAck{true, {}};
+  buffer_.clear();
+  for (const auto& s : batch) buffer_ += s.line;
+  auto ec = file_->write_lines(buffer_);
+  if (!ec && batch_.batches() == crash_before_sync_) {
+    log::warn("journal.crash_point", {{"batch", crash_before_sync_}, {"records", batch.size()}});
+    ::raise(SIGKILL);  // the seeded crash: written, not yet synced
+  }
+  if (!ec) ec = file_->sync();
+  for (auto& s : batch) {
+    if (ec) {
+      log::error("journal.write_failed", {{"kind", s.record.at("kind")}, {"error", ec.message()}});
+      s.reply.send(JournalAck{false, "journal write failed: " + ec.message()}, name());
+      continue;
+    }
+    if (startup_) startup_->push_back(s.record);  // written before recovery took what was read at open
+    if (observer_) observer_(s.record);
+    s.reply.send(JournalAck{true, {}}, name());
+  }
+  if (batch_.end()) schedule_flush();
+}
+
+// Records staged and not yet flushed when the last handle goes (the io_context gone with a flush
+// still queued): written and synced without acknowledgement, so a fire-and-forget record such
+// as an envelope is not dropped by shutdown.
+Journal::~Journal() {
+  if (!file_ || batch_.staged() == 0) return;
+  std::string lines;
+  for (const auto& s : batch_.begin()) lines += s.line;
+  if (!file_->write_lines(lines)) file_->sync();
 }
 
 std::optional<std::vector<boost::json::object>> Journal::take_startup_records() {
+  if (batch_.staged() > 0) flush();  // recovery reads every record written before it started
   auto out = std::move(startup_);
   startup_.reset();
   return out;
 }
 
 void Journal::on(runtime::Ask<JournalRecord, JournalAck> request) {
-  request.reply_to.send(write(std::move(request.body)), name());
+  stage(std::move(request.body), std::move(request.reply_to));
 }
 
-void Journal::on(JournalRecord record) { write(std::move(record)); }
+void Journal::on(JournalRecord record) { stage(std::move(record), {}); }
 
 }  // namespace oms::actors

@@ -2,6 +2,16 @@
 /// The journal actor: the single writer of logs/orders.jsonl. Actors `ask` it and wait for the
 /// acknowledgement before acting (write-ahead), so the file never interleaves two writers; the
 /// owner lock (journal_file.hpp) keeps every other process out while this actor has it open.
+///
+/// Group commit (journal_batch.hpp): records are staged as they arrive and a flush, posted to
+/// this strand behind them, writes every staged record in one write and makes them durable with
+/// one fdatasync; then each asker is acknowledged. Records that arrive while a sync runs queue
+/// on the strand and form the next batch, so concurrent intents share one fdatasync and a record
+/// waits for at most one sync in flight. An acknowledgement still means the record is on disk.
+///
+/// Crash point for the reliability tests: OMS_JOURNAL_CRASH_BEFORE_SYNC=N kills the process with
+/// SIGKILL after the N-th batch is written and before its fdatasync (off unless set).
+#include "actors/journal_batch.hpp"
 #include "actors/journal_file.hpp"
 #include "messages/journal.hpp"
 #include "runtime/actor.hpp"
@@ -16,6 +26,7 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   /// Opens the file now, taking the owner lock, and repairs a torn tail; an error (another owner
   /// included) leaves the actor refusing every record.
   Journal(runtime::Runtime& rt, const std::string& path, std::string name = "journal");
+  ~Journal() override;
   /// What opening the file found (torn tail repaired, malformed lines).
   const journal::OpenReport& open_report() const noexcept { return report_; }
   bool healthy() const noexcept { return file_.has_value(); }
@@ -27,6 +38,9 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   /// The pid of the process owning the journal when opening failed because it is locked, else 0.
   int owner_pid() const noexcept { return report_.owner_pid; }
   const std::string& path() const noexcept { return path_; }
+  /// Batches flushed so far: each one write and one fdatasync (call on this actor's strand, or
+  /// once the runtime is idle).
+  std::size_t syncs() const noexcept { return batch_.batches(); }
   /// The journal as read when it was opened, plus every record written since, handed over once
   /// (start-up recovery replays it: the journal is read once). Call on this actor's strand;
   /// nullopt once taken or when the file did not open.
@@ -36,7 +50,15 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   friend struct runtime::ActorAccess;
   void on(runtime::Ask<JournalRecord, JournalAck> request);
   void on(JournalRecord record);  ///< fire-and-forget (state changes after the fact)
-  JournalAck write(JournalRecord record);
+  /// One record waiting for the next flush: its line as written, and who waits for its ack.
+  struct Staged {
+    boost::json::object record;
+    std::string line;
+    runtime::ReplyTo<JournalAck> reply;
+  };
+  void stage(JournalRecord record, runtime::ReplyTo<JournalAck> reply);
+  void schedule_flush();
+  void flush();
 
   std::string path_;
   journal::OpenReport report_;
@@ -44,6 +66,9 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   std::string open_error_;
   std::function<void(const boost::json::object&)> observer_;
   std::optional<std::vector<boost::json::object>> startup_;  ///< until recovery takes it
+  journal::GroupCommit<Staged> batch_;
+  std::string buffer_;        ///< a batch's lines, reused across flushes
+  std::size_t crash_before_sync_ = 0;  ///< OMS_JOURNAL_CRASH_BEFORE_SYNC (0: off)
 };
 
 }  // namespace oms::actors

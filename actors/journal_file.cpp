@@ -235,11 +235,25 @@ JournalFile::~JournalFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-error_code JournalFile::append(const json::object& record) {
+std::string JournalFile::line_of(const json::object& record) {
   std::string line = json::serialize(record);
   line += '\n';
-  // One O_APPEND write per record keeps a crash to at most one torn line; fsync makes it durable.
-  if (!write_all(fd_, line.data(), line.size())) return last_error();
+  return line;
+}
+
+error_code JournalFile::append(const json::object& record) {
+  if (auto ec = write_lines(line_of(record))) return ec;
+  return sync();
+}
+
+// One O_APPEND write per batch: a crash tears at most its last line (cut on the next open); the
+// batch's records are acknowledged only after sync(), so a torn or unsynced one was never acked.
+error_code JournalFile::write_lines(std::string_view lines) {
+  if (!write_all(fd_, lines.data(), lines.size())) return last_error();
+  return {};
+}
+
+error_code JournalFile::sync() {
   if (::fdatasync(fd_) != 0) return last_error();
   return {};
 }

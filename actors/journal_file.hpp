@@ -15,6 +15,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -81,6 +82,13 @@ class JournalFile {
   /// Writes one record and its newline in one O_APPEND write, then fsyncs; durable when this
   /// returns without error.
   boost::system::error_code append(const boost::json::object& record);
+  /// Group commit, first half: complete lines (each ending in '\n', as line_of makes them), in
+  /// one O_APPEND write. Not durable until sync() returns without error.
+  boost::system::error_code write_lines(std::string_view lines);
+  /// Group commit, second half: one fdatasync makes every line written so far durable.
+  boost::system::error_code sync();
+  /// A record as the journal writes it: its JSON and a newline.
+  static std::string line_of(const boost::json::object& record);
   const std::string& path() const noexcept { return path_; }
   /// The descriptor appends go through (tests check its O_APPEND flag).
   int native_handle() const noexcept { return fd_; }

@@ -372,9 +372,12 @@ awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, 
   // Read by `oms report` (HEART: task success and happiness).
   envelope_json["latency_ms"] = latency_ms;
   envelope_json["manual_override"] = request.manual_override.value_or(false);
+  // Journalled without holding the reply: only the intent must be durable before the POST (one
+  // fdatasync on the critical path). The envelope joins the journal's next batch, ahead of any
+  // later record of this order (one mailbox, in order); lost in a crash, recovery finds the
+  // order again by its ref_id.
   JournalRecord envelope_entry{"envelope", std::move(envelope_json)};
-  if (!co_await journal(std::move(envelope_entry)))
-    log::error("journal.envelope_lost", {{"order_id", envelope.order_id}, {"ref_id", ref_id}});
+  post(journal_, std::move(envelope_entry), name());
   post(ledger_, SubmissionSucceeded{key, envelope}, name());
   log::info("order.submitted", {{"order_id", envelope.order_id}, {"ref_id", ref_id}, {"symbol", envelope.symbol},
                                 {"side", boost::describe::enum_to_string(envelope.side, "")},

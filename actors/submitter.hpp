@@ -1,11 +1,11 @@
 #pragma once
 /// The Submitter: turns an OrderRequest into exactly one broker order. Validate → price →
 /// reserve (SafetyLedger) → journal the intent with its ref_id (write-ahead, fsync) → gateway →
-/// journal the envelope → reply. Every failure is journalled too (NFR-002). An outcome the
-/// gateway could not settle stays `unresolved`: the key stays reserved and the Settler looks the
-/// ref_id up in the background; an identical request meanwhile waits for its result (up to
-/// settlement.wait_ms) and gets the found order, or places it once (same ref_id) when the broker
-/// proved it absent.
+/// journal the envelope (not awaited: one fdatasync on the critical path) → reply. Every failure
+/// is journalled too (NFR-002). An outcome the gateway could not settle stays `unresolved`: the
+/// key stays reserved and the Settler looks the ref_id up in the background; an identical request
+/// meanwhile waits for its result (up to settlement.wait_ms) and gets the found order, or places
+/// it once (same ref_id) when the broker proved it absent.
 #include "actors/journal.hpp"
 #include "actors/safety_ledger.hpp"
 #include "actors/settlement.hpp"

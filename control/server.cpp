@@ -331,6 +331,9 @@ void Server::admit(stream::socket socket) {
 }
 
 void Server::publish(json::object record) {
+  // No connection open: nobody can be subscribed, and one opening later only sees later records.
+  // Spares every journal record an encoding and a hop to this strand when nobody listens.
+  if (open_connections_.load() == 0) return;
   std::string kind;
   if (const auto* k = record.if_contains("kind"); k && k->is_string()) kind = std::string(k->get_string());
   auto topic = topic_of(kind);

@@ -140,6 +140,11 @@ void write(Level level, std::string_view event, json::object fields) {
     std::lock_guard lock(state().mu);
     if (!state().console) ensure_console_locked(state());
   });
+  // Asked first: a record no sink takes (an info line with only the console at warning, as in a
+  // bot without a log file) costs no timestamp, no copy of its fields and no serialization.
+  auto& lg = logger();
+  bl::record rec = lg.open_record(bl::keywords::severity = level);
+  if (!rec) return;
   json::value record = json::object{};
   auto& obj = record.as_object();
   obj["ts"] = format_iso8601(std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now()));
@@ -148,7 +153,10 @@ void write(Level level, std::string_view event, json::object fields) {
   obj["session_id"] = ensure_session_id();
   for (auto& [k, v] : fields) obj[k] = std::move(v);
   runtime::mask_secrets(record);
-  BOOST_LOG_SEV(logger(), level) << json::serialize(record);
+  bl::record_ostream stream(rec);
+  stream << json::serialize(record);
+  stream.flush();
+  lg.push_record(boost::move(rec));
 }
 
 std::string mask_identifier(std::string_view value) {

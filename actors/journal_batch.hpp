@@ -1,0 +1,59 @@
+#pragma once
+/// Group commit for the journal actor, without I/O: records are staged as they arrive and
+/// written and synced together, so concurrent intents share one fdatasync. At most one flush
+/// (one write and its sync) is scheduled or in flight at a time; a record that arrives while a
+/// flush is scheduled joins it, one that arrives while a flush is in flight waits for the next.
+/// A batch so waits for at most one sync in flight. The journal actor drives it on its strand:
+///
+///   if (batch.stage(x)) schedule a flush;           // none was scheduled or in flight
+///   flush: auto items = batch.begin(); write(items); sync; ack(items);
+///          if (batch.end()) schedule a flush;       // records staged meanwhile
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+namespace oms::journal {
+
+template <class T>
+class GroupCommit {
+ public:
+  /// Adds a record to the next batch. True when the caller must schedule a flush (none is
+  /// scheduled or in flight); false when the scheduled or running one will take care of it.
+  bool stage(T item) {
+    staged_.push_back(std::move(item));
+    if (scheduled_ || in_flight_) return false;
+    scheduled_ = true;
+    return true;
+  }
+  /// The scheduled flush starts: takes every staged record as one batch (in arrival order).
+  std::vector<T> begin() {
+    scheduled_ = false;
+    in_flight_ = true;
+    std::vector<T> batch;
+    batch.swap(staged_);
+    ++batches_;
+    return batch;
+  }
+  /// The flush's sync finished. True when records were staged meanwhile: the caller schedules
+  /// the next flush (the state is then "scheduled").
+  bool end() {
+    in_flight_ = false;
+    if (staged_.empty()) return false;
+    scheduled_ = true;
+    return true;
+  }
+
+  bool in_flight() const noexcept { return in_flight_; }
+  bool scheduled() const noexcept { return scheduled_; }
+  std::size_t staged() const noexcept { return staged_.size(); }
+  /// Batches begun so far (the crash point counts them).
+  std::size_t batches() const noexcept { return batches_; }
+
+ private:
+  std::vector<T> staged_;
+  bool scheduled_ = false;
+  bool in_flight_ = false;
+  std::size_t batches_ = 0;
+};
+
+}  // namespace oms::journal
