@@ -67,7 +67,9 @@ config::Config demo_config(const std::string& base_url, const fs::path& ca_file,
   om.journal_path = journal.string();
   om.retry = {3, 20, 100, 20};  // quick backoff: the timeout scenario is over in about two seconds
   om.timeouts = {1000, 750};    // the `timeout` fault never answers; loopback answers in milliseconds
-  om.rate_limit = {100, 100};   // the demo sends bursts a bot would not
+  // The demo sends bursts a bot would not, to a simulator whose throttle it turned off.
+  om.rate_limit.burst = om.rate_limit.per_second = 100;
+  om.rate_limit.window_requests = om.rate_limit.order_window_requests = 1'000'000;
   // rh-sim handles a request the moment it reads it, so an order absent from its list a second
   // after the last attempt was never placed (Robinhood gets the default minute).
   om.settlement.quiet_ms = 1000;
