@@ -14,6 +14,7 @@ else ifeq ($(SAN),thread)
   BUILD_DIR ?= build-tsan
   CTEST_ARGS += -L runtime
   BUILD_TARGETS ?= --target runtime_tests runtime_stress_tests  # only what the runtime label runs: keeps CI short
+  export TSAN_OPTIONS := suppressions=$(CURDIR)/tests/tsan.supp $(TSAN_OPTIONS)  # a libstdc++ 12 internal, see the file
 else
   BUILD_DIR ?= build-asan
 endif
