@@ -68,6 +68,9 @@ TEST_CASE("load: 200 concurrent submissions across 20 symbols place 200 broker o
   REQUIRE(results.size() == 200);
   auto orders = broker_orders(sim);
   check_placed(results, orders);
+  // A result is returned once the intent is durable; its envelope record is posted to the
+  // journal behind it (group commit), so the loop runs until those records are written.
+  omtest::settle(s.ctx);
   auto journal = read_journal(dir.file("orders.jsonl"));
   CHECK(orphans(orders, journal).empty());
   CHECK(journal.unsettled().empty());
