@@ -62,7 +62,14 @@ class Recovery {
     std::vector<OrderEnvelope> open;
     // Paper orders live in memory: a previous process's paper book is gone, only latches remain.
     if (parts_.broker->mode() == ExecutionMode::live) {
-      if (!co_await settle_intents() || !co_await catch_up() || !co_await adopt_and_collect(open)) co_return report_;
+      if (!co_await settle_intents()) co_return report_;
+      if (!co_await catch_up() || !co_await adopt_and_collect(open)) {
+        // The broker could not be listed: the journal still knows what this account has open, and
+        // the kill switch must be able to cancel it (it retries the listing itself). Submissions
+        // stay refused.
+        if (report_.broker_unavailable) co_await restore_ledger(known_open_orders());
+        co_return report_;
+      }
     }
     co_await restore_ledger(std::move(open));
     co_return report_;
@@ -210,7 +217,10 @@ class Recovery {
     SynchronizeOpenOrders pass;
     auto synced = co_await runtime::ask<SyncReport>(parts_.poller, std::move(pass), kPassTimeout, "recovery");
     if (!synced) co_return fail("the status poller did not answer the start-up pass");
-    if (!synced->error.empty()) co_return fail("could not list broker orders to catch up: " + synced->error);
+    if (!synced->error.empty()) {
+      report_.broker_unavailable = true;
+      co_return fail("could not list broker orders to catch up: " + synced->error);
+    }
     report_.fills_while_down = static_cast<int>(synced->fills);
     report_.state_changes_while_down = static_cast<int>(synced->state_changes);
     poll_cursor_ = synced->cursor;
@@ -220,7 +230,10 @@ class Recovery {
   // Step 3: what is open at the broker now; unknown orders are adopted.
   awaitable<bool> adopt_and_collect(std::vector<OrderEnvelope>& open) {
     auto listed = co_await parts_.broker->list_open_orders();
-    if (!listed) co_return fail("could not list open broker orders: " + listed.error().to_string());
+    if (!listed) {
+      report_.broker_unavailable = true;
+      co_return fail("could not list open broker orders: " + listed.error().to_string());
+    }
     for (const auto& o : *listed) {
       auto known = replay_.orders.find(o.id);
       if (known == replay_.orders.end()) {
@@ -259,6 +272,15 @@ class Recovery {
     co_return true;
   }
 
+  // The live orders the journal knows and has not seen finish (recovery could not ask the broker).
+  std::vector<OrderEnvelope> known_open_orders() const {
+    std::vector<OrderEnvelope> open;
+    for (const auto& [id, known] : replay_.orders)
+      if (!known.finished && known.mode == ExecutionMode::live && !known.symbol.empty())
+        open.push_back(recovery::envelope_of(known));
+    return open;
+  }
+
   int unresolved_index(const std::string& ref_id) const {
     for (std::size_t n = 0; n < unresolved_.size(); ++n)
       if (unresolved_[n].ref_id == ref_id) return static_cast<int>(n);
@@ -276,14 +298,15 @@ class Recovery {
   }
 
   // Step 4: the ledger gets the open orders, the unresolved intents (their keys stay reserved)
-  // and the latches; submissions open (unless latched); the Settler takes the unresolved on.
+  // and the latches; submissions open (unless latched, or recovery failed); the Settler takes
+  // the unresolved on.
   awaitable<void> restore_ledger(std::vector<OrderEnvelope> open) {
     report_.pending_restored = static_cast<int>(open.size());
     report_.intents_unresolved = static_cast<int>(unresolved_.size());
-    RestoreLedger restore{std::move(open), replay_.halted, replay_.trip, unresolved_};
+    RestoreLedger restore{std::move(open), replay_.halted, replay_.trip, unresolved_, report_.error};
     auto state = co_await runtime::ask<PendingOrders>(parts_.ledger, std::move(restore), 10s, "recovery");
     if (!state) {
-      fail("the safety ledger did not answer");
+      if (report_.ok()) fail("the safety ledger did not answer");
       co_return;
     }
     // After the ledger holds them: a settlement's result always finds its entry.
@@ -296,7 +319,8 @@ class Recovery {
     // The next start resumes polling here (see JournalReplay::resume_cursor).
     if (poll_cursor_) summary["poll_cursor"] = format_iso8601(*poll_cursor_);
     co_await journal("recovery", std::move(summary));
-    log::info("recovery.completed", to_json(report_).as_object());
+    if (report_.ok()) log::info("recovery.completed", to_json(report_).as_object());
+    else log::warn("recovery.ledger_from_journal", {{"open_orders", report_.pending_restored}, {"error", report_.error}});
   }
 
   RecoveryParts parts_;

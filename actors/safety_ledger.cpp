@@ -155,9 +155,10 @@ void SafetyLedger::on(runtime::Ask<PendingOrdersQuery, PendingOrders> m) { m.rep
 void SafetyLedger::on(BeginRecovery) { state_.begin_recovery(); }
 
 void SafetyLedger::on(runtime::Ask<RestoreLedger, PendingOrders> m) {
-  state_.restore(m.body.open_orders, m.body.unresolved, m.body.halted, m.body.trip);
+  state_.restore(m.body.open_orders, m.body.unresolved, m.body.halted, m.body.trip, m.body.recovery_failed);
   log::info("safety.restored", {{"pending", state_.pending()}, {"unresolved", m.body.unresolved.size()},
-                                {"halted", state_.halted()}, {"breaker_open", state_.breaker_open()}});
+                                {"halted", state_.halted()}, {"breaker_open", state_.breaker_open()},
+                                {"submissions_blocked", state_.recovering()}});
   m.reply_to.send(snapshot(), name());
 }
 

@@ -20,6 +20,12 @@ bool is_buying_power_rejection(std::string_view reason) {
 }
 
 Decision LedgerState::admit(const PendingKey& key, Quantity quantity, const std::string& ref_id) {
+  if (recovering_ && !recovery_failed_.empty())
+    return {Admission::halted, std::nullopt,
+            "start-up recovery could not finish (" + recovery_failed_ +
+                "): nothing is submitted by this process; the kill switch still works — restart once the broker "
+                "answers",
+            {}, false};
   if (recovering_)
     return {Admission::halted, std::nullopt,
             "start-up recovery has not finished: await OrderManager::start() before submitting", {}, false};
@@ -87,7 +93,7 @@ std::optional<Decision> LedgerState::settlement_answer(const std::string& ref_id
 }
 
 void LedgerState::restore(const std::vector<OrderEnvelope>& open_orders, const std::vector<UnresolvedIntent>& unresolved,
-                          bool halted, std::optional<CircuitBreakerTripped> trip) {
+                          bool halted, std::optional<CircuitBreakerTripped> trip, std::string recovery_failed) {
   // Every open order, also several under one key: each must be released by its own finish.
   for (const auto& o : open_orders) {
     auto& list = entries_[PendingKey{o.symbol, o.side, o.limit_price}];
@@ -99,7 +105,8 @@ void LedgerState::restore(const std::vector<OrderEnvelope>& open_orders, const s
     if (!find(u.ref_id)) entries_[u.key].push_back(Entry{u.ref_id, u.quantity, Stage::unresolved, std::nullopt, true, u.since});
   halted_ = halted_ || halted;  // a kill switch pressed while recovery ran stays pressed
   trip_ = std::move(trip);
-  recovering_ = false;
+  recovery_failed_ = std::move(recovery_failed);
+  recovering_ = !recovery_failed_.empty();
 }
 
 Decision LedgerState::confirm_send(const PendingKey& key, const std::string& ref_id) {

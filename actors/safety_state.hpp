@@ -91,9 +91,11 @@ class LedgerState {
   void begin_recovery() { recovering_ = true; }
   /// Recovery's result: every open order back in the duplicate guard (several may share a key),
   /// the intents still being settled reserved as unresolved, latches as they were (a halt
-  /// engaged while recovery ran stays engaged).
+  /// engaged while recovery ran stays engaged). `recovery_failed` non-empty: recovery could not
+  /// finish (the broker could not be listed) — the orders are held for the kill switch and
+  /// submissions stay refused, naming that cause.
   void restore(const std::vector<OrderEnvelope>& open_orders, const std::vector<UnresolvedIntent>& unresolved,
-               bool halted, std::optional<CircuitBreakerTripped> trip);
+               bool halted, std::optional<CircuitBreakerTripped> trip, std::string recovery_failed = {});
   bool recovering() const noexcept { return recovering_; }
 
   /// The kill switch: new submissions are refused until resume().
@@ -152,6 +154,7 @@ class LedgerState {
   std::optional<CircuitBreakerTripped> trip_;
   bool halted_ = false;
   bool recovering_ = false;
+  std::string recovery_failed_;  ///< why recovery could not finish (submissions stay refused)
 };
 
 }  // namespace oms::safety

@@ -24,6 +24,10 @@ struct RecoveryReport {
   bool torn_tail = false;      ///< the journal's last line was incomplete and was set aside
   std::vector<std::string> adopted_order_ids;
   std::string error;           ///< non-empty: recovery could not finish (submissions stay blocked)
+  /// Set (with `error`) when the broker's orders could not be listed: the journal was read, and
+  /// the ledger holds the orders it knows open, so the kill switch can still cancel them (it
+  /// retries the listing itself); submissions stay blocked.
+  bool broker_unavailable = false;
   /// Set (with `error` "the journal … is owned by process N") when another process holds the
   /// journal's owner lock: nothing was read from the broker, nothing was sent.
   int journal_owner_pid = 0;
@@ -38,6 +42,6 @@ BOOST_DESCRIBE_STRUCT(RecoveryReport, (), (journal_records, intents_resolved, in
                                            pending_restored, halted, breaker_open, torn_tail, adopted_order_ids,
                                            error, journal_owner_pid, journal_malformed_lines, executions_known,
                                            fills_while_down, state_changes_while_down, intents_unresolved,
-                                           unresolved_ref_ids))
+                                           unresolved_ref_ids, broker_unavailable))
 
 }  // namespace oms

@@ -212,14 +212,16 @@ BOOST_DESCRIBE_STRUCT(BeginRecovery, (), ())
 /// Start-up recovery's result for the ledger: the orders still open at the broker (the
 /// duplicate guard, every one of them, also several sharing a key), the intents still being
 /// settled (their keys stay reserved), and the latches the journal says were set. Ends the
-/// recovery block.
+/// recovery block, unless `recovery_failed` says why recovery could not finish: then the ledger
+/// holds what the journal knows (for the kill switch) and keeps refusing submissions.
 struct RestoreLedger {
   static constexpr const char* message_type = "RestoreLedger";
   std::vector<OrderEnvelope> open_orders;
   bool halted = false;
   std::optional<CircuitBreakerTripped> trip;
   std::vector<UnresolvedIntent> unresolved;
+  std::string recovery_failed;
 };
-BOOST_DESCRIBE_STRUCT(RestoreLedger, (), (open_orders, halted, trip, unresolved))
+BOOST_DESCRIBE_STRUCT(RestoreLedger, (), (open_orders, halted, trip, unresolved, recovery_failed))
 
 }  // namespace oms

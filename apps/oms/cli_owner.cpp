@@ -105,7 +105,8 @@ std::optional<CliError> OwnerLink::find() {
       }
     }
     // 2. Nobody answers: this process becomes the owner, unless another one holds the journal.
-    auto opened = Session::open(config_, inv_.globals.json, needs_.poll);
+    // The kill switch runs even when recovery cannot reach the broker: on what the journal knows.
+    auto opened = Session::open(config_, inv_.globals.json, needs_.poll, inv_.command() == Command::cancel_all);
     if (!opened) return opened.error();
     if (opened->session) return adopt_session(std::move(opened->session));
     search.holder = opened->locked_by;  // lost the race, or the holder does not serve: look again

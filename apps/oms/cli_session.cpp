@@ -130,7 +130,7 @@ struct Session::Impl {
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::~Session() = default;
 
-outcome<Session::Opened> Session::open(const config::Config& config, bool json, bool poll) {
+outcome<Session::Opened> Session::open(const config::Config& config, bool json, bool poll, bool kill_switch) {
   // Only a long-running owner (`oms serve`) runs the console and the alerts: a one-shot command
   // would bind the console's port, or start an alert's delivery, and be gone a moment later.
   OwnerOptions options;
@@ -144,8 +144,13 @@ outcome<Session::Opened> Session::open(const config::Config& config, bool json, 
   impl->recovering = false;
   // Another process owns the journal: the caller looks for it (it may have just won the race).
   if (int owner = impl->recovery.journal_owner_pid; owner != 0) return Opened{nullptr, owner};
-  if (!impl->recovery.ok()) return start_up_error(impl->recovery, config);
-  if (auto note = recovery_note(impl->recovery); !note.empty()) Progress(json).say(note);
+  const RecoveryReport& r = impl->recovery;
+  if (!r.ok() && !(kill_switch && r.broker_unavailable)) return start_up_error(r, config);
+  if (!r.ok())
+    Progress(json).say("recovery could not list the broker's orders (" + r.error + "): the kill switch halts, cancels the " +
+                       std::to_string(r.pending_restored) + " orders the journal knows open and keeps trying to list the rest");
+  else if (auto note = recovery_note(r); !note.empty())
+    Progress(json).say(note);
   if (poll) impl->om.start_polling();
   return Opened{std::unique_ptr<Session>(new Session(std::move(impl))), 0};
 }

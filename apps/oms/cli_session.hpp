@@ -34,8 +34,10 @@ class Session {
   /// RH_MFA_CODE), opens the endpoint and runs recovery; a failed recovery is an error (nothing is
   /// sent). What recovery settled is said on a terminal (not with --json). `poll`: the
   /// StatusPoller runs every poll_interval_s, and the console and alerts run when configured
-  /// (`oms serve`).
-  static outcome<Opened> open(const config::Config& config, bool json, bool poll = false);
+  /// (`oms serve`). `kill_switch`: a recovery that failed only because the broker's orders could
+  /// not be listed still opens the session (submissions blocked, the journal's open orders in the
+  /// ledger), so `oms cancel-all` halts and cancels them.
+  static outcome<Opened> open(const config::Config& config, bool json, bool poll = false, bool kill_switch = false);
   /// Stops accepting, lets the requests of other clients in flight finish, closes, stops.
   ~Session();
   Session(const Session&) = delete;

@@ -1,6 +1,10 @@
 // `oms cancel-all` (the kill switch) and `oms resume`.
 #include "cli_fixture.hpp"
 
+#include "actors/journal_file.hpp"
+
+#include <map>
+
 using namespace clitest;
 
 TEST_CASE("cancel-all --json cancels every open order, reports each, and exits 0") {
@@ -87,5 +91,50 @@ TEST_CASE("after the kill switch a buy in a new process exits 5 until `oms resum
   CHECK(f.broker_orders() == 1);
   REQUIRE(f.oms({"resume"}).exit_code == 0);
   CHECK(f.oms({"buy", "AAPL", "1", "--ref", "190"}).exit_code == 0);
+  CHECK(f.broker_orders() == 2);
+}
+
+TEST_CASE("finding 5: oms cancel-all with no owner while GET /orders/ fails: halted first and journalled, the journal's "
+          "open orders cancelled, each unconfirmed one named, exit 4") {
+  CliFixture f;
+  std::string tsla = f.buy();
+  std::string aapl = f.buy("AAPL", "1", "190");
+  // Every listing fails: the run ends at the kill switch's deadline (2 s here, 30 s by default).
+  auto config = read_text(f.dir / "config.json");
+  config.replace(config.find(R"("poll_interval_s":1)"), 19, R"("poll_interval_s":1,"kill_switch_deadline_s":2)");
+  f.write_config(config);
+  f.fault("GET", "/orders/", "http_503", 100000);
+  Result r = f.oms({"cancel-all", "--json"});
+  INFO("stderr: ", r.err);
+  INFO("stdout: ", r.out);
+  CHECK(r.exit_code == 4);
+  CHECK(one_error_line(r.err));
+  CHECK(r.err.find("could not be listed") != std::string::npos);
+  // Both cancels went out although recovery could not list the broker's orders.
+  CHECK(f.broker_state(tsla) == "cancelled");
+  CHECK(f.broker_state(aapl) == "cancelled");
+  auto report = boost::json::parse(r.out);
+  std::map<std::string, std::string> details;
+  for (const auto& result : report.at("results").as_array()) {
+    CHECK(str(result, "outcome") == "failed");  // not confirmed: never reported as cancelled
+    details[str(result, "order_id")] = str(result, "detail");
+  }
+  for (const auto& id : {tsla, aapl}) {
+    REQUIRE(details.count(id) == 1);
+    CHECK_MESSAGE(details[id].find("accepted the cancel") != std::string::npos, details[id]);
+    CHECK_MESSAGE(details[id].find("not confirmed") != std::string::npos, details[id]);
+  }
+  REQUIRE(details.count("") == 1);
+  CHECK_MESSAGE(details[""].find("could not list") != std::string::npos, details[""]);
+  CHECK(report.at("summary").at("submissions_halted").as_bool());
+  CHECK(report.at("summary").at("open_orders_remaining").to_number<int>() == -1);
+  // The halt is journalled: the next process refuses to buy until `oms resume`.
+  int halted = 0;
+  for (const auto& rec : oms::journal::JournalFile::read_all((f.dir / "orders.jsonl").string()))
+    halted += rec.at("kind").as_string() == "halted";
+  CHECK(halted == 1);
+  f.sim.admin_delete("/_sim/faults");
+  Result buy = f.oms({"buy", "AAPL", "1", "--ref", "190"});
+  CHECK(buy.exit_code == 5);
   CHECK(f.broker_orders() == 2);
 }

@@ -97,6 +97,8 @@ class SimFixture {
     return admin_client_->post_json(path, json).json();
   }
   boost::json::value admin_get(const std::string& path) { return admin_client_->get(path).json(); }
+  /// DELETE on an admin route (DELETE /_sim/faults clears every armed fault).
+  void admin_delete(const std::string& path) { admin_client_->request("DELETE", path); }
 
   static constexpr const char* device_token = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 

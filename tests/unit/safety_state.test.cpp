@@ -307,3 +307,17 @@ TEST_CASE("an order reported placed or found after the poller saw it finish does
   ledger.settled(settled("r3", SettlementOutcome::found, envelope("o3", "r3", "1"), true));  // found already filled
   CHECK(ledger.pending() == 0);
 }
+
+TEST_CASE("finding 5: a recovery that could not list the broker restores the journal's open orders for the kill switch "
+          "and keeps refusing submissions, naming why") {
+  LedgerState ledger;
+  ledger.begin_recovery();
+  ledger.restore({envelope("o1", "r1", "1")}, {}, false, std::nullopt, "could not list open broker orders: 503");
+  CHECK(ledger.pending_order_ids() == std::vector<std::string>{"o1"});  // what cancel-all cancels
+  CHECK(ledger.recovering());
+  auto refused = ledger.admit(key("AAPL"), q("1"), "r2");
+  CHECK(refused.admission == Admission::halted);
+  CHECK(refused.guidance.find("could not finish (could not list open broker orders: 503)") != std::string::npos);
+  CHECK(refused.guidance.find("kill switch still works") != std::string::npos);
+  CHECK(ledger.pending() == 1);  // the refused request reserved nothing
+}
