@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Everything else is a helper.
 #   make test SAN=address,undefined   sanitizer build in build-asan/
-#   make test SAN=thread              ThreadSanitizer build in build-tsan/ (runtime + shutdown tests)
+#   make test SAN=thread              ThreadSanitizer build in build-tsan/ (runtime, shutdown, control tests)
 #   make fuzz FUZZ_SECONDS=60         libFuzzer targets (clang) in build-fuzz/, each run that long
 SAN ?=
 JOBS ?= 2
@@ -12,8 +12,10 @@ ifeq ($(SAN),)
   BUILD_DIR ?= build
 else ifeq ($(SAN),thread)
   BUILD_DIR ?= build-tsan
-  CTEST_ARGS += -L runtime
-  BUILD_TARGETS ?= --target runtime_tests runtime_stress_tests  # only what the runtime label runs: keeps CI short
+  CTEST_ARGS += -L 'runtime|control'
+  # Only what those labels run (the actors on 2 threads; the control server on its own thread
+  # with clients on others): keeps CI short.
+  BUILD_TARGETS ?= --target runtime_tests runtime_stress_tests control_tests
   export TSAN_OPTIONS := suppressions=$(CURDIR)/tests/tsan.supp $(TSAN_OPTIONS)  # a libstdc++ 12 internal, see the file
 else
   BUILD_DIR ?= build-asan

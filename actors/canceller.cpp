@@ -55,6 +55,12 @@ struct Canceller::Run {
       : clock(c), deadline(c.now() + within), started_at(c.now()), budget(within),
         signal(s, asio::steady_timer::time_point::max()) {}
 
+  /// A longer run, for more orders than the broker's budget passes at once.
+  void allow(milliseconds total) {
+    if (total <= budget) return;
+    budget = total;
+    deadline = started_at + total;
+  }
   milliseconds left() const {
     return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - clock.now()));
   }
@@ -96,6 +102,16 @@ awaitable<std::optional<T>> before_deadline(runtime::Clock& clock, Timestamp dea
 
 }  // namespace
 
+milliseconds CancellerOptions::deadline_for(std::size_t orders) const {
+  // The cancels plus the listings beside them: discovery, a confirmation, one more of either.
+  constexpr std::size_t kListings = 3;
+  auto requests = orders + kListings;
+  auto per_window = static_cast<std::size_t>(std::max(budget_requests, 1));
+  if (requests <= per_window) return deadline;
+  auto windows = static_cast<long>((requests + per_window - 1) / per_window);
+  return std::min(deadline + budget_window * windows, std::max(deadline, max_deadline));
+}
+
 Canceller::Canceller(runtime::Runtime& rt, std::shared_ptr<SafetyLedger> ledger, std::shared_ptr<Journal> journal,
                      std::shared_ptr<gateway::Broker> gateway, std::string name)
     : Actor(rt, std::move(name)), ledger_(std::move(ledger)), journal_(std::move(journal)), gateway_(std::move(gateway)) {}
@@ -121,8 +137,11 @@ awaitable<void> Canceller::journal_halt(std::string requested_by) {
 }
 
 void Canceller::launch(const std::shared_ptr<Run>& run, const std::vector<std::string>& ids) {
-  for (const auto& id : ids) {
-    if (id.empty() || !run->orders.try_emplace(id).second) continue;
+  std::vector<std::string> fresh;
+  for (const auto& id : ids)
+    if (!id.empty() && run->orders.try_emplace(id).second) fresh.push_back(id);
+  run->allow(options_.deadline_for(run->orders.size()));  // before the cancels take their deadline
+  for (const auto& id : fresh) {
     run->task_started();
     spawn(cancel_one(run, id), "cancel " + id);
   }

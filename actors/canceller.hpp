@@ -32,6 +32,16 @@ struct CancellerOptions {
   /// cancel delay); doubled each time up to `confirm_backoff_max`.
   std::chrono::milliseconds confirm_backoff{50};
   std::chrono::milliseconds confirm_backoff_max{1000};
+  /// The broker's budget that paces the cancels (rate_limit.window_requests per window_s). A run
+  /// with more orders than one window holds waits for the windows its requests need on top of
+  /// `deadline` — a cancel queued for the budget is never cut off by a deadline the budget could
+  /// not meet — up to `max_deadline`.
+  int budget_requests = 20;
+  std::chrono::milliseconds budget_window{15000};
+  std::chrono::milliseconds max_deadline{170000};
+
+  /// The run's deadline for `orders` cancels (plus the listings beside them).
+  std::chrono::milliseconds deadline_for(std::size_t orders) const;
 };
 
 class Canceller final : public runtime::Actor<Canceller, runtime::Ask<CancelAllOpenOrders, CancelAllReport>> {

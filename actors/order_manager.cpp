@@ -21,7 +21,7 @@ namespace {
 
 // Generous: a submission may retry with backoff and settle an ambiguity before it answers.
 constexpr auto kSubmitTimeout = 120s;
-constexpr auto kCancelAllTimeout = 120s;
+constexpr auto kCancelAllTimeout = 180s;  // above the kill switch's longest run (CancellerOptions::max_deadline)
 constexpr auto kQueryTimeout = 60s;
 
 template <class R>
@@ -110,8 +110,11 @@ OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, g
   cache_ = std::make_shared<actors::CacheInvalidator>(rt, std::chrono::seconds(om.account_cache_ttl_s), broker_);
   canceller_->set_cache_invalidator(cache_);
   canceller_->set_status_poller(poller_);
-  canceller_->set_options(actors::CancellerOptions{std::chrono::seconds(om.kill_switch_deadline_s),
-                                                   std::chrono::seconds(om.rate_limit.max_broker_wait_s)});
+  actors::CancellerOptions kill_switch{std::chrono::seconds(om.kill_switch_deadline_s),
+                                       std::chrono::seconds(om.rate_limit.max_broker_wait_s)};
+  kill_switch.budget_requests = om.rate_limit.window_requests;
+  kill_switch.budget_window = std::chrono::seconds(om.rate_limit.window_s);
+  canceller_->set_options(kill_switch);
   ledger_->set_journal(journal_);
   // Nothing is sent before start() has settled the journal against the broker.
   post(ledger_, BeginRecovery{});

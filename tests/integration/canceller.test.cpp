@@ -1,5 +1,6 @@
 #include "stack_fixture.hpp"
 #include "actors/journal_replay.hpp"
+#include <thread>
 
 using namespace gwtest;
 
@@ -255,4 +256,42 @@ TEST_CASE("finding 7: a breaker trip from consecutive failures is journalled, so
   auto replayed = oms::recovery::replay(stack.journal_records());
   REQUIRE(replayed.trip.has_value());
   CHECK(replayed.trip->reason == TripReason::consecutive_failures);
+}
+
+TEST_CASE("issue 15: the kill switch's deadline grows with the broker's budget, so a cancel queued for the next window "
+          "is sent, not cut off") {
+  oms::actors::CancellerOptions defaults;
+  using std::chrono::seconds;
+  CHECK(defaults.deadline_for(1) == seconds(30));
+  CHECK(defaults.deadline_for(17) == seconds(30));   // 17 cancels + 3 listings fit one window of 20
+  CHECK(defaults.deadline_for(18) == seconds(60));   // one more: a second window of 15 s
+  CHECK(defaults.deadline_for(100) == seconds(120)); // 103 requests: 6 windows
+  CHECK(defaults.deadline_for(1000) == seconds(170));  // capped below the OrderManager's wait
+
+  simtest::SimFixture sim;
+  Stack stack(sim, [](GatewayOptions& o) {
+    o.rate_limit.window_requests = 6;  // a small budget: 8 cancels need two windows
+    o.rate_limit.window = std::chrono::milliseconds(1000);
+    o.rate_limit.order_window_requests = 100;
+    o.rate_limit.reserved_for_cancels = 0;
+  });
+  oms::actors::CancellerOptions options;
+  options.deadline = std::chrono::milliseconds(500);  // shorter than the budget's second window
+  options.budget_requests = 6;
+  options.budget_window = std::chrono::milliseconds(1000);
+  stack.canceller->set_options(options);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 8; ++i) {
+    auto r = stack.submit(limit_buy("TSLA", "1", std::to_string(240 + i) + ".00"));
+    REQUIRE(r.envelope.has_value());
+    ids.push_back(r.envelope->order_id);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the submissions' window has passed
+  auto report = stack.cancel_all();
+  auto results = by_order(report);
+  for (const auto& id : ids) {
+    REQUIRE(results.count(id) == 1);
+    CHECK_MESSAGE(results[id].outcome == CancelOutcome::cancelled, results[id].detail);
+  }
+  CHECK(report.open_orders_remaining == 0);
 }
