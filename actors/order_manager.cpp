@@ -108,6 +108,7 @@ OrderManager::OrderManager(runtime::Runtime& rt, const config::Config& config, g
   poller_ = std::make_shared<actors::StatusPoller>(rt, std::chrono::seconds(om.poll_interval_s), ledger_, journal_,
                                                    broker_);
   cache_ = std::make_shared<actors::CacheInvalidator>(rt, std::chrono::seconds(om.account_cache_ttl_s), broker_);
+  settler_->set_canceller(canceller_);
   canceller_->set_cache_invalidator(cache_);
   canceller_->set_status_poller(poller_);
   actors::CancellerOptions kill_switch{std::chrono::seconds(om.kill_switch_deadline_s),

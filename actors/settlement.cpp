@@ -162,6 +162,23 @@ awaitable<void> Settler::settle_found(std::shared_ptr<Job> job) {
                                  {"look_ups", job->fsm.look_ups()}});
   post(ledger_, IntentSettled{i.ref_id, i.key, SettlementOutcome::found, std::move(envelope), finished, "found"},
        name());
+  if (!finished) spawn(cancel_if_halted(o.id), "cancel " + o.id + " if halted");
+}
+
+// An order found open while the kill switch holds (it reached the broker after the kill switch
+// listed the open orders) is not left open: the kill switch runs again, and cancels it too (the
+// ledger holds it by now: IntentSettled was queued first).
+awaitable<void> Settler::cancel_if_halted(std::string order_id) {
+  auto self = shared_from_this();
+  auto canceller = canceller_.lock();
+  if (!canceller) co_return;
+  PendingOrdersQuery query;
+  auto state = co_await runtime::ask<PendingOrders>(ledger_, std::move(query), 10s, name());
+  if (!state || !state->halted) co_return;
+  log::warn("settlement.found_while_halted", {{"order_id", order_id}});
+  CancelAllOpenOrders again{"settlement: order " + order_id + " found open while halted"};
+  auto report = co_await runtime::ask<CancelAllReport>(canceller, std::move(again), 180s, name());
+  if (!report) log::error("settlement.kill_switch_unanswered", {{"order_id", order_id}});
 }
 
 awaitable<void> Settler::settle_absent(std::shared_ptr<Job> job, Timestamp listing_started_at) {

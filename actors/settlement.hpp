@@ -7,6 +7,7 @@
 /// goes to the SafetyLedger (IntentSettled), which answers the identical requests waiting for it.
 /// The Submitter starts a settlement after an ambiguous outcome, recovery for every intent it
 /// finds unresolved at start-up, and a request waiting on one that gave up rearms it.
+#include "actors/canceller.hpp"
 #include "actors/journal.hpp"
 #include "actors/safety_ledger.hpp"
 #include "actors/settlement_fsm.hpp"
@@ -30,6 +31,9 @@ class Settler final : public runtime::Actor<Settler, SettleIntent, RearmSettleme
 
   /// Settlements running or given up (tests, health).
   std::size_t active() const noexcept { return jobs_.size(); }
+  /// The kill switch to run again when an order is found open while submissions are halted (it
+  /// reached the broker after the kill switch listed the orders). Set before the first message.
+  void set_canceller(std::weak_ptr<Canceller> canceller) { canceller_ = std::move(canceller); }
 
  private:
   friend struct runtime::ActorAccess;
@@ -44,11 +48,13 @@ class Settler final : public runtime::Actor<Settler, SettleIntent, RearmSettleme
   runtime::awaitable<void> settle_absent(std::shared_ptr<Job> job, Timestamp listing_started_at);
   runtime::awaitable<void> give_up(std::shared_ptr<Job> job, std::string why);
   runtime::awaitable<bool> journal(const char* kind, boost::json::object data);
+  runtime::awaitable<void> cancel_if_halted(std::string order_id);
 
   settlement::Policy policy_;
   std::shared_ptr<SafetyLedger> ledger_;
   std::shared_ptr<Journal> journal_;
   std::shared_ptr<gateway::Broker> broker_;
+  std::weak_ptr<Canceller> canceller_;
   std::map<std::string, std::shared_ptr<Job>> jobs_;  ///< by ref_id; a finished one is removed
 };
 

@@ -253,3 +253,37 @@ TEST_CASE("finding 3: a request on a pending key with a different quantity is re
   CHECK(same.envelope->quantity == placed.envelope->quantity);
   CHECK(broker_orders(sim).size() == 1);
 }
+
+TEST_CASE("issue 13: an order the settlement finds open while the kill switch holds is cancelled, not left open") {
+  simtest::SimFixture sim;
+  TempDir dir;
+  Session s(sim, dir, fast_settlement(60'000) + R"(,"kill_switch_deadline_s":1)");
+  // The order reaches the broker but its answer is lost, and every listing fails: neither the
+  // submission's look-ups nor the kill switch's listing can see it.
+  fault(sim, "POST", "drop_after_accept", 1);
+  fault(sim, "GET", "http_500", 100000);
+  auto first = s.submit("TSLA", "1", "250.00");
+  REQUIRE(first.error.has_value());
+  REQUIRE(first.error->category == SubmissionErrorCategory::ambiguous_unresolved);
+  auto report = run(s.ctx, s.om.cancel_all_open_orders("test"));
+  CHECK(report.open_orders_remaining == -1);  // it could not list the broker's orders
+  auto orders = broker_orders(sim);
+  REQUIRE(orders.size() == 1);
+  const std::string id(orders[0].at("id").as_string());
+  REQUIRE(orders[0].at("state").as_string() != "cancelled");
+  // The broker answers again: the settlement finds the order, and it is cancelled too.
+  sim.admin_delete("/_sim/faults");
+  auto state = [&] { return std::string(broker_orders(sim)[0].at("state").as_string()); };
+  s.ctx.restart();
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (state() != "cancelled" && std::chrono::steady_clock::now() < deadline) s.ctx.run_for(50ms);
+  CHECK(state() == "cancelled");
+  // The kill switch's second run confirms it and releases it from the ledger.
+  while (!s.ledger().order_ids.empty() && std::chrono::steady_clock::now() < deadline) s.ctx.run_for(50ms);
+  CHECK(s.ledger().halted);
+  CHECK(s.ledger().order_ids.empty());
+  auto replay = replayed(dir);
+  CHECK(replay.unresolved.empty());
+  REQUIRE(replay.orders.contains(id));
+  CHECK(replay.orders.at(id).finished);
+}
