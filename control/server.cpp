@@ -330,7 +330,7 @@ void Server::admit(stream::socket socket) {
   connection->start();
 }
 
-void Server::publish(json::object record) {
+void Server::publish(const json::object& record) {
   // No connection open: nobody can be subscribed, and one opening later only sees later records.
   // Spares every journal record an encoding and a hop to this strand when nobody listens.
   if (open_connections_.load() == 0) return;

@@ -48,7 +48,7 @@ class Server : public std::enable_shared_from_this<Server> {
 
   const std::string& path() const noexcept { return options_.path; }
   /// Delivers a durable journal record to the connections subscribed to its topic. Any thread.
-  void publish(boost::json::object record);
+  void publish(const boost::json::object& record);
   /// Stops taking requests: those in flight go on, new ones (on any connection, old or new) are
   /// refused with `shutting_down`, so clients know the owner is alive and finishing. Any thread.
   void stop_accepting();
