@@ -65,6 +65,7 @@ struct ReplySlot final : StopListener {
   Runtime& runtime;
   std::string asker;
   std::optional<channel> chan;
+  std::atomic<bool> timed_out{false};  ///< the channel was closed by the ask's alarm
 };
 }  // namespace detail
 
@@ -184,15 +185,17 @@ awaitable<boost::system::result<R>> await_reply(std::shared_ptr<ReplySlot<R>> sl
                                                 Duration timeout) {
   using boost::system::errc::make_error_code;
   if (!sent) co_return make_error_code(boost::system::errc::operation_canceled);
-  auto receive = [](std::shared_ptr<ReplySlot<R>> s) -> awaitable<boost::system::result<R>> {
-    auto [ec, value] = co_await s->chan->async_receive(as_tuple_awaitable);
-    if (ec) co_return make_error_code(boost::system::errc::operation_canceled);  // closed: stopping
-    co_return std::move(*value);
-  };
-  using namespace asio::experimental::awaitable_operators;
-  auto outcome = co_await (receive(slot) || slot->runtime.clock().sleep_for(timeout));
-  if (outcome.index() == 1) co_return make_error_code(boost::system::errc::timed_out);
-  co_return std::get<0>(std::move(outcome));
+  // The timeout closes the channel (thread-safe); so does the runtime stopping.
+  auto ex = co_await asio::this_coro::executor;
+  auto alarm = slot->runtime.clock().alarm(ex, timeout, [slot] {
+    slot->timed_out = true;
+    slot->chan->close();
+  });
+  auto [ec, value] = co_await slot->chan->async_receive(as_tuple_awaitable);
+  alarm->cancel();
+  if (ec)
+    co_return make_error_code(slot->timed_out ? boost::system::errc::timed_out : boost::system::errc::operation_canceled);
+  co_return std::move(*value);
 }
 }  // namespace detail
 

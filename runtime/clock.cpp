@@ -1,6 +1,46 @@
 #include "runtime/clock.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+
 namespace oms::runtime {
+
+namespace {
+
+// Clock::alarm's default: a spawned sleep, cancelled through its cancellation slot.
+struct SpawnedAlarm final : Alarm {
+  asio::cancellation_signal signal;
+  void cancel() override { signal.emit(asio::cancellation_type::terminal); }
+};
+
+awaitable<void> sleep_then(Clock& clock, Duration d, std::function<void()> fire) {
+  auto ec = co_await clock.sleep_for(d);
+  if (!ec) fire();
+}
+
+struct TimerAlarm final : Alarm {
+  explicit TimerAlarm(const asio::any_io_executor& ex, Duration d) : timer(ex, d) {}
+  asio::steady_timer timer;
+  void cancel() override { timer.cancel(); }
+};
+
+}  // namespace
+
+std::shared_ptr<Alarm> Clock::alarm(const asio::any_io_executor& ex, Duration d, std::function<void()> fire) {
+  auto alarm = std::make_shared<SpawnedAlarm>();
+  // The handler keeps the signal alive until the sleep has ended.
+  asio::co_spawn(ex, sleep_then(*this, d, std::move(fire)),
+                 asio::bind_cancellation_slot(alarm->signal.slot(), [alarm](std::exception_ptr) {}));
+  return alarm;
+}
+
+std::shared_ptr<Alarm> RealClock::alarm(const asio::any_io_executor& ex, Duration d, std::function<void()> fire) {
+  auto alarm = std::make_shared<TimerAlarm>(ex, d);
+  alarm->timer.async_wait([alarm, fire = std::move(fire)](const error_code& ec) {
+    if (!ec) fire();
+  });
+  return alarm;
+}
 
 Timestamp RealClock::now() const {
   return std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
@@ -32,24 +72,52 @@ Timestamp VirtualClock::now() const {
   return now_;
 }
 
-awaitable<error_code> VirtualClock::sleep_for(Duration d) {
-  auto sleeper = std::make_shared<Sleeper>(co_await asio::this_coro::executor);
-  {
-    std::lock_guard lock(mu_);
-    sleepers_.emplace(now_ + std::max(d, Duration::zero()), sleeper);
+std::shared_ptr<VirtualClock::Sleeper> VirtualClock::enroll(const asio::any_io_executor& ex, Duration d) {
+  auto sleeper = std::make_shared<Sleeper>(ex);
+  std::lock_guard lock(mu_);
+  sleepers_.emplace(now_ + std::max(d, Duration::zero()), sleeper);
+  return sleeper;
+}
+
+void VirtualClock::forget(const std::shared_ptr<Sleeper>& sleeper) {
+  std::lock_guard lock(mu_);
+  for (auto it = sleepers_.begin(); it != sleepers_.end(); ++it) {
+    if (it->second == sleeper) {
+      sleepers_.erase(it);
+      break;
+    }
   }
+}
+
+awaitable<error_code> VirtualClock::sleep_for(Duration d) {
+  auto sleeper = enroll(co_await asio::this_coro::executor, d);
   co_await sleeper->timer.async_wait(as_tuple_awaitable);
   if (!sleeper->woken) {  // cancelled by the caller: forget the registration
-    std::lock_guard lock(mu_);
-    for (auto it = sleepers_.begin(); it != sleepers_.end(); ++it) {
-      if (it->second == sleeper) {
-        sleepers_.erase(it);
-        break;
-      }
-    }
+    forget(sleeper);
     co_return asio::error::operation_aborted;
   }
   co_return error_code{};
+}
+
+namespace {
+struct VirtualAlarm final : Alarm {
+  std::function<void()> stop;
+  void cancel() override { stop(); }
+};
+}  // namespace
+
+std::shared_ptr<Alarm> VirtualClock::alarm(const asio::any_io_executor& ex, Duration d, std::function<void()> fire) {
+  auto sleeper = enroll(ex, d);
+  sleeper->timer.async_wait([this, sleeper, fire = std::move(fire)](const error_code&) {
+    if (sleeper->woken) fire();
+    else forget(sleeper);  // cancelled
+  });
+  auto alarm = std::make_shared<VirtualAlarm>();
+  std::weak_ptr<Sleeper> weak = sleeper;
+  alarm->stop = [weak] {
+    if (auto s = weak.lock()) s->timer.cancel();
+  };
+  return alarm;
 }
 
 bool VirtualClock::wake_next(Timestamp until) {

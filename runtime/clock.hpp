@@ -15,6 +15,14 @@ namespace oms::runtime {
 
 using Duration = std::chrono::microseconds;
 
+/// A callback due at a time: cancel() before it fires and it never does. Created and cancelled
+/// on the executor it was armed on (not thread-safe, like the timer under it).
+class Alarm {
+ public:
+  virtual ~Alarm() = default;
+  virtual void cancel() = 0;
+};
+
 /// Wall-clock time plus cancellable sleeps.
 class Clock {
  public:
@@ -23,6 +31,11 @@ class Clock {
   virtual Timestamp now() const = 0;
   /// Completes after `d`; with operation_aborted when the awaiting coroutine is cancelled.
   virtual awaitable<error_code> sleep_for(Duration d) = 0;
+  /// Calls `fire` on `ex` after `d` unless cancelled first. The ask timeout: one timer and a
+  /// callback, where racing a sleep_for against the reply cost two coroutine frames and a
+  /// parallel group per request. This default spawns a sleep_for (any clock); the real and the
+  /// virtual clock arm their timer directly.
+  virtual std::shared_ptr<Alarm> alarm(const asio::any_io_executor& ex, Duration d, std::function<void()> fire);
 };
 
 /// The system clock and Asio steady timers.
@@ -30,6 +43,7 @@ class RealClock final : public Clock {
  public:
   Timestamp now() const override;
   awaitable<error_code> sleep_for(Duration d) override;
+  std::shared_ptr<Alarm> alarm(const asio::any_io_executor& ex, Duration d, std::function<void()> fire) override;
 };
 
 /// Time that moves only when a test says so. Sleepers wake in deadline order (ties in the order
@@ -42,6 +56,7 @@ class VirtualClock final : public Clock {
 
   Timestamp now() const override;
   awaitable<error_code> sleep_for(Duration d) override;
+  std::shared_ptr<Alarm> alarm(const asio::any_io_executor& ex, Duration d, std::function<void()> fire) override;
 
   /// Moves time forward by `d`, waking each due sleeper at its own deadline and calling `drain`
   /// (typically `ctx.poll()`) after each wake so that follow-up sleeps are honoured in order.
@@ -53,6 +68,8 @@ class VirtualClock final : public Clock {
 
  private:
   struct Sleeper;
+  std::shared_ptr<Sleeper> enroll(const asio::any_io_executor& ex, Duration d);
+  void forget(const std::shared_ptr<Sleeper>& sleeper);
   bool wake_next(Timestamp until);
 
   mutable std::mutex mu_;

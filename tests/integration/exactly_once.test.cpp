@@ -158,6 +158,7 @@ TEST_CASE("finding 1: when the broker proves the order absent, the identical req
   auto orders = broker_orders(sim);
   REQUIRE(orders.size() == 1);
   CHECK(orders[0].at("ref_id").as_string() == ref_id);
+  settle(s.ctx);  // the envelope is journalled behind the result (group commit)
   auto replay = replayed(dir);
   CHECK(replay.unresolved.empty());
   CHECK(replay.orders.contains(again.envelope->order_id));

@@ -211,6 +211,7 @@ TEST_CASE("FR-004: each submitted order is recorded in an OrderEnvelope and pers
   auto p = run(ctx, paper.place_limit_buy("TSLA", qty("5"), price("250.30")));
   REQUIRE_MESSAGE(p.envelope.has_value(), why(p));
   CHECK(p.envelope->mode == ExecutionMode::paper);
+  settle(ctx);  // the envelope is journalled behind the result (group commit)
   auto paper_record = last_of_kind(journal::JournalFile::read_all(dir.file("orders.jsonl")), "envelope");
   REQUIRE(paper_record.has_value());
   CHECK(paper_record->at("mode").as_string() == "paper");
