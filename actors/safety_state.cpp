@@ -47,7 +47,7 @@ Decision LedgerState::admit(const PendingKey& key, Quantity quantity, const std:
       send_as = absent->second;  // the same order, proven never placed: its ref_id again
       absent_refs_.erase(absent);
     }
-    entries_[key].push_back(Entry{send_as, quantity, Stage::sending, std::nullopt, false, {}});
+    add(key, Entry{send_as, quantity, Stage::sending, std::nullopt, false, {}});
     return {Admission::proceed, std::nullopt, {}, send_as, false};
   }
   // The same order (same key and quantity) is answered with what became of it; never sent twice.
@@ -96,13 +96,14 @@ void LedgerState::restore(const std::vector<OrderEnvelope>& open_orders, const s
                           bool halted, std::optional<CircuitBreakerTripped> trip, std::string recovery_failed) {
   // Every open order, also several under one key: each must be released by its own finish.
   for (const auto& o : open_orders) {
-    auto& list = entries_[PendingKey{o.symbol, o.side, o.limit_price}];
+    PendingKey key{o.symbol, o.side, o.limit_price};
+    auto& list = entries_[key];
     bool known = std::any_of(list.begin(), list.end(),
                              [&](const Entry& e) { return e.envelope && e.envelope->order_id == o.order_id; });
-    if (!known) list.push_back(Entry{o.ref_id, o.quantity, Stage::placed, o, false, {}});
+    if (!known) add(key, Entry{o.ref_id, o.quantity, Stage::placed, o, false, {}});
   }
   for (const auto& u : unresolved)
-    if (!find(u.ref_id)) entries_[u.key].push_back(Entry{u.ref_id, u.quantity, Stage::unresolved, std::nullopt, true, u.since});
+    if (!find(u.ref_id)) add(u.key, Entry{u.ref_id, u.quantity, Stage::unresolved, std::nullopt, true, u.since});
   halted_ = halted_ || halted;  // a kill switch pressed while recovery ran stays pressed
   trip_ = std::move(trip);
   recovery_failed_ = std::move(recovery_failed);
@@ -139,25 +140,22 @@ void LedgerState::submitted(const PendingKey& key, const OrderEnvelope& envelope
   }
   Entry* e = find(envelope.ref_id);
   if (!e) {
-    entries_[key].push_back(Entry{envelope.ref_id, envelope.quantity, Stage::placed, envelope, false, {}});
+    add(key, Entry{envelope.ref_id, envelope.quantity, Stage::placed, envelope, false, {}});
     return;
   }
-  e->stage = Stage::placed;
-  e->envelope = envelope;
-  e->settling = false;
+  placed(key_of_ref_.at(envelope.ref_id), *e, envelope);
 }
 
 void LedgerState::abandoned(const PendingKey& key, const std::string& ref_id) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return;
-  std::erase_if(it->second, [&](const Entry& e) { return e.ref_id == ref_id && e.stage == Stage::sending; });
-  if (it->second.empty()) entries_.erase(it);
+  erase_from(it, [&](const Entry& e) { return e.ref_id == ref_id && e.stage == Stage::sending; });
 }
 
 void LedgerState::unresolved(const PendingKey& key, const std::string& ref_id, Timestamp at) {
   Entry* e = find(ref_id);
   if (!e) {
-    entries_[key].push_back(Entry{ref_id, {}, Stage::unresolved, std::nullopt, true, at});
+    add(key, Entry{ref_id, {}, Stage::unresolved, std::nullopt, true, at});
     return;
   }
   if (e->stage == Stage::placed) return;  // already found: a late report changes nothing
@@ -177,13 +175,10 @@ void LedgerState::settled(const IntentSettled& result) {
         return;
       }
       if (!e) {
-        entries_[result.key].push_back(
-            Entry{result.ref_id, result.envelope->quantity, Stage::placed, result.envelope, false, {}});
+        add(result.key, Entry{result.ref_id, result.envelope->quantity, Stage::placed, result.envelope, false, {}});
         return;
       }
-      e->stage = Stage::placed;
-      e->envelope = result.envelope;
-      e->settling = false;
+      placed(key_of_ref_.at(result.ref_id), *e, *result.envelope);
       return;
     }
     case SettlementOutcome::proven_absent: {
@@ -204,15 +199,16 @@ void LedgerState::settled(const IntentSettled& result) {
 }
 
 std::optional<PendingKey> LedgerState::finished(const std::string& order_id) {
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    auto& list = it->second;
-    auto e = std::find_if(list.begin(), list.end(),
-                          [&](const Entry& x) { return x.envelope && x.envelope->order_id == order_id; });
-    if (e == list.end()) continue;
-    PendingKey key = it->first;
-    list.erase(e);
-    if (list.empty()) entries_.erase(it);
-    return key;
+  if (auto k = key_of_order_.find(order_id); k != key_of_order_.end()) {
+    PendingKey key = k->second;
+    auto it = entries_.find(key);
+    bool first = true;  // one entry: an order id is held once
+    if (it != entries_.end() && erase_from(it, [&](const Entry& x) {
+          bool match = first && x.envelope && x.envelope->order_id == order_id;
+          first = first && !match;
+          return match;
+        }))
+      return key;
   }
   if (!order_id.empty() && finished_unmatched_.insert(order_id).second) {
     finished_order_.push_back(order_id);
@@ -271,20 +267,22 @@ std::optional<Stage> LedgerState::stage_of(const std::string& ref_id) const {
 std::vector<PendingKey> LedgerState::clear() {
   std::vector<PendingKey> out;
   for (auto it = entries_.begin(); it != entries_.end();) {
-    auto& list = it->second;
-    auto before = list.size();
-    std::erase_if(list, [](const Entry& e) { return e.stage != Stage::unresolved; });
-    if (list.size() != before) out.push_back(it->first);
-    it = list.empty() ? entries_.erase(it) : std::next(it);
+    auto next = std::next(it);
+    PendingKey key = it->first;
+    if (erase_from(it, [](const Entry& e) { return e.stage != Stage::unresolved; })) out.push_back(std::move(key));
+    it = next;
   }
   return out;
 }
 
 LedgerState::Entry* LedgerState::find(const std::string& ref_id) {
   if (ref_id.empty()) return nullptr;
-  for (auto& [key, list] : entries_)
-    for (auto& e : list)
-      if (e.ref_id == ref_id) return &e;
+  auto k = key_of_ref_.find(ref_id);
+  if (k == key_of_ref_.end()) return nullptr;
+  auto it = entries_.find(k->second);
+  if (it == entries_.end()) return nullptr;
+  for (auto& e : it->second)
+    if (e.ref_id == ref_id) return &e;
   return nullptr;
 }
 
@@ -293,14 +291,44 @@ const LedgerState::Entry* LedgerState::find(const std::string& ref_id) const {
 }
 
 void LedgerState::erase_ref(const std::string& ref_id) {
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    auto& list = it->second;
-    auto before = list.size();
-    std::erase_if(list, [&](const Entry& e) { return e.ref_id == ref_id; });
-    if (list.size() == before) continue;
-    if (list.empty()) entries_.erase(it);
-    return;
+  auto k = ref_id.empty() ? key_of_ref_.end() : key_of_ref_.find(ref_id);
+  if (k == key_of_ref_.end()) return;
+  auto it = entries_.find(k->second);
+  if (it != entries_.end()) erase_from(it, [&](const Entry& e) { return e.ref_id == ref_id; });
+}
+
+LedgerState::Entry& LedgerState::add(const PendingKey& key, Entry e) {
+  if (!e.ref_id.empty()) key_of_ref_.insert_or_assign(e.ref_id, key);
+  if (e.envelope && !e.envelope->order_id.empty()) key_of_order_.insert_or_assign(e.envelope->order_id, key);
+  return entries_[key].emplace_back(std::move(e));
+}
+
+void LedgerState::placed(const PendingKey& key, Entry& e, const OrderEnvelope& envelope) {
+  e.stage = Stage::placed;
+  e.envelope = envelope;
+  e.settling = false;
+  if (!envelope.order_id.empty()) key_of_order_.insert_or_assign(envelope.order_id, key);
+}
+
+// Erases the entries of `it`'s key that match, drops them from the indexes (unless another entry
+// under the key still holds the same id) and the key when it is left empty. True if any matched.
+template <class Pred>
+bool LedgerState::erase_from(Entries::iterator it, Pred pred) {
+  auto& list = it->second;
+  std::vector<std::pair<std::string, std::string>> gone;  // ref_id, order_id
+  std::erase_if(list, [&](const Entry& e) {
+    if (!pred(e)) return false;
+    gone.emplace_back(e.ref_id, e.envelope ? e.envelope->order_id : std::string());
+    return true;
+  });
+  auto held = [&](auto&& same) { return std::any_of(list.begin(), list.end(), same); };
+  for (const auto& [ref_id, order_id] : gone) {
+    if (!ref_id.empty() && !held([&](const Entry& x) { return x.ref_id == ref_id; })) key_of_ref_.erase(ref_id);
+    if (!order_id.empty() && !held([&](const Entry& x) { return x.envelope && x.envelope->order_id == order_id; }))
+      key_of_order_.erase(order_id);
   }
+  if (list.empty()) entries_.erase(it);
+  return !gone.empty();
 }
 
 }  // namespace oms::safety

@@ -23,6 +23,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace oms::safety {
@@ -138,10 +139,19 @@ class LedgerState {
   Entry* find(const std::string& ref_id);
   const Entry* find(const std::string& ref_id) const;
   void erase_ref(const std::string& ref_id);
+  // Every entry goes in and out through these, which keep the two indexes below true.
+  Entry& add(const PendingKey& key, Entry e);
+  void placed(const PendingKey& key, Entry& e, const OrderEnvelope& envelope);
+  template <class Pred>
+  bool erase_from(Entries::iterator it, Pred pred);
   bool finished_before(const std::string& order_id) const { return finished_unmatched_.contains(order_id); }
   std::string describe(const PendingKey& key, const std::vector<Entry>& holders) const;
 
   Entries entries_;
+  /// Which key holds a ref_id / an order id: lookups by either stay O(1) however many orders are
+  /// open (a linear search of every entry made each submission O(open orders)).
+  std::unordered_map<std::string, PendingKey> key_of_ref_;
+  std::unordered_map<std::string, PendingKey> key_of_order_;
   /// Intents proven absent, by key and quantity: the next identical request is sent under the
   /// same ref_id, so even a copy of the first attempt that broke the quiet-period bound could not
   /// become a second order (the broker refuses a ref_id twice). Bounded, oldest dropped.
