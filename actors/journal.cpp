@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <thread>
 
 namespace oms::actors {
 
@@ -23,6 +24,7 @@ Journal::Journal(runtime::Runtime& rt, const std::string& path, std::string name
   }
   file_.emplace(std::move(*file));
   if (const char* crash = std::getenv("OMS_JOURNAL_CRASH_BEFORE_SYNC")) crash_before_sync_ = std::strtoull(crash, nullptr, 10);
+  if (const char* slow = std::getenv("OMS_JOURNAL_SLOW_SYNC_MS")) slow_sync_ = std::chrono::milliseconds(std::strtoull(slow, nullptr, 10));
   startup_ = std::move(records);
   if (report_.repaired_torn_tail)
     log::warn("journal.torn_tail_repaired", {{"path", path}, {"cut", report_.torn_tail}});
@@ -57,12 +59,37 @@ void Journal::flush() {
   }
   buffer_.clear();
   for (const auto& s : batch) buffer_ += s.line;
+  writing_ = std::move(batch);
+  bool crash_point = batch_.batches() == crash_before_sync_;
+  auto* pool = runtime().blocking_pool();
+  if (!pool || startup_) {  // embedded (no thread of ours), or before recovery took the records
+    complete(write_and_sync(crash_point));
+    return;
+  }
+  // The disk's wait happens on the runtime's blocking-I/O thread; the actors' threads go on. The
+  // strand touches neither file_ nor buffer_ until complete() (one flush in flight at a time), and
+  // the work guard keeps a draining runtime alive to acknowledge the batch.
+  boost::asio::post(*pool, [self = shared_from_this(), crash_point,
+                            work = boost::asio::make_work_guard(runtime().context())] {
+    auto ec = self->write_and_sync(crash_point);
+    boost::asio::post(self->strand(), [self, ec] { self->complete(ec); });
+  });
+}
+
+boost::system::error_code Journal::write_and_sync(bool crash_point) {
   auto ec = file_->write_lines(buffer_);
-  if (!ec && batch_.batches() == crash_before_sync_) {
-    log::warn("journal.crash_point", {{"batch", crash_before_sync_}, {"records", batch.size()}});
+  if (!ec && crash_point) {
+    log::warn("journal.crash_point", {{"batch", crash_before_sync_}});
     ::raise(SIGKILL);  // the seeded crash: written, not yet synced
   }
   if (!ec) ec = file_->sync();
+  if (slow_sync_.count() > 0) std::this_thread::sleep_for(slow_sync_);  // a slow disk, for tests
+  return ec;
+}
+
+void Journal::complete(boost::system::error_code ec) {
+  auto batch = std::move(writing_);
+  writing_.clear();
   for (auto& s : batch) {
     if (ec) {
       log::error("journal.write_failed", {{"kind", s.record.at("kind")}, {"error", ec.message()}});

@@ -8,14 +8,18 @@
 /// one fdatasync; then each asker is acknowledged. Records that arrive while a sync runs queue
 /// on the strand and form the next batch, so concurrent intents share one fdatasync and a record
 /// waits for at most one sync in flight. An acknowledgement still means the record is on disk.
+/// The write and its fdatasync run on the runtime's blocking-I/O thread (Runtime::blocking_pool)
+/// when it has one, so the actors' threads never wait on the disk.
 ///
 /// Crash point for the reliability tests: OMS_JOURNAL_CRASH_BEFORE_SYNC=N kills the process with
 /// SIGKILL after the N-th batch is written and before its fdatasync (off unless set).
+/// OMS_JOURNAL_SLOW_SYNC_MS=N makes every sync N ms slower (a slow disk; off unless set).
 #include "actors/journal_batch.hpp"
 #include "actors/journal_file.hpp"
 #include "messages/journal.hpp"
 #include "runtime/actor.hpp"
 
+#include <chrono>
 #include <functional>
 #include <optional>
 
@@ -59,6 +63,10 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   void stage(JournalRecord record, runtime::ReplyTo<JournalAck> reply);
   void schedule_flush();
   void flush();
+  /// The batch's write and fdatasync (on the runtime's blocking-I/O thread when it has one).
+  boost::system::error_code write_and_sync(bool crash_point);
+  /// Back on the strand: acknowledges the batch and starts the next one.
+  void complete(boost::system::error_code ec);
 
   std::string path_;
   journal::OpenReport report_;
@@ -67,8 +75,10 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   std::function<void(const boost::json::object&)> observer_;
   std::optional<std::vector<boost::json::object>> startup_;  ///< until recovery takes it
   journal::GroupCommit<Staged> batch_;
+  std::vector<Staged> writing_;  ///< the batch being written and synced
   std::string buffer_;        ///< a batch's lines, reused across flushes
   std::size_t crash_before_sync_ = 0;  ///< OMS_JOURNAL_CRASH_BEFORE_SYNC (0: off)
+  std::chrono::milliseconds slow_sync_{0};  ///< OMS_JOURNAL_SLOW_SYNC_MS (0: off)
 };
 
 }  // namespace oms::actors

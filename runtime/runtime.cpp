@@ -33,6 +33,7 @@ void Runtime::start(unsigned threads) {
   if (!threads_.empty()) throw std::logic_error("Runtime::start called twice");
   // The work guard keeps the threads alive while actors are idle; stop() releases it.
   work_.emplace(ctx_.get_executor());
+  blocking_ = std::make_unique<asio::thread_pool>(1);
   for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.emplace_back([this] { ctx_.run(); });
 }
 
@@ -62,6 +63,7 @@ void Runtime::join() {
     if (t.joinable()) t.join();
   }
   threads_.clear();
+  if (blocking_) blocking_->join();  // its work held the io_context: finished before the threads
 }
 
 void Runtime::spawn(const asio::any_io_executor& ex, awaitable<void> task, std::string what) {

@@ -9,6 +9,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -76,6 +77,12 @@ class Runtime {
   void stop();
   /// Waits for the runtime's own threads to finish draining.
   void join();
+  /// Where blocking file I/O runs (the journal's write + fdatasync), so that no thread running
+  /// actors waits on the disk: one thread of the runtime's own, started by start(). None in the
+  /// embedded form (the runtime starts no thread there; the caller does that I/O inline). Work
+  /// posted there must hold a work guard on context() until its completion is posted back, so a
+  /// draining runtime runs that completion.
+  asio::thread_pool* blocking_pool() noexcept { return blocking_.get(); }
   bool stopping() const noexcept { return stopping_.load(); }
 
   /// co_spawn tied to stop(): the task is cancelled at shutdown and an escaping exception is
@@ -119,6 +126,7 @@ class Runtime {
   asio::io_context& ctx_;
   std::optional<asio::executor_work_guard<executor_type>> work_;
   std::vector<std::thread> threads_;
+  std::unique_ptr<asio::thread_pool> blocking_;
   std::shared_ptr<Clock> clock_;
   std::shared_ptr<TraceSink> trace_;
   std::atomic<bool> stopping_{false};

@@ -5,6 +5,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <future>
+#include <thread>
 #include <filesystem>
 #include <unistd.h>
 
@@ -91,5 +95,57 @@ TEST_CASE("group commit: concurrent intents share one fdatasync, each acknowledg
   REQUIRE(records.size() == kIntents + 1);
   CHECK(records[0].at("ref_id").as_string() == "r0");  // arrival order kept
   CHECK(records[kIntents - 1].at("ref_id").as_string() == "r" + std::to_string(kIntents - 1));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("issue 15: the journal's write and fdatasync run off the actors' threads: a runtime on one thread keeps serving while the disk is slow") {
+  auto dir = std::filesystem::temp_directory_path() / ("oms-journal-slow-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto path = (dir / "orders.jsonl").string();
+  ::setenv("OMS_JOURNAL_SLOW_SYNC_MS", "1500", 1);
+  Runtime rt;
+  auto journal = std::make_shared<actors::Journal>(rt, path);
+  ::unsetenv("OMS_JOURNAL_SLOW_SYNC_MS");
+  REQUIRE(journal->healthy());
+  CHECK(journal->take_startup_records().has_value());  // as recovery does at start-up
+  rt.start(1);
+  std::promise<bool> acked;
+  asio::co_spawn(rt.context(), [&]() -> awaitable<void> {
+    JournalRecord intent{"intent", {{"ref_id", "r1"}}};
+    auto r = co_await ask<JournalAck>(journal, std::move(intent), std::chrono::seconds(10));
+    acked.set_value(r && r->durable);
+  }, asio::detached);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the batch's slow sync has begun
+  // The runtime's only thread is free: a handler posted now runs before the sync ends.
+  std::promise<void> ran;
+  asio::post(rt.context(), [&] { ran.set_value(); });
+  auto acked_future = acked.get_future();
+  CHECK(ran.get_future().wait_for(std::chrono::milliseconds(1000)) == std::future_status::ready);
+  CHECK(acked_future.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout);  // the disk still waits
+  CHECK(acked_future.get());  // then the record is acknowledged, durable
+  rt.stop();
+  rt.join();
+  CHECK(journal::JournalFile::read_all(path).size() == 1);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("issue 15: a runtime that stops while a journal batch syncs on the blocking-I/O thread still completes the batch") {
+  auto dir = std::filesystem::temp_directory_path() / ("oms-journal-stop-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto path = (dir / "orders.jsonl").string();
+  ::setenv("OMS_JOURNAL_SLOW_SYNC_MS", "300", 1);
+  Runtime rt;
+  auto journal = std::make_shared<actors::Journal>(rt, path);
+  ::unsetenv("OMS_JOURNAL_SLOW_SYNC_MS");
+  REQUIRE(journal->take_startup_records().has_value());
+  std::atomic<int> durable{0};  // the batch's completion on the journal's strand
+  journal->on_durable([&](const boost::json::object&) { ++durable; });
+  rt.start(2);
+  post(journal, JournalRecord{"envelope", {{"ref_id", "r1"}}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  rt.stop();  // the sync is in flight: the draining runtime waits for the batch's completion
+  rt.join();
+  CHECK(durable.load() == 1);
+  CHECK(journal::JournalFile::read_all(path).size() == 1);
   std::filesystem::remove_all(dir);
 }

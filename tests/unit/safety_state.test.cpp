@@ -321,3 +321,55 @@ TEST_CASE("finding 5: a recovery that could not list the broker restores the jou
   CHECK(refused.guidance.find("kill switch still works") != std::string::npos);
   CHECK(ledger.pending() == 1);  // the refused request reserved nothing
 }
+
+TEST_CASE("issue 15: with thousands of open orders every entry is still found by its ref_id and its order id") {
+  // The ledger indexes entries by ref_id and order id (a scan of every entry made each
+  // submission O(open orders)); this walks every path that adds, changes or removes an entry.
+  LedgerState ledger;
+  constexpr int kOrders = 3000;
+  auto k = [](int i) { return key("S" + std::to_string(i % 300), Side::buy, std::to_string(10 + i / 300) + ".00"); };
+  for (int i = 0; i < kOrders; ++i) {
+    auto ref = "r" + std::to_string(i);
+    REQUIRE(ledger.admit(k(i), q(), ref).admission == Admission::proceed);
+    REQUIRE(ledger.confirm_send(k(i), ref).admission == Admission::proceed);
+    auto e = envelope("o" + std::to_string(i), ref);
+    e.symbol = k(i).symbol;
+    e.limit_price = k(i).limit_price;
+    if (i % 3 == 0) ledger.submitted(k(i), e);
+    else if (i % 3 == 1) ledger.unresolved(k(i), ref, t0);
+    else ledger.abandoned(k(i), ref);
+  }
+  CHECK(ledger.in_flight() == 0);
+  CHECK(ledger.pending() == 2 * kOrders / 3);
+  for (int i = 0; i < kOrders; ++i) {
+    auto ref = "r" + std::to_string(i);
+    auto stage = ledger.stage_of(ref);
+    if (i % 3 == 0) CHECK(stage == Stage::placed);
+    else if (i % 3 == 1) CHECK(stage == Stage::unresolved);
+    else CHECK(stage == std::nullopt);
+  }
+  // Settled found: the unresolved ones become placed under their order ids.
+  for (int i = 1; i < kOrders; i += 3) {
+    auto e = envelope("o" + std::to_string(i), "r" + std::to_string(i));
+    ledger.settled(IntentSettled{"r" + std::to_string(i), k(i), SettlementOutcome::found, e, false});
+  }
+  // Every placed order is released by its own id, newest first, and no other.
+  for (int i = kOrders - 1; i >= 0; --i) {
+    if (i % 3 == 2) {
+      CHECK(ledger.finished("o" + std::to_string(i)) == std::nullopt);
+      continue;
+    }
+    CHECK(ledger.finished("o" + std::to_string(i)) == k(i));
+    CHECK(ledger.stage_of("r" + std::to_string(i)) == std::nullopt);
+  }
+  CHECK(ledger.pending() == 0);
+  // A freed key and ref_id are usable again; clear() forgets the placed, keeps the unresolved.
+  CHECK(ledger.admit(k(0), q(), "r0").admission == Admission::proceed);
+  ledger.submitted(k(0), envelope("o0", "r0"));
+  CHECK(ledger.admit(k(1), q(), "r1").admission == Admission::proceed);
+  ledger.unresolved(k(1), "r1", t0);
+  CHECK(ledger.clear().size() == 1);
+  CHECK(ledger.finished("o0") == std::nullopt);
+  CHECK(ledger.stage_of("r0") == std::nullopt);
+  CHECK(ledger.stage_of("r1") == Stage::unresolved);
+}
