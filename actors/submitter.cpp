@@ -272,14 +272,8 @@ awaitable<std::optional<FieldError>> Submitter::check_collar(std::string symbol,
   if (cached == quotes_.end() || now - cached->second.fetched_at > kQuoteFreshness) {
     std::vector<std::string> symbols{symbol};
     auto fetched = co_await gateway_->quotes(std::move(symbols));
-    std::optional<Price> price;
-    QuoteSnapshot snapshot;
-    if (fetched && !fetched->empty() && fetched->front()) {
-      const auto& q = *fetched->front();
-      price = q.last_trade_price ? q.last_trade_price : (side == Side::buy ? q.ask : q.bid);
-      snapshot = {q.ask, q.bid, q.updated_at};
-    }
-    if (!price) {
+    auto quote = fetched ? collar_quote(*fetched, side, now) : std::nullopt;
+    if (!quote) {
       std::string reason = fetched ? "no price in the quote" : fetched.error().to_string();
       // Paper mode's market is built from the references themselves: a symbol it has no price for
       // yet has nothing to check against and no money at risk.
@@ -293,9 +287,32 @@ awaitable<std::optional<FieldError>> Submitter::check_collar(std::string symbol,
       log::warn("order.collar_unchecked", {{"symbol", symbol}, {"reason", reason}});
       co_return std::nullopt;
     }
-    cached = quotes_.insert_or_assign(symbol, CachedQuote{*price, now, snapshot}).first;
+    cached = quotes_.insert_or_assign(symbol, *quote).first;
+  } else if (now - cached->second.fetched_at > kQuoteRefreshAhead && refreshing_.insert(symbol).second) {
+    spawn(refresh_quote(symbol, side), "quote refresh");
   }
   co_return pricing::check_price_collar(limit, cached->second.price, config_.price_collar_pct);
+}
+
+std::optional<Submitter::CachedQuote> Submitter::collar_quote(const std::vector<std::optional<gateway::Quote>>& quotes,
+                                                              Side side, Timestamp fetched_at) {
+  if (quotes.empty() || !quotes.front()) return std::nullopt;
+  const auto& q = *quotes.front();
+  auto price = q.last_trade_price ? q.last_trade_price : (side == Side::buy ? q.ask : q.bid);
+  if (!price) return std::nullopt;
+  return CachedQuote{*price, fetched_at, QuoteSnapshot{q.ask, q.bid, q.updated_at}};
+}
+
+// Behind an order that used a quote about to go stale. A failed refresh changes nothing: the
+// next order past kQuoteFreshness fetches (and refuses without a quote) as before.
+awaitable<void> Submitter::refresh_quote(std::string symbol, Side side) {
+  auto self = shared_from_this();
+  auto asked_at = runtime().clock().now();  // the quote's age counts from the request
+  std::vector<std::string> symbols{symbol};
+  auto fetched = co_await gateway_->quotes(std::move(symbols));
+  refreshing_.erase(symbol);
+  if (!fetched) co_return;
+  if (auto quote = collar_quote(*fetched, side, asked_at)) quotes_.insert_or_assign(symbol, *quote);
 }
 
 awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, PendingKey key, QuoteSnapshot quote,

@@ -15,6 +15,7 @@
 #include "runtime/actor.hpp"
 
 #include <map>
+#include <set>
 #include <variant>
 
 namespace oms::actors {
@@ -56,6 +57,14 @@ class Submitter final : public runtime::Actor<Submitter, runtime::Ask<OrderReque
     QuoteSnapshot quote;
   };
   static constexpr auto kQuoteFreshness = std::chrono::seconds(2);
+  /// A quote older than this (and still fresh) is used, and refreshed behind the order: a bot
+  /// trading a symbol steadily never waits for the collar's quote (an order that had to fetch it
+  /// took two RTTs instead of one).
+  static constexpr auto kQuoteRefreshAhead = std::chrono::milliseconds(1500);
+  /// The collar's price in a broker quote (last trade, else the side's touch), or nothing.
+  static std::optional<CachedQuote> collar_quote(const std::vector<std::optional<gateway::Quote>>& quotes, Side side,
+                                                 Timestamp fetched_at);
+  runtime::awaitable<void> refresh_quote(std::string symbol, Side side);
 
   config::OrderManagementConfig config_;
   std::shared_ptr<SafetyLedger> ledger_;
@@ -63,6 +72,7 @@ class Submitter final : public runtime::Actor<Submitter, runtime::Ask<OrderReque
   std::shared_ptr<gateway::Broker> gateway_;
   std::shared_ptr<Settler> settler_;
   std::map<std::string, CachedQuote> quotes_;  // symbol → latest price, for the collar
+  std::set<std::string> refreshing_;           // symbols whose quote is being refreshed ahead
 };
 
 }  // namespace oms::actors

@@ -46,7 +46,13 @@ Args parse(int argc, char** argv) {
     else if (flag == "--work-dir")
       a.options.work_dir = value();
     else if (flag == "--only")
-      for (auto& f : split(value())) a.only.insert(f);
+      for (auto& f : split(value())) {
+        static const std::set<std::string> figures{"cancel", "submit", "overhead", "fill", "throughput", "halt", "alerts"};
+        if (!figures.contains(f))
+          throw std::invalid_argument("--only: unknown figure '" + f +
+                                      "' (known: cancel, submit, overhead, fill, throughput, halt, alerts)");
+        a.only.insert(f);
+      }
     else if (flag == "--commit")
       a.commit = value();
     else if (flag == "--rtts") {

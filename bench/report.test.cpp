@@ -77,6 +77,13 @@ json::object side(double p50, double p95) {
                       {"requests_per_order", 1.0}};
 }
 
+json::object throttled(double p50, double four_twenty_nines, int unfinished) {
+  auto o = side(p50, p50);
+  o["throttled_429_per_run"] = four_twenty_nines;
+  o["runs_not_finished"] = unfinished;
+  return o;
+}
+
 json::object sample_results() {
   return json::object{{"quick", false},
                       {"started_at", "2024-01-01T00:00:00Z"},
@@ -96,8 +103,13 @@ json::object sample_results() {
                                                                        json::object{{"rtt_ms", 50},
                                                                                     {"orders", 5},
                                                                                     {"ours", side(100, 110)},
-                                                                                    {"ours_pool16", side(90, 95)},
-                                                                                    {"baseline", side(400, 420)}}}}}},
+                                                                                    {"ours_limiter_open", side(90, 95)},
+                                                                                    {"baseline", side(400, 420)}},
+                                                                       json::object{{"rtt_ms", 50},
+                                                                                    {"orders", 25},
+                                                                                    {"broker_throttle", true},
+                                                                                    {"ours", throttled(15200, 0, 0)},
+                                                                                    {"baseline", throttled(60000, 8, 1)}}}}}},
                       {"submission", json::object{{"orders_per_setting", 1000},
                                                   {"streams", 8},
                                                   {"rows", json::array{json::object{{"rtt_ms", 50},
@@ -110,9 +122,12 @@ json::object sample_results() {
 TEST_CASE("the Markdown tables carry each figure's numbers and the speed-up") {
   auto md = report::results_markdown(sample_results());
   CHECK(md.find("# Benchmark results") == 0);
-  CHECK(md.find("| 50 ms | 25 | 120 | 150 | 2.4 | 1500 | 1600 | 30.0 | 12.5× | 27 / 27 | – | 10 |") !=
+  CHECK(md.find("| 50 ms | off | 25 | 120 / 150 | 2.4 | 27 / 0 | – | 1500 / 1600 | 30.0 | 27 / 0 | 10 |") !=
         std::string::npos);
-  CHECK(md.find("| 27 / 27 | 90.0 / 95.0 | 10 |") != std::string::npos);  // the pool_size 16 variant
+  CHECK(md.find("| 27 / 0 | 90.0 (1.8) | 400 / 420 |") != std::string::npos);  // the limiter-opened variant
+  // Under the broker's throttle: the 429s each side met, and the runs that never finished.
+  CHECK(md.find("| 50 ms | Robinhood-like | 25 | 15200 / 15200 | 304.0 | 27 / 0 | – | 60000 / 60000 | 1200.0 | "
+                "27 / 8 (1 runs unfinished) | 10 |") != std::string::npos);
   CHECK(md.find("55.0 / 60.0 / 60.0") != std::string::npos);
   CHECK(md.find("commit `abc1234`") != std::string::npos);
   CHECK(md.find("## 3.") == std::string::npos);  // a figure that did not run has no section
@@ -120,8 +135,10 @@ TEST_CASE("the Markdown tables carry each figure's numbers and the speed-up") {
 
 TEST_CASE("the README table shows cancel-all of 25 orders and P95 submission per RTT") {
   auto table = report::readme_table(sample_results());
-  CHECK(table.find("| ours (defaults) | 120 |") != std::string::npos);
-  CHECK(table.find("| baseline (robin_stocks pattern) | 1500 |") != std::string::npos);
+  CHECK(table.find("| RTT 50 ms | RTT 50 ms, broker throttling |") != std::string::npos);
+  CHECK(table.find("| ours (defaults) | 120 (0 × 429) | 15200 (0 × 429) |") != std::string::npos);
+  CHECK(table.find("| baseline (robin_stocks pattern) | 1500 (0 × 429) | 60000 (8 × 429, unfinished) |") !=
+        std::string::npos);
   CHECK(table.find("| ours, distinct symbols | 111 |") != std::string::npos);
   CHECK(table.find("| 400 |") == std::string::npos);  // the 5-order row is not in the README
 }

@@ -168,3 +168,20 @@ TEST_CASE("finding 12: price_collar_pct 0 turns the collar off: no quote is aske
   REQUIRE_MESSAGE(r.envelope.has_value(), (r.error ? r.error->to_string() : ""));
   CHECK(route_count(sim, "GET /quotes/") == 0);
 }
+
+TEST_CASE("issue 15: an order that uses a quote about to go stale refreshes it behind itself: a steady bot never waits "
+          "for the collar's quote") {
+  simtest::SimFixture sim;
+  Stack stack(sim);
+  REQUIRE(stack.submit(limit_buy("TSLA", "1", "249.00")).envelope.has_value());
+  CHECK(route_count(sim, "GET /quotes/") == 1);
+  std::this_thread::sleep_for(1600ms);  // the quote is older than the refresh-ahead age, still fresh
+  REQUIRE(stack.submit(limit_buy("TSLA", "1", "248.90")).envelope.has_value());
+  stack.ctx.restart();
+  stack.ctx.run_for(300ms);  // the refresh runs behind the order
+  CHECK(route_count(sim, "GET /quotes/") == 2);
+  std::this_thread::sleep_for(500ms);  // past the first quote's freshness, not the refreshed one's
+  REQUIRE(stack.submit(limit_buy("TSLA", "1", "248.80")).envelope.has_value());
+  CHECK(route_count(sim, "GET /quotes/") == 2);  // served by the refreshed quote: no fetch in its path
+  CHECK(route_count(sim, "POST /orders/") == 3);
+}
