@@ -216,7 +216,7 @@ json::object halt_figure(const BenchOptions& options) {
     call(**control, control::ResumeArgs{"bench"}, 60s);
     json::object out{{"target_ms", 5},
                      {"submitters", kSubmitters},
-                     {"config", "product defaults (rate limiter 20 requests / 15 s, pool_size 4 growing to 32), two runtime threads as "
+                     {"config", "product defaults (rate limiter 20 requests / 15 s, pool_size 4 growing to 64), two runtime threads as "
                                 "`oms serve` runs it, live against rh-sim on loopback, RTT 0"},
                      {"client", side(halted)},
                      {"cancel_all_total", side(totals)},

@@ -94,7 +94,7 @@ struct OrderManagementConfig {
   RateLimitConfig rate_limit;
   TimeoutConfig timeouts;
   int pool_size = 4;   ///< connections kept open between bursts
-  int pool_max = 32;   ///< connections the pool may grow to when work is waiting (a cancel-all)
+  int pool_max = 64;   ///< connections the pool may grow to when work is waiting (a cancel-all)
   int kill_switch_deadline_s = 30;  ///< a kill switch run reports what it could not confirm by then
   int account_cache_ttl_s = 30;
   int breaker_consecutive_failures = 5;  ///< broker failures in a row that trip the breaker
