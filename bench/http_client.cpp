@@ -62,8 +62,22 @@ HttpClient::~HttpClient() = default;
 
 HttpResponse HttpClient::request(const std::string& method, const std::string& target, const std::string& body,
                                  const std::string& content_type) {
+  // A keep-alive connection the server closed while it sat idle (a long wait between runs) fails
+  // before any answer: once more on a new connection, as urllib3 does for robin_stocks.
+  bool reused = connection_->open;
+  try {
+    return exchange(method, target, body, content_type);
+  } catch (const HttpError&) {
+    if (!reused || answered_) throw;
+  }
+  return exchange(method, target, body, content_type);
+}
+
+HttpResponse HttpClient::exchange(const std::string& method, const std::string& target, const std::string& body,
+                                  const std::string& content_type) {
   auto& c = *connection_;
   beast::error_code ec;
+  answered_ = false;
   if (!c.open) {
     c.stream.expires_after(timeout_);
     c.stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), port_), ec);
@@ -85,6 +99,7 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& t
   http::response<http::string_body> res;
   if (!ec) http::read(c.stream, c.buffer, res, ec);
   ++requests_;
+  answered_ = !ec || ec == http::error::partial_message;  // something came back: never resend
   if (ec) {
     c.stream.close();
     c.open = false;

@@ -56,7 +56,10 @@ class HttpClient {
   std::chrono::milliseconds timeout_;
   std::string token_;
   std::unique_ptr<Connection> connection_;
+  HttpResponse exchange(const std::string& method, const std::string& target, const std::string& body,
+                        const std::string& content_type);
   std::size_t requests_ = 0;
+  bool answered_ = false;  ///< the last exchange got at least part of an answer
 };
 
 /// The simulator's admin API (/_sim/, never delayed): JSON in, JSON out, 2xx or HttpError.
