@@ -100,6 +100,9 @@ json::object settings(const Args& a) {
 int main(int argc, char** argv) {
   try {
     auto args = parse(argc, argv);
+    // A run interrupted earlier leaves journals and tokens behind, and a token from that run's
+    // simulator is refused by this one's: every run starts from an empty work directory.
+    std::filesystem::remove_all(args.options.work_dir);
     std::filesystem::create_directories(args.options.work_dir);
     // The product logs as a deployed bot would (JSON lines to a file, info and up); the console
     // stays for the figures.
