@@ -1,5 +1,7 @@
 #include "actors/canceller.hpp"
 
+#include <set>
+
 #include "gateway/parse.hpp"
 #include "runtime/log.hpp"
 
@@ -209,8 +211,15 @@ awaitable<void> Canceller::discover(std::shared_ptr<Run> run) {
     if (*listed) {
       run->listed = true;
       std::vector<std::string> ids;
-      for (const auto& o : **listed) ids.push_back(o.id);
+      std::set<std::string> instruments;
+      for (const auto& o : **listed) {
+        ids.push_back(o.id);
+        if (!o.instrument.empty()) instruments.insert(o.instrument);
+      }
       launch(run, ids);
+      // The report names each order's symbol, which the broker gives only as an instrument URL:
+      // looked up now, beside the cancels, so the report does not wait one more round trip for it.
+      for (const auto& url : instruments) spawn(learn_symbol(url), "instrument symbol");
       break;
     }
     run->listing_error = listed->error().to_string();
@@ -220,6 +229,11 @@ awaitable<void> Canceller::discover(std::shared_ptr<Run> run) {
     if (wait > options_.max_broker_wait || !co_await pause(run, wait)) break;
   }
   run->discovering = false;
+}
+
+awaitable<void> Canceller::learn_symbol(std::string instrument_url) {
+  auto self = shared_from_this();
+  co_await gateway_->symbol_for_instrument(std::move(instrument_url));  // the gateway keeps it
 }
 
 // Sends that passed the ledger's gate before the halt may still create broker orders: wait for

@@ -63,6 +63,7 @@ class Canceller final : public runtime::Actor<Canceller, runtime::Ask<CancelAllO
   void launch(const std::shared_ptr<Run>& run, const std::vector<std::string>& ids);
   runtime::awaitable<void> cancel_one(std::shared_ptr<Run> run, std::string order_id);
   runtime::awaitable<void> discover(std::shared_ptr<Run> run);
+  runtime::awaitable<void> learn_symbol(std::string instrument_url);
   runtime::awaitable<void> settle_sends(std::shared_ptr<Run> run);
   runtime::awaitable<void> confirm(std::shared_ptr<Run> run);
   runtime::awaitable<void> look_up_missing(std::shared_ptr<Run> run);
