@@ -295,3 +295,35 @@ TEST_CASE("issue 15: the kill switch's deadline grows with the broker's budget, 
   }
   CHECK(report.open_orders_remaining == 0);
 }
+
+TEST_CASE("issue 15: the kill switch looks up the symbol of an order it did not place beside the cancels, not after "
+          "confirming them") {
+  auto options = simtest::frozen_options();
+  options.latency_ms = 100;  // each request one RTT: the order of requests shows what waited for what
+  simtest::SimFixture sim(options);
+  Stack stack(sim);
+  std::string other;
+  {
+    Stack elsewhere(sim);  // another process placed it: this one knows neither the order nor its instrument
+    auto placed = elsewhere.submit(limit_buy("AAPL", "1", "190.00"));
+    REQUIRE(placed.envelope.has_value());
+    other = placed.envelope->order_id;
+  }
+  sim.admin("/_sim/requests/reset", "{}");
+  auto report = stack.cancel_all();
+  auto results = by_order(report);
+  REQUIRE(results.count(other) == 1);
+  CHECK(results[other].outcome == CancelOutcome::cancelled);
+  CHECK(results[other].symbol == "AAPL");
+  const auto log = sim.admin_get("/_sim/requests").at("log").as_array();
+  std::ptrdiff_t instrument_at = -1, confirm_listing_at = -1;
+  for (std::size_t i = 0; i < log.size(); ++i) {
+    const auto& r = log[i].as_object();
+    std::string path(r.at("path").as_string());
+    if (r.at("method").as_string() != "GET") continue;
+    if (instrument_at < 0 && path.starts_with("/instruments/")) instrument_at = static_cast<std::ptrdiff_t>(i);
+    if (path == "/orders/") confirm_listing_at = static_cast<std::ptrdiff_t>(i);  // the last listing
+  }
+  REQUIRE(instrument_at >= 0);
+  CHECK(instrument_at < confirm_listing_at);  // went out with the cancel, one RTT before the confirmation
+}
