@@ -22,6 +22,9 @@ constexpr milliseconds kSendsSettleWait = 10s;
 constexpr auto kListingMargin = std::chrono::minutes(5);
 // Between attempts of a cancel or a listing that failed transiently (the gateway has retried).
 constexpr milliseconds kRetryBackoff = 250ms;
+// Added to the broker's cancel delay (confirm_backoff) before the first confirmation listing:
+// the broker's clock and its cancel queue are not ours to time exactly.
+constexpr milliseconds kCancelDelaySlack = 10ms;
 constexpr milliseconds kRetryBackoffMax = 2s;
 
 std::string seconds_text(milliseconds d) {
@@ -84,6 +87,9 @@ struct Canceller::Run {
   bool discovering = true;    // the broker's open orders are being listed (retried)
   bool listed = false;        // the broker's open orders were listed
   std::string listing_error;  // why they could not be
+  /// When the broker most likely accepted the last accepted cancel (the middle of its round
+  /// trip): its cancel delay runs from there.
+  std::optional<Timestamp> last_accepted;
   std::string confirm_error;  // why the confirmation listing failed
   std::vector<OrderStatus> seen;
 };
@@ -156,6 +162,7 @@ awaitable<void> Canceller::cancel_one(std::shared_ptr<Run> run, std::string orde
   auto& order = run->orders[order_id];
   for (;;) {
     auto op = gateway_->cancel_order(order_id);
+    auto issued = runtime().clock().now();
     auto answer = co_await before_deadline(runtime().clock(), run->deadline, std::move(op));
     if (!answer) {
       order.sent = Run::Sent::failed;
@@ -166,6 +173,8 @@ awaitable<void> Canceller::cancel_one(std::shared_ptr<Run> run, std::string orde
     if (*answer) {
       order.sent = Run::Sent::accepted;
       order.detail.clear();
+      auto accepted = issued + (runtime().clock().now() - issued) / 2;
+      run->last_accepted = run->last_accepted ? std::max(*run->last_accepted, accepted) : accepted;
       break;
     }
     const gateway::BrokerError& e = answer->error();
@@ -304,6 +313,13 @@ awaitable<void> Canceller::confirm(std::shared_ptr<Run> run) {
     if (unconfirmed == 0) {  // all confirmed; the listing of open orders is still being retried
       if (!co_await pause(run, wait)) co_return;
       continue;
+    }
+    // A listing sent before the broker's cancel delay has passed shows the orders still open and
+    // costs a round trip and a backoff more: the first one waits until it has.
+    if (round == 1 && run->last_accepted) {
+      auto ready = *run->last_accepted + options_.confirm_backoff + kCancelDelaySlack;
+      auto now = runtime().clock().now();
+      if (ready > now && !co_await pause(run, std::chrono::ceil<milliseconds>(ready - now))) co_return;
     }
     auto op = gateway_->list_orders_for_cancel(since, false);
     auto listed = co_await before_deadline(runtime().clock(), run->deadline, std::move(op));

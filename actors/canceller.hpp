@@ -28,8 +28,9 @@ struct CancellerOptions {
   std::chrono::milliseconds deadline{30000};
   /// A broker wait (429) longer than this is never slept: the order is reported with the wait.
   std::chrono::milliseconds max_broker_wait{60000};
-  /// First wait before listing again when a cancel is not confirmed yet (about the broker's own
-  /// cancel delay); doubled each time up to `confirm_backoff_max`.
+  /// About the broker's own cancel delay: the first confirmation listing goes out that long after
+  /// the broker accepted the last cancel (the middle of its round trip); a listing that still
+  /// shows orders open is repeated after this wait, doubled each time up to `confirm_backoff_max`.
   std::chrono::milliseconds confirm_backoff{50};
   std::chrono::milliseconds confirm_backoff_max{1000};
   /// The broker's budget that paces the cancels (rate_limit.window_requests per window_s). A run

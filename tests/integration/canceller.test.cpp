@@ -327,3 +327,21 @@ TEST_CASE("issue 15: the kill switch looks up the symbol of an order it did not 
   REQUIRE(instrument_at >= 0);
   CHECK(instrument_at < confirm_listing_at);  // went out with the cancel, one RTT before the confirmation
 }
+
+TEST_CASE("issue 15: the kill switch's first confirmation listing waits for the broker's cancel delay, so one listing "
+          "confirms") {
+  simtest::SimFixture sim;  // rh-sim turns an accepted cancel into `cancelled` 50 ms later
+  Stack stack(sim);
+  auto placed = stack.submit(limit_buy("TSLA", "1", "250.30"));
+  REQUIRE(placed.envelope.has_value());
+  sim.admin("/_sim/requests/reset", "{}");
+  auto report = stack.cancel_all();
+  auto results = by_order(report);
+  REQUIRE(results.count(placed.envelope->order_id) == 1);
+  CHECK(results[placed.envelope->order_id].outcome == CancelOutcome::cancelled);
+  int listings = 0;
+  const auto requests = sim.admin_get("/_sim/requests");
+  for (const auto& v : requests.at("log").as_array())
+    listings += v.at("method").as_string() == "GET" && v.at("path").as_string() == "/orders/";
+  CHECK(listings == 2);  // the discovery beside the cancel, then one confirmation (not one too early and another)
+}
