@@ -25,6 +25,9 @@ constexpr milliseconds kRetryBackoff = 250ms;
 // Added to the broker's cancel delay (confirm_backoff) before the first confirmation listing:
 // the broker's clock and its cancel queue are not ours to time exactly.
 constexpr milliseconds kCancelDelaySlack = 10ms;
+// While only the listing of open orders can give the confirmation work, how often to look: it
+// launches the cancels of what it finds the moment it answers.
+constexpr milliseconds kDiscoveryPoll = 5ms;
 constexpr milliseconds kRetryBackoffMax = 2s;
 
 std::string seconds_text(milliseconds d) {
@@ -300,6 +303,7 @@ awaitable<void> Canceller::confirm(std::shared_ptr<Run> run) {
   auto self = shared_from_this();
   auto wait = options_.confirm_backoff;
   std::optional<Timestamp> since = run->started_at - kListingMargin;
+  int listings = 0;  // confirmation listings sent
   for (int round = 1;; ++round) {
     co_await wait_for_tasks(run);  // cancels the listing of open orders added meanwhile
     // A cancel that failed is not waited for: one look at its state is enough.
@@ -310,13 +314,13 @@ awaitable<void> Canceller::confirm(std::shared_ptr<Run> run) {
                                      [](const auto& kv) { return !kv.second.confirmed; });
     bool looked = round > 1 || unconfirmed == 0;
     if (waiting == 0 && looked && !run->discovering) co_return;
-    if (unconfirmed == 0) {  // all confirmed; the listing of open orders is still being retried
-      if (!co_await pause(run, wait)) co_return;
+    if (unconfirmed == 0) {  // nothing to confirm (yet): the listing of open orders is still running
+      if (!co_await pause(run, std::min(wait, kDiscoveryPoll))) co_return;
       continue;
     }
     // A listing sent before the broker's cancel delay has passed shows the orders still open and
     // costs a round trip and a backoff more: the first one waits until it has.
-    if (round == 1 && run->last_accepted) {
+    if (listings == 0 && run->last_accepted) {
       auto ready = *run->last_accepted + options_.confirm_backoff + kCancelDelaySlack;
       auto now = runtime().clock().now();
       if (ready > now && !co_await pause(run, std::chrono::ceil<milliseconds>(ready - now))) co_return;
@@ -324,6 +328,7 @@ awaitable<void> Canceller::confirm(std::shared_ptr<Run> run) {
     auto op = gateway_->list_orders_for_cancel(since, false);
     auto listed = co_await before_deadline(runtime().clock(), run->deadline, std::move(op));
     if (!listed) co_return;
+    ++listings;
     bool missing = false;
     if (*listed) {
       std::set<std::string> present;
@@ -340,8 +345,8 @@ awaitable<void> Canceller::confirm(std::shared_ptr<Run> run) {
       for (const auto& [id, order] : run->orders) missing |= !order.confirmed && !present.contains(id);
     } else {
       run->confirm_error = listed->error().to_string();
-      log::warn("kill_switch.confirm_listing_failed", {{"round", round}, {"error", run->confirm_error}});
-      missing = round >= 2;  // a second failed listing: ask for each order instead
+      log::warn("kill_switch.confirm_listing_failed", {{"listing", listings}, {"error", run->confirm_error}});
+      missing = listings >= 2;  // a second failed listing: ask for each order instead
       if (listed->error().retry_after) wait = std::max(wait, *listed->error().retry_after);
     }
     if (missing) co_await look_up_missing(run);

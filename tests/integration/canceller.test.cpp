@@ -345,3 +345,27 @@ TEST_CASE("issue 15: the kill switch's first confirmation listing waits for the 
     listings += v.at("method").as_string() == "GET" && v.at("path").as_string() == "/orders/";
   CHECK(listings == 2);  // the discovery beside the cancel, then one confirmation (not one too early and another)
 }
+
+TEST_CASE("issue 15: an order only the broker's listing shows is confirmed by one listing too") {
+  auto options = simtest::frozen_options();
+  options.latency_ms = 30;  // the confirmation starts while the listing that finds the order is under way
+  simtest::SimFixture sim(options);
+  Stack stack(sim);
+  std::string other;
+  {
+    Stack elsewhere(sim);  // placed by another process: its cancel goes out once the listing shows it
+    auto placed = elsewhere.submit(limit_buy("AAPL", "1", "190.00"));
+    REQUIRE(placed.envelope.has_value());
+    other = placed.envelope->order_id;
+  }
+  sim.admin("/_sim/requests/reset", "{}");
+  auto report = stack.cancel_all();
+  auto results = by_order(report);
+  REQUIRE(results.count(other) == 1);
+  CHECK(results[other].outcome == CancelOutcome::cancelled);
+  int listings = 0;
+  const auto requests = sim.admin_get("/_sim/requests");
+  for (const auto& v : requests.at("log").as_array())
+    listings += v.at("method").as_string() == "GET" && v.at("path").as_string() == "/orders/";
+  CHECK(listings == 2);
+}
