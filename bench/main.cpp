@@ -43,8 +43,8 @@ Args parse(int argc, char** argv) {
       a.options.quick = true;
     else if (flag == "--out")
       a.out = value();
-    else if (flag == "--work-dir")
-      a.options.work_dir = value();
+    else if (flag == "--work-dir")  // absolute: configurations written there are read by `oms` from elsewhere
+      a.options.work_dir = std::filesystem::absolute(value());
     else if (flag == "--only")
       for (auto& f : split(value())) {
         static const std::set<std::string> figures{"cancel", "submit", "overhead", "fill", "throughput", "halt", "alerts"};
