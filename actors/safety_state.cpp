@@ -322,7 +322,9 @@ bool LedgerState::erase_from(Entries::iterator it, Pred pred) {
     return true;
   });
   auto held = [&](auto&& same) { return std::any_of(list.begin(), list.end(), same); };
-  for (const auto& [ref_id, order_id] : gone) {
+  for (const auto& ids : gone) {
+    const std::string& ref_id = ids.first;  // not a structured binding: clang 14 cannot capture one
+    const std::string& order_id = ids.second;
     if (!ref_id.empty() && !held([&](const Entry& x) { return x.ref_id == ref_id; })) key_of_ref_.erase(ref_id);
     if (!order_id.empty() && !held([&](const Entry& x) { return x.envelope && x.envelope->order_id == order_id; }))
       key_of_order_.erase(order_id);
