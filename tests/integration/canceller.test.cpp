@@ -296,19 +296,34 @@ TEST_CASE("issue 15: the kill switch's deadline grows with the broker's budget, 
   CHECK(report.open_orders_remaining == 0);
 }
 
+namespace {
+
+// An AAPL order placed by another process: this one knows neither the order nor its instrument.
+std::string placed_elsewhere(simtest::SimFixture& sim) {
+  Stack elsewhere(sim);
+  auto placed = elsewhere.submit(limit_buy("AAPL", "1", "190.00"));
+  REQUIRE(placed.envelope.has_value());
+  return placed.envelope->order_id;
+}
+
+// GET /orders/ requests rh-sim saw since its request log was last reset.
+int order_listings(simtest::SimFixture& sim) {
+  int listings = 0;
+  const auto requests = sim.admin_get("/_sim/requests");
+  for (const auto& v : requests.at("log").as_array())
+    listings += v.at("method").as_string() == "GET" && v.at("path").as_string() == "/orders/";
+  return listings;
+}
+
+}  // namespace
+
 TEST_CASE("issue 15: the kill switch looks up the symbol of an order it did not place beside the cancels, not after "
           "confirming them") {
   auto options = simtest::frozen_options();
   options.latency_ms = 100;  // each request one RTT: the order of requests shows what waited for what
   simtest::SimFixture sim(options);
   Stack stack(sim);
-  std::string other;
-  {
-    Stack elsewhere(sim);  // another process placed it: this one knows neither the order nor its instrument
-    auto placed = elsewhere.submit(limit_buy("AAPL", "1", "190.00"));
-    REQUIRE(placed.envelope.has_value());
-    other = placed.envelope->order_id;
-  }
+  std::string other = placed_elsewhere(sim);
   sim.admin("/_sim/requests/reset", "{}");
   auto report = stack.cancel_all();
   auto results = by_order(report);
@@ -339,10 +354,7 @@ TEST_CASE("issue 15: the kill switch's first confirmation listing waits for the 
   auto results = by_order(report);
   REQUIRE(results.count(placed.envelope->order_id) == 1);
   CHECK(results[placed.envelope->order_id].outcome == CancelOutcome::cancelled);
-  int listings = 0;
-  const auto requests = sim.admin_get("/_sim/requests");
-  for (const auto& v : requests.at("log").as_array())
-    listings += v.at("method").as_string() == "GET" && v.at("path").as_string() == "/orders/";
+  int listings = order_listings(sim);
   CHECK(listings == 2);  // the discovery beside the cancel, then one confirmation (not one too early and another)
 }
 
@@ -351,21 +363,12 @@ TEST_CASE("issue 15: an order only the broker's listing shows is confirmed by on
   options.latency_ms = 30;  // the confirmation starts while the listing that finds the order is under way
   simtest::SimFixture sim(options);
   Stack stack(sim);
-  std::string other;
-  {
-    Stack elsewhere(sim);  // placed by another process: its cancel goes out once the listing shows it
-    auto placed = elsewhere.submit(limit_buy("AAPL", "1", "190.00"));
-    REQUIRE(placed.envelope.has_value());
-    other = placed.envelope->order_id;
-  }
+  std::string other = placed_elsewhere(sim);  // its cancel goes out once the listing shows it
   sim.admin("/_sim/requests/reset", "{}");
   auto report = stack.cancel_all();
   auto results = by_order(report);
   REQUIRE(results.count(other) == 1);
   CHECK(results[other].outcome == CancelOutcome::cancelled);
-  int listings = 0;
-  const auto requests = sim.admin_get("/_sim/requests");
-  for (const auto& v : requests.at("log").as_array())
-    listings += v.at("method").as_string() == "GET" && v.at("path").as_string() == "/orders/";
+  int listings = order_listings(sim);
   CHECK(listings == 2);
 }
