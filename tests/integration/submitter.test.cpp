@@ -16,6 +16,32 @@ std::int64_t route_count(simtest::SimFixture& sim, const char* route) {
   return n ? n->to_number<std::int64_t>() : 0;
 }
 
+// Virtual time that starts at the wall time: the session's tokens expire on it, and rh-sim
+// stamps orders and tokens with the wall clock.
+std::shared_ptr<oms::runtime::VirtualClock> wall_time_clock() {
+  return std::make_shared<oms::runtime::VirtualClock>(
+      std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()));
+}
+
+// Moves the Stack's virtual clock by `d`, running whatever wakes on the way.
+void advance(Stack& stack, oms::runtime::VirtualClock& clock, oms::runtime::Duration d) {
+  clock.advance(d, [&] {
+    stack.ctx.restart();
+    stack.ctx.poll();
+  });
+}
+
+// Runs the io_context until every task the actors spawned has finished (a quote refresh behind
+// an order included), or 20 s of real time went by.
+bool run_until_tasks_finish(Stack& stack) {
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (stack.rt.running_tasks() > 0 && std::chrono::steady_clock::now() < deadline) {
+    stack.ctx.restart();
+    stack.ctx.run_for(5ms);
+  }
+  return stack.rt.running_tasks() == 0;
+}
+
 }  // namespace
 
 TEST_CASE("acceptance 1: a TSLA buy of 50 at reference 250.30 with 15 bps is placed at 249.93 and journalled") {
@@ -172,15 +198,15 @@ TEST_CASE("finding 12: price_collar_pct 0 turns the collar off: no quote is aske
 TEST_CASE("issue 15: an order that uses a quote about to go stale refreshes it behind itself: a steady bot never waits "
           "for the collar's quote") {
   simtest::SimFixture sim;
-  Stack stack(sim);
+  auto clock = wall_time_clock();
+  Stack stack(sim, clock);
   REQUIRE(stack.submit(limit_buy("TSLA", "1", "249.00")).envelope.has_value());
   CHECK(route_count(sim, "GET /quotes/") == 1);
-  std::this_thread::sleep_for(1600ms);  // the quote is older than the refresh-ahead age, still fresh
+  advance(stack, *clock, 1600ms);  // the quote is older than the refresh-ahead age (1.5 s), still fresh (2 s)
   REQUIRE(stack.submit(limit_buy("TSLA", "1", "248.90")).envelope.has_value());
-  stack.ctx.restart();
-  stack.ctx.run_for(300ms);  // the refresh runs behind the order
+  REQUIRE(run_until_tasks_finish(stack));  // the refresh runs behind the order (virtual time stands still)
   CHECK(route_count(sim, "GET /quotes/") == 2);
-  std::this_thread::sleep_for(500ms);  // past the first quote's freshness, not the refreshed one's
+  advance(stack, *clock, 500ms);  // 2.1 s: past the first quote's freshness, not the refreshed one's (1.6 s)
   REQUIRE(stack.submit(limit_buy("TSLA", "1", "248.80")).envelope.has_value());
   CHECK(route_count(sim, "GET /quotes/") == 2);  // served by the refreshed quote: no fetch in its path
   CHECK(route_count(sim, "POST /orders/") == 3);
