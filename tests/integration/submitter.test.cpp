@@ -52,10 +52,13 @@ bool run_until_tasks_finish(Stack& stack) {
 SubmissionResult order_after_session_revoked(simtest::SimFixture& sim, const oms::config::Config& config,
                                              std::vector<boost::json::object>& records) {
   static int counter = 0;
-  auto dir = std::filesystem::temp_directory_path() /
-             ("oms-collar-session-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  std::filesystem::remove_all(dir);
-  auto token_path = (dir / "token.json").string();
+  struct TempDir {
+    std::filesystem::path path;
+    ~TempDir() { std::filesystem::remove_all(path); }
+  } dir{std::filesystem::temp_directory_path() /
+        ("oms-collar-session-" + std::to_string(::getpid()) + "-" + std::to_string(counter++))};
+  std::filesystem::remove_all(dir.path);
+  auto token_path = (dir.path / "token.json").string();
   auto clock = wall_time_clock();
   auto minted = sim.admin("/_sim/tokens", R"({"expires_in_s":2592000})");
   std::string access_token(minted.at("access_token").as_string());
@@ -75,7 +78,6 @@ SubmissionResult order_after_session_revoked(simtest::SimFixture& sim, const oms
     r = stack.submit(limit_buy("TSLA", "1", "248.90"));
     records = stack.journal_records();
   }
-  std::filesystem::remove_all(dir);
   return r;
 }
 
