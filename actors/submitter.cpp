@@ -139,11 +139,7 @@ awaitable<void> Submitter::submit(OrderRequest request, runtime::ReplyTo<Submiss
   }
   auto collar = check_collar(request.symbol, request.side, *limit);
   if (auto refused = co_await std::move(collar)) {
-    bool no_quote = refused->field == kNoQuoteField;
-    reply.send(failure(SubmissionErrorCategory::validation, refused->field, refused->rule,
-                       no_quote ? kNoQuoteGuidance
-                                : "probable fat finger: check the reference price (or price_collar_pct in config.json)"),
-               name());
+    reply.send(std::move(*refused), name());
     co_return;
   }
   PendingKey key{request.symbol, request.side, *limit};
@@ -242,7 +238,8 @@ awaitable<std::variant<gateway::Instrument, SubmissionResult>> Submitter::tradin
     auto category = category_of(e);
     if (category == SubmissionErrorCategory::ambiguous_unresolved) category = SubmissionErrorCategory::transient_exhausted;
     co_return failure(category, "symbol", "the instrument could not be read: " + e.detail,
-                      "nothing was placed; retry later");
+                      category == SubmissionErrorCategory::login_required ? guidance_for(category, "")
+                                                                          : "nothing was placed; retry later");
   }
   if (!instrument->tradeable)
     co_return failure(SubmissionErrorCategory::validation, "symbol",
@@ -264,7 +261,7 @@ Submitter::QuoteSnapshot Submitter::quote_for_order(const std::string& symbol) c
 // burst of orders in one symbol costs one quote. Without a quote the collar cannot judge: a
 // safety check fails closed, so a live order is refused, unless config.json says
 // price_collar_on_missing_quote: "allow" (then it goes on unchecked, with a warning).
-awaitable<std::optional<FieldError>> Submitter::check_collar(std::string symbol, Side side, Price limit) {
+awaitable<std::optional<SubmissionResult>> Submitter::check_collar(std::string symbol, Side side, Price limit) {
   auto self = shared_from_this();
   if (config_.price_collar_pct.is_zero()) co_return std::nullopt;
   auto now = runtime().clock().now();
@@ -279,10 +276,21 @@ awaitable<std::optional<FieldError>> Submitter::check_collar(std::string symbol,
       // yet has nothing to check against and no money at risk.
       bool paper = gateway_->mode() == ExecutionMode::paper;
       if (config_.price_collar_on_missing_quote == config::MissingQuote::refuse && !paper) {
+        if (!fetched && fetched.error().kind == gateway::ErrorKind::login_required) {
+          // Not a quote problem: there is no session, and `oms login` is the remedy. ("allow"
+          // goes on to the gateway, which refuses the order the same way and journals it.)
+          log::warn("order.collar_login_required", {{"symbol", symbol}, {"reason", reason}});
+          // The gateway's detail ends the message: "<cause> — <what to do>", as the CLI splits it.
+          co_return failure(SubmissionErrorCategory::login_required, "",
+                            symbol + "'s quote for the price collar could not be read, so the order was not sent: " +
+                                fetched.error().detail,
+                            guidance_for(SubmissionErrorCategory::login_required, ""));
+        }
         log::warn("order.collar_no_quote", {{"symbol", symbol}, {"reason", reason}});
-        co_return FieldError{kNoQuoteField, "no quote to check against: the price collar needs " + symbol +
-                                                "'s latest price and the broker gave none (" + reason +
-                                                "); the order was not sent"};
+        co_return failure(SubmissionErrorCategory::validation, kNoQuoteField,
+                          "no quote to check against: the price collar needs " + symbol +
+                              "'s latest price and the broker gave none (" + reason + "); the order was not sent",
+                          kNoQuoteGuidance);
       }
       log::warn("order.collar_unchecked", {{"symbol", symbol}, {"reason", reason}});
       co_return std::nullopt;
@@ -291,7 +299,10 @@ awaitable<std::optional<FieldError>> Submitter::check_collar(std::string symbol,
   } else if (now - cached->second.fetched_at > kQuoteRefreshAhead && refreshing_.insert(symbol).second) {
     spawn(refresh_quote(symbol, side), "quote refresh");
   }
-  co_return pricing::check_price_collar(limit, cached->second.price, config_.price_collar_pct);
+  if (auto e = pricing::check_price_collar(limit, cached->second.price, config_.price_collar_pct))
+    co_return failure(SubmissionErrorCategory::validation, e->field, e->rule,
+                      "probable fat finger: check the reference price (or price_collar_pct in config.json)");
+  co_return std::nullopt;
 }
 
 std::optional<Submitter::CachedQuote> Submitter::collar_quote(const std::vector<std::optional<gateway::Quote>>& quotes,

@@ -44,7 +44,8 @@ class Submitter final : public runtime::Actor<Submitter, runtime::Ask<OrderReque
   /// An identical order's outcome is unknown: wait for its settlement (bounded by wait_ms).
   runtime::awaitable<std::optional<Reservation>> await_settlement(Reservation pending);
   runtime::awaitable<bool> journal(JournalRecord record);
-  runtime::awaitable<std::optional<FieldError>> check_collar(std::string symbol, Side side, Price limit);
+  /// The fat-finger collar: nothing when the order may go, else the reply that ends it.
+  runtime::awaitable<std::optional<SubmissionResult>> check_collar(std::string symbol, Side side, Price limit);
   /// The instrument's trading rules, or the reply that ends the submission (before any POST).
   runtime::awaitable<std::variant<gateway::Instrument, SubmissionResult>> trading_rules(std::string symbol);
   QuoteSnapshot quote_for_order(const std::string& symbol) const;

@@ -1,5 +1,9 @@
 #include "stack_fixture.hpp"
 
+#include "gateway/token_import.hpp"
+#include "gateway/token_store.hpp"
+
+#include <filesystem>
 #include <set>
 
 using namespace gwtest;
@@ -14,6 +18,67 @@ std::int64_t route_count(simtest::SimFixture& sim, const char* route) {
   auto counts = sim.admin_get("/_sim/requests").at("counts").as_object();
   const auto* n = counts.if_contains(route);
   return n ? n->to_number<std::int64_t>() : 0;
+}
+
+// Virtual time that starts at the wall time: the session's tokens expire on it, and rh-sim
+// stamps orders and tokens with the wall clock.
+std::shared_ptr<oms::runtime::VirtualClock> wall_time_clock() {
+  return std::make_shared<oms::runtime::VirtualClock>(
+      std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()));
+}
+
+// Moves the Stack's virtual clock by `d`, running whatever wakes on the way.
+void advance(Stack& stack, oms::runtime::VirtualClock& clock, oms::runtime::Duration d) {
+  clock.advance(d, [&] {
+    stack.ctx.restart();
+    stack.ctx.poll();
+  });
+}
+
+// Runs the io_context until every task the actors spawned has finished (a quote refresh behind
+// an order included), or 20 s of real time went by.
+bool run_until_tasks_finish(Stack& stack) {
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (stack.rt.running_tasks() > 0 && std::chrono::steady_clock::now() < deadline) {
+    stack.ctx.restart();
+    stack.ctx.run_for(5ms);
+  }
+  return stack.rt.running_tasks() == 0;
+}
+
+// A Stack on a session imported from the browser (no refresh token: nothing can renew it) places
+// one TSLA order; then the broker drops the session and, once that order's quote is stale, a
+// second TSLA order must fetch a quote. Returns its result; `records`: the journal's after it.
+SubmissionResult order_after_session_revoked(simtest::SimFixture& sim, const oms::config::Config& config,
+                                             std::vector<boost::json::object>& records) {
+  static int counter = 0;
+  struct TempDir {
+    std::filesystem::path path;
+    ~TempDir() { std::filesystem::remove_all(path); }
+  } dir{std::filesystem::temp_directory_path() /
+        ("oms-collar-session-" + std::to_string(::getpid()) + "-" + std::to_string(counter++))};
+  std::filesystem::remove_all(dir.path);
+  auto token_path = (dir.path / "token.json").string();
+  auto clock = wall_time_clock();
+  auto minted = sim.admin("/_sim/tokens", R"({"expires_in_s":2592000})");
+  std::string access_token(minted.at("access_token").as_string());
+  auto session = oms::gateway::imported_session(access_token, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", clock->now());
+  REQUIRE(session.has_value());
+  REQUIRE(oms::gateway::save_session(token_path, *session).has_value());
+  SubmissionResult r;
+  {
+    Stack stack(sim, config, [&](GatewayOptions& o) {
+      o.token_path = token_path;
+      o.credentials = Credentials{};  // no password to log in again with
+    }, clock);
+    auto first = stack.submit(limit_buy("TSLA", "1", "249.00"));  // the instrument is known from here on
+    REQUIRE_MESSAGE(first.envelope.has_value(), (first.error ? first.error->to_string() : ""));
+    sim.admin("/_sim/expire_tokens", "{}");  // the broker no longer honours the session
+    advance(stack, *clock, 2100ms);          // past the quote's freshness: the next order fetches one
+    r = stack.submit(limit_buy("TSLA", "1", "248.90"));
+    records = stack.journal_records();
+  }
+  return r;
 }
 
 }  // namespace
@@ -172,16 +237,59 @@ TEST_CASE("finding 12: price_collar_pct 0 turns the collar off: no quote is aske
 TEST_CASE("issue 15: an order that uses a quote about to go stale refreshes it behind itself: a steady bot never waits "
           "for the collar's quote") {
   simtest::SimFixture sim;
-  Stack stack(sim);
+  auto clock = wall_time_clock();
+  Stack stack(sim, clock);
   REQUIRE(stack.submit(limit_buy("TSLA", "1", "249.00")).envelope.has_value());
   CHECK(route_count(sim, "GET /quotes/") == 1);
-  std::this_thread::sleep_for(1600ms);  // the quote is older than the refresh-ahead age, still fresh
+  advance(stack, *clock, 1600ms);  // the quote is older than the refresh-ahead age (1.5 s), still fresh (2 s)
   REQUIRE(stack.submit(limit_buy("TSLA", "1", "248.90")).envelope.has_value());
-  stack.ctx.restart();
-  stack.ctx.run_for(300ms);  // the refresh runs behind the order
+  REQUIRE(run_until_tasks_finish(stack));  // the refresh runs behind the order (virtual time stands still)
   CHECK(route_count(sim, "GET /quotes/") == 2);
-  std::this_thread::sleep_for(500ms);  // past the first quote's freshness, not the refreshed one's
+  advance(stack, *clock, 500ms);  // 2.1 s: past the first quote's freshness, not the refreshed one's (1.6 s)
   REQUIRE(stack.submit(limit_buy("TSLA", "1", "248.80")).envelope.has_value());
   CHECK(route_count(sim, "GET /quotes/") == 2);  // served by the refreshed quote: no fetch in its path
   CHECK(route_count(sim, "POST /orders/") == 3);
+}
+
+TEST_CASE("a collar quote refused for want of a session is login_required with the `oms login` guidance, not "
+          "\"no quote to check against\"; nothing is sent") {
+  simtest::SimFixture sim;
+  std::vector<boost::json::object> records;
+  auto r = order_after_session_revoked(sim, oms::config::Config{}, records);
+  REQUIRE(r.error.has_value());
+  CHECK(r.error->category == SubmissionErrorCategory::login_required);
+  CHECK(r.error->guidance.find("oms login") != std::string::npos);
+  CHECK(r.error->message.find("no quote to check against") == std::string::npos);
+  CHECK(r.error->message.find("not sent") != std::string::npos);
+  CHECK(route_count(sim, "GET /quotes/") == 2);   // it did ask; the broker refused the session
+  CHECK(route_count(sim, "POST /orders/") == 1);  // the first order only
+  CHECK(records.size() == 2);                     // the first order's intent and envelope only
+}
+
+TEST_CASE("with price_collar_on_missing_quote \"allow\", an order whose collar quote was refused for want of a "
+          "session goes on unchecked and ends as login_required at the gateway, journalled, nothing sent") {
+  simtest::SimFixture sim;
+  auto config = oms::config::parse_config(R"({"order_management":{"price_collar_on_missing_quote":"allow"}})");
+  REQUIRE(config.has_value());
+  std::vector<boost::json::object> records;
+  auto r = order_after_session_revoked(sim, *config, records);
+  REQUIRE(r.error.has_value());
+  CHECK(r.error->category == SubmissionErrorCategory::login_required);
+  CHECK(r.error->guidance.find("oms login") != std::string::npos);
+  CHECK(route_count(sim, "POST /orders/") == 1);  // the first order only
+  // The failure is journalled: the console's login_required alert reads it.
+  REQUIRE_FALSE(records.empty());
+  CHECK(records.back().at("kind").as_string() == "submission_failed");
+  CHECK(records.back().at("category").as_string() == "login_required");
+}
+
+TEST_CASE("an instrument look-up refused for want of a session is login_required with the `oms login` guidance") {
+  simtest::SimFixture sim;
+  Stack stack(sim, [](GatewayOptions& o) { o.credentials = Credentials{}; });  // no session, no password
+  auto r = stack.submit(limit_buy("TSLA", "1", "249.00"));
+  REQUIRE(r.error.has_value());
+  CHECK(r.error->category == SubmissionErrorCategory::login_required);
+  CHECK(r.error->guidance.find("oms login") != std::string::npos);
+  CHECK(route_count(sim, "POST /orders/") == 0);
+  CHECK(stack.journal_records().empty());
 }
