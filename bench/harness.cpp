@@ -127,31 +127,31 @@ std::string sim_login(HttpClient& http) {
             {"password", "demo"},
             {"device_token", "5e1f1b4e-0c55-4c39-9d4e-3f8a5d3b0b11"},
             {"scope", "internal"}};
-  auto r = http.post_form("/oauth2/token/", form);
+  auto r = checked(http.post_form("/oauth2/token/", form), "POST /oauth2/token/");
   if (r.status != 200) throw BenchError("simulator login answered HTTP " + std::to_string(r.status));
   return std::string(r.json().at("access_token").as_string());
 }
 
 Seeder::Seeder(std::uint16_t port) : port_(port) {
-  HttpClient http(port);
+  HttpClient http(port, {}, kHttpTimeout);
   token_ = sim_login(http);
   http.set_token(token_);
-  auto accounts = http.get("/accounts/").json();
+  auto accounts = checked(http.get("/accounts/"), "GET /accounts/").json();
   account_url_ = std::string(accounts.at("results").at(0).at("url").as_string());
 }
 
 std::vector<std::string> Seeder::place(const std::string& symbol, int count, double top) {
   if (!instrument_urls_.contains(symbol)) {
-    HttpClient http(port_);
+    HttpClient http(port_, {}, kHttpTimeout);
     http.set_token(token_);
-    auto page = http.get("/instruments/?symbol=" + symbol).json();
+    auto page = checked(http.get("/instruments/?symbol=" + symbol), "GET /instruments/").json();
     instrument_urls_[symbol] = std::string(page.at("results").at(0).at("url").as_string());
   }
   const std::string instrument = instrument_urls_[symbol];
   std::vector<std::string> ids(static_cast<std::size_t>(count));
   std::atomic<int> next{0};
   parallel_for(std::min(50, count), [&](int) {
-    HttpClient http(port_);
+    HttpClient http(port_, {}, kHttpTimeout);
     http.set_token(token_);
     std::mt19937_64 rng(std::random_device{}());
     for (int i = next++; i < count; i = next++) {
@@ -165,7 +165,7 @@ std::vector<std::string> Seeder::place(const std::string& symbol, int count, dou
                 {"type", "limit"},         {"time_in_force", "gfd"},
                 {"trigger", "immediate"},  {"side", "buy"},
                 {"order_form_version", "4"}, {"market_hours", "regular_hours"}};
-      auto r = http.post_form("/orders/", form);
+      auto r = checked(http.post_form("/orders/", form), "POST /orders/");
       if (r.status != 201)
         throw BenchError("seeding an order answered HTTP " + std::to_string(r.status) + ": " + r.body);
       ids[static_cast<std::size_t>(i)] = std::string(r.json().at("id").as_string());

@@ -15,7 +15,7 @@
 
 #include "actors/order_manager.hpp"
 #include "apps/rh-sim/hosted.hpp"
-#include "bench/http_client.hpp"
+#include "bench/http.hpp"
 #include "bench/stats.hpp"
 
 namespace oms::bench {

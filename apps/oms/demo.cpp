@@ -149,7 +149,7 @@ std::vector<Scenario> run_scenarios(const fs::path& run_dir, const fs::path& tok
   auto cert = run_dir / "rh-sim-cert.pem";
   std::ofstream(cert) << host.sim().certificate_pem();
   auto config = demo_config(host.sim().base_url(), cert, run_dir / "orders.jsonl", token_dir / "token.json");
-  demo::SimAdmin admin(host.port(), host.sim().certificate_pem());
+  simclient::SimAdmin admin(host.port(), host.sim().certificate_pem(), std::chrono::seconds(5));
   runtime::Runtime rt;
   rt.start(2);
   {

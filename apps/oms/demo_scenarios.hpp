@@ -2,7 +2,7 @@
 /// The scenarios of `oms demo`: the seed's five acceptance scenarios and its edge cases, each run
 /// live against the in-process rh-sim and checked against the seed's expected result.
 #include "actors/order_manager.hpp"
-#include "apps/oms/demo_sim_admin.hpp"
+#include "simclient/sim_admin.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -40,7 +40,7 @@ struct Scenario {
 struct Demo {
   runtime::Runtime& rt;
   OrderManager& om;
-  SimAdmin& sim;
+  simclient::SimAdmin& sim;
   std::filesystem::path run_dir;
 
   /// Runs `op` on the runtime and blocks this (the demo's) thread until it finishes.

@@ -33,7 +33,7 @@ std::string iso_now() {
 }  // namespace
 
 RobinStocksBaseline::RobinStocksBaseline(std::uint16_t port, std::string username, std::string password)
-    : http_(port), username_(std::move(username)), password_(std::move(password)), rng_(std::random_device{}()) {}
+    : http_(port, {}, kHttpTimeout), username_(std::move(username)), password_(std::move(password)), rng_(std::random_device{}()) {}
 
 std::string RobinStocksBaseline::new_uuid() {
   std::uint64_t hi = rng_(), lo = rng_();
@@ -47,7 +47,7 @@ std::string RobinStocksBaseline::new_uuid() {
 }
 
 json::value RobinStocksBaseline::get_json(const std::string& target) {
-  auto r = http_.get(target);
+  auto r = checked(http_.get(target), "GET " + target);
   if (r.status != 200) throw HttpError("GET " + target + " answered HTTP " + std::to_string(r.status));
   return r.json();
 }
@@ -60,7 +60,7 @@ void RobinStocksBaseline::login() {
             {"scope", "internal"},
             {"username", username_},
             {"device_token", new_uuid()}};
-  auto r = http_.post_form("/oauth2/token/", form);
+  auto r = checked(http_.post_form("/oauth2/token/", form), "POST /oauth2/token/");
   if (r.status != 200) throw HttpError("baseline login answered HTTP " + std::to_string(r.status));
   http_.set_token(text_of(r.json().as_object(), "access_token"));
 }
@@ -87,7 +87,7 @@ std::string RobinStocksBaseline::order_buy_limit(const std::string& symbol, cons
             {"market_hours", "regular_hours"},
             {"extended_hours", "False"},
             {"order_form_version", "4"}};
-  auto r = http_.post_form("/orders/", form);
+  auto r = checked(http_.post_form("/orders/", form), "POST /orders/");
   if (r.status != 201 && r.status != 200)
     throw HttpError("baseline order answered HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 200));
   return text_of(r.json().as_object(), "id");
@@ -110,7 +110,10 @@ std::size_t RobinStocksBaseline::cancel_all_stock_orders() {
   std::vector<std::string> cancel_urls;
   for (const auto& o : all_orders())
     if (const auto* c = o.if_contains("cancel"); c && c->is_string()) cancel_urls.emplace_back(c->get_string());
-  for (const auto& url : cancel_urls) http_.request("POST", target_of(url));  // the answer is not checked
+  for (const auto& url : cancel_urls) {
+    std::string target = target_of(url);
+    checked(http_.request("POST", target), "POST " + target);  // its status is not checked, as robin_stocks does not
+  }
   return cancel_urls.size();
 }
 

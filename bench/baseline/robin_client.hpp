@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/http_client.hpp"
+#include "bench/http.hpp"
 
 namespace oms::bench {
 

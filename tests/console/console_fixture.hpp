@@ -2,7 +2,7 @@
 // `oms serve --http 127.0.0.1:0` as a subprocess against an in-process rh-sim (the CLI tests'
 // fixture), the console's URL read from its stdout, and a webhook receiver on loopback.
 #include "tests/cli/cli_fixture.hpp"
-#include "tests/sim/http_client.hpp"
+#include "simclient/http_client.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>

@@ -2,7 +2,7 @@
 // The Broker without sockets (rh-sim's I/O-free core): requests are handed to it with a time
 // the test controls, so every step is deterministic and no test sleeps.
 #include "apps/rh-sim/broker.hpp"
-#include "tests/sim/http_client.hpp"
+#include "simclient/http_client.hpp"
 
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
@@ -10,6 +10,9 @@
 #include <string>
 
 namespace simtest {
+
+using oms::simclient::encode_form;
+using oms::simclient::Form;
 
 inline const oms::Timestamp kStart = oms::parse_iso8601("2026-11-24T15:00:00Z").value();  // 10:00 New York
 

@@ -1,6 +1,6 @@
 // The rh-sim executable: its first line, its certificate file, its config file, SIGTERM.
 #include "apps/rh-sim/options.hpp"
-#include "tests/sim/http_client.hpp"
+#include "simclient/http_client.hpp"
 
 #include <doctest/doctest.h>
 
@@ -66,7 +66,7 @@ TEST_CASE("rh-sim prints where it listens first, and exits cleanly on SIGTERM") 
   std::string line;
   pid_t pid = spawn_sim({"--port", "0", "--seed", "3", "--quiet"}, line);
   CHECK(line.rfind("listening on http://127.0.0.1:", 0) == 0);
-  simtest::HttpClient c(port_of(line));
+  oms::simclient::HttpClient c(port_of(line));
   CHECK(c.get("/accounts/").status == 401);
   c.close();
   CHECK(stop_sim(pid) == 0);
@@ -78,7 +78,7 @@ TEST_CASE("rh-sim --tls writes a certificate a client can trust with --tls-cert-
   // --verification none: this test is about TLS, not device approval.
   pid_t pid = spawn_sim({"--port", "0", "--tls", "--tls-cert-out", pem_path, "--verification", "none", "--quiet"}, line);
   CHECK(line.rfind("listening on https://127.0.0.1:", 0) == 0);
-  simtest::HttpClient c(port_of(line), read_file(pem_path));
+  oms::simclient::HttpClient c(port_of(line), read_file(pem_path));
   auto r = c.post_form("/oauth2/token/", {{"grant_type", "password"}, {"username", "demo"},
                                           {"password", "demo"}, {"device_token", "d"}});
   CHECK(r.status == 200);

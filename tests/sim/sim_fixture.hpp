@@ -3,7 +3,7 @@
 #include "apps/rh-sim/hosted.hpp"
 #include "apps/rh-sim/util.hpp"
 #include "gateway/totp.hpp"
-#include "tests/sim/http_client.hpp"
+#include "simclient/http_client.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/json.hpp>
@@ -13,6 +13,11 @@
 #include <thread>
 
 namespace simtest {
+
+// The one HTTP client (simclient/) under the names the tests use.
+using oms::simclient::Form;
+using oms::simclient::HttpClient;
+using oms::simclient::Response;
 
 /// Options for tests that exercise something other than the login and the broker's limits: a
 /// frozen market (no random walk, no automatic fills) and a short cancel delay. rh-sim is as
