@@ -407,10 +407,11 @@ awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, 
   JournalRecord envelope_entry{"envelope", std::move(envelope_json)};
   post(journal_, std::move(envelope_entry), name());
   post(ledger_, SubmissionSucceeded{key, envelope}, name());
-  log::info("order.submitted", {{"order_id", envelope.order_id}, {"ref_id", ref_id}, {"symbol", envelope.symbol},
-                                {"side", boost::describe::enum_to_string(envelope.side, "")},
-                                {"limit_price", limit.to_string(2)}, {"attempt", placed->posts},
-                                {"latency_ms", latency_ms}, {"order_submission_duration_ms", latency_ms}});
+  if (log::enabled(log::Level::info))  // the fields cost more than the rest of this step
+    log::info("order.submitted", {{"order_id", envelope.order_id}, {"ref_id", ref_id}, {"symbol", envelope.symbol},
+                                  {"side", boost::describe::enum_to_string(envelope.side, "")},
+                                  {"limit_price", limit.to_string(2)}, {"attempt", placed->posts},
+                                  {"latency_ms", latency_ms}, {"order_submission_duration_ms", latency_ms}});
   SubmissionResult r;
   r.envelope = std::move(envelope);
   co_return r;

@@ -1,6 +1,9 @@
 // Figure 2: submission latency (P50/P95/P99) and broker requests per order, ours vs the baseline.
-// Orders go out in `streams` independent streams, each one order at a time (one bot — or one
-// robin_stocks client — per stream), so a latency is never inflated by the benchmark's own queue.
+// Orders go out in `streams` independent streams, each one order at a time, so a latency is never
+// inflated by the benchmark's own queue. Ours: one owner of the account's journal (the product's
+// process model: `oms serve`, 2 runtime threads) serving every stream, as a bot's strategies
+// share it; concurrent intents share an fdatasync (group commit). Baseline: one robin_stocks
+// client per stream.
 #include <boost/json.hpp>
 
 #include "bench/baseline/robin_client.hpp"
@@ -13,6 +16,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr int kStreams = 16;
+constexpr unsigned kOwnerThreads = 2;  // `oms serve`'s runtime
 constexpr char kRepeated[] = "BENCH";    // one symbol for every order: the quote cache is warm
 constexpr long kRepeatedCents = 100000;  // $1,000.00
 constexpr long kDistinctCents = 10000;   // $100.00
@@ -59,24 +63,20 @@ runtime::awaitable<void> our_stream(OrderManager* om, int count, std::function<s
   }
 }
 
-// Runs every stream of ours at once and gathers their latencies.
-Workload run_ours(std::vector<std::unique_ptr<OmHost>>& hosts, SimAdmin& admin, int per_stream,
+// Runs every stream of ours at once on the one owner and gathers their latencies.
+Workload run_ours(OmHost& host, SimAdmin& admin, int per_stream,
                   const std::function<std::pair<std::string, long>(int, int)>& pick) {
   Workload w;
-  std::vector<std::vector<double>> ms(hosts.size());
-  std::vector<std::size_t> before;
-  for (auto& h : hosts) before.push_back(h->gateway_requests());
+  std::vector<std::vector<double>> ms(kStreams);
+  std::size_t before = host.gateway_requests();
   admin.post("/_sim/requests/reset", json::object{});
-  parallel_for(static_cast<int>(hosts.size()), [&](int s) {
+  parallel_for(kStreams, [&](int s) {
     auto stream_pick = [&pick, s](int i) { return pick(s, i); };
-    auto& host = *hosts[static_cast<std::size_t>(s)];
     host.wait_void(our_stream(&host.om(), per_stream, stream_pick, &ms[static_cast<std::size_t>(s)]));
   });
   w.requests = sim_requests(admin);
-  for (std::size_t s = 0; s < hosts.size(); ++s) {
-    w.ms.insert(w.ms.end(), ms[s].begin(), ms[s].end());
-    w.gateway_requests += hosts[s]->gateway_requests() - before[s];
-  }
+  for (const auto& m : ms) w.ms.insert(w.ms.end(), m.begin(), m.end());
+  w.gateway_requests = host.gateway_requests() - before;
   w.orders = w.ms.size();
   return w;
 }
@@ -129,23 +129,18 @@ runtime::awaitable<void> warm_instruments(std::shared_ptr<gateway::Gateway> gw, 
   }
 }
 
-std::vector<std::unique_ptr<OmHost>> our_hosts(const BenchOptions& options, SimHost& sim, int rtt, int per_stream) {
-  std::vector<std::unique_ptr<OmHost>> hosts;
-  for (int s = 0; s < kStreams; ++s) {
-    auto dir = options.work_dir / ("submit-rtt" + std::to_string(rtt) + "-" + std::to_string(s));
-    std::filesystem::create_directories(dir);
-    hosts.push_back(std::make_unique<OmHost>(live_config(sim.base_url(), dir / "orders.jsonl", dir / "token.json"), 1));
-    hosts.back()->start();
-  }
+std::unique_ptr<OmHost> our_owner(const BenchOptions& options, SimHost& sim, int rtt, int per_stream) {
+  auto dir = options.work_dir / ("submit-rtt" + std::to_string(rtt));
+  std::filesystem::create_directories(dir);
+  auto host = std::make_unique<OmHost>(live_config(sim.base_url(), dir / "orders.jsonl", dir / "token.json"),
+                                       kOwnerThreads);
+  host->start();
   // Warm-up, untimed: login, account, the repeated symbol's instrument, the distinct instruments.
-  parallel_for(kStreams, [&](int s) {
-    auto& h = *hosts[static_cast<std::size_t>(s)];
-    auto warm_up = h.wait(h.om().place_limit_buy(kRepeated, Quantity::parse("1").value(),
-                                                 Price::parse(cents_text(kRepeatedCents)).value()));
-    if (!warm_up.envelope) throw BenchError("warm-up order refused: " + warm_up.error->to_string());
-    h.wait_void(warm_instruments(h.om().live_gateway(), s, per_stream));
-  });
-  return hosts;
+  auto warm_up = host->wait(host->om().place_limit_buy(kRepeated, Quantity::parse("1").value(),
+                                                       Price::parse(cents_text(kRepeatedCents)).value()));
+  if (!warm_up.envelope) throw BenchError("warm-up order refused: " + warm_up.error->to_string());
+  parallel_for(kStreams, [&](int s) { host->wait_void(warm_instruments(host->om().live_gateway(), s, per_stream)); });
+  return host;
 }
 
 }  // namespace
@@ -154,23 +149,24 @@ json::object submission_figure(const BenchOptions& options) {
   const int orders = options.quick ? 100 : 1000;
   const int per_stream = (orders + kStreams - 1) / kStreams;
   say("== 2. submission latency: " + std::to_string(per_stream * kStreams) + " orders per setting, " +
-      std::to_string(kStreams) + " independent streams, one order at a time each");
+      std::to_string(kStreams) + " independent streams, one order at a time each; ours: one owner (" +
+      std::to_string(kOwnerThreads) + " runtime threads) serves every stream");
   json::array rows;
   for (int rtt : options.rtts_ms) {
     SimHost sim(rtt);
     SimAdmin admin(sim.port());
     prepare_broker(admin, per_stream);
-    auto hosts = our_hosts(options, sim, rtt, per_stream);
-    auto repeated = run_ours(hosts, admin, per_stream, [](int, int i) {
+    auto owner = our_owner(options, sim, rtt, per_stream);
+    auto repeated = run_ours(*owner, admin, per_stream, [](int, int i) {
       return std::pair<std::string, long>(kRepeated,
                                           kRepeatedCents - 2 * (i + 1));  // distinct limits: no duplicate guard hit
     });
     say("submission  RTT " + std::to_string(rtt) + " ms  " + line("ours (repeated symbol)", repeated));
-    auto distinct = run_ours(hosts, admin, per_stream, [](int s, int i) {
+    auto distinct = run_ours(*owner, admin, per_stream, [](int s, int i) {
       return std::pair<std::string, long>(distinct_symbol(s, i), kDistinctCents);
     });
     say("submission  RTT " + std::to_string(rtt) + " ms  " + line("ours (distinct symbols)", distinct));
-    hosts.clear();
+    owner.reset();
     auto baseline = run_baseline(sim, admin, per_stream);
     say("submission  RTT " + std::to_string(rtt) + " ms  " + line("baseline", baseline));
     rows.push_back(json::object{{"rtt_ms", rtt},
@@ -180,7 +176,8 @@ json::object submission_figure(const BenchOptions& options) {
   }
   return json::object{{"orders_per_setting", per_stream * kStreams},
                       {"streams", kStreams},
-                      {"runtime_threads_per_stream", 1},
+                      {"owners", 1},
+                      {"owner_runtime_threads", kOwnerThreads},
                       {"rows", std::move(rows)}};
 }
 

@@ -171,17 +171,17 @@ std::string submission_md(const json::object& f) {
   out +=
       "\n" + fixed(num(f, "orders_per_setting"), 0) + " orders per workload and RTT, in " +
       fixed(num(f, "streams"), 0) +
-      " independent streams that each place one order at a time (ours: one OrderManager per stream, on its own "
-      "runtime thread and journal file; baseline: one client per stream), so no latency includes the benchmark's "
+      " independent streams that each place one order at a time (ours: one owner of the account's journal — the "
+      "product's process model, as `oms serve` with its 2 runtime threads — serves every stream, so concurrent "
+      "intents share an fdatasync; baseline: one client per stream), so no latency includes the benchmark's "
       "own queueing. A latency is measured from the call to `place_limit_buy` to its result (baseline: from the "
       "first GET to the POST's answer). Requests per order are counted by the broker. Ours: validation, pricing, "
       "the duplicate guard, the journalled intent (fdatasync) before the POST and the journalled envelope after "
       "it. Repeated symbol: every order in one symbol — the Submitter's quote for the price collar is cached for "
-      "2 s per symbol, so most orders cost one request (the POST). Distinct symbols: every order in a symbol that "
+      "2 s per symbol and refreshed behind an order once it is 1.5 s old, so most orders cost one request (the POST). Distinct symbols: every order in a symbol that "
       "stream never traded, so every order also fetches a quote (two requests); instruments were looked up "
       "before the run, as for a bot's known universe — the first order ever in a symbol costs one request more "
-      "(GET instrument). The account is looked up once per process. Once more than 5 % of the repeated-symbol orders "
-      "refresh the 2-s quote (each stream does about 20 orders per 2 s at 100 ms RTT), their P95 is two RTTs.\n\n![P95 "
+      "(GET instrument). The account is looked up once per process.\n\n![P95 "
       "submission latency vs "
       "RTT](submission_p95.svg)\n\n";
   return out;

@@ -1,6 +1,9 @@
 #include "gateway/ids.hpp"
 
 #include <openssl/rand.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include <stdexcept>
 
@@ -20,6 +23,29 @@ bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+// ref_ids are made once per order: RAND_bytes per id cost more than the rest of the id (OpenSSL
+// 3 looks its generator up on every call). The same generator fills a per-thread pool for 64 ids
+// at a time; a forked child (same pool, same bytes) refills before it hands out one.
+std::array<std::uint8_t, 16> pooled_random_16() {
+  struct Pool {
+    std::array<std::uint8_t, 1024> bytes{};
+    std::size_t next = 1024;
+    pid_t pid = 0;
+  };
+  thread_local Pool pool;
+  if (pool.next == pool.bytes.size() || pool.pid != ::getpid()) {
+    if (RAND_bytes(pool.bytes.data(), static_cast<int>(pool.bytes.size())) != 1)
+      throw std::runtime_error("OpenSSL RAND_bytes failed: no secure randomness available");
+    pool.next = 0;
+    pool.pid = ::getpid();
+  }
+  std::array<std::uint8_t, 16> out{};
+  std::copy_n(pool.bytes.begin() + static_cast<std::ptrdiff_t>(pool.next), out.size(), out.begin());
+  std::fill_n(pool.bytes.begin() + static_cast<std::ptrdiff_t>(pool.next), out.size(), 0);  // handed out once
+  pool.next += out.size();
+  return out;
+}
+
 }  // namespace
 
 std::string format_uuid_v4(std::array<std::uint8_t, 16> bytes) {
@@ -36,7 +62,7 @@ std::string format_uuid_v4(std::array<std::uint8_t, 16> bytes) {
   return out;
 }
 
-std::string new_ref_id() { return random_uuid(); }
+std::string new_ref_id() { return format_uuid_v4(pooled_random_16()); }
 
 std::string new_device_token() { return random_uuid(); }
 

@@ -7,6 +7,9 @@
 
 #include <cstdio>
 #include <functional>
+#include <map>
+#include <unordered_map>
+#include <vector>
 
 namespace oms::gateway {
 using runtime::awaitable;
@@ -51,8 +54,12 @@ struct PaperBroker::State {
   PaperOptions options;
   Price buying_power;                        // less what open buys reserve and fills spent
   std::map<std::string, Price> market;       // symbol → model price
-  std::map<std::string, Paper> orders;       // id → order (ids sort in placement order)
-  std::map<std::string, std::string> by_ref; // ref_id → id: a retried intent finds its order
+  // id → order, and the orders in placement order (the listing's order, newest last). Hashed:
+  // with thousands of orders an ordered map's key compares (ids share a 19-character prefix)
+  // were the paper order path's largest cost. An unordered_map never moves its elements.
+  std::unordered_map<std::string, Paper> orders;
+  std::vector<const Paper*> placed;
+  std::unordered_map<std::string, std::string> by_ref;  // ref_id → id: a retried intent finds its order
   std::map<std::string, Quantity> holdings;  // symbol → shares
 
   // Resting limit orders per symbol in price priority, so that a market move looks only at the
@@ -197,6 +204,7 @@ struct PaperBroker::State {
     refresh_raw(p);
     by_ref[intent.ref_id] = o.id;
     auto& stored = orders[o.id] = std::move(p);
+    placed.push_back(&stored);
     if (immediate) {
       fill(stored, price);
     } else {
@@ -222,8 +230,8 @@ struct PaperBroker::State {
 
   std::vector<BrokerOrder> list(bool open_only, std::optional<Timestamp> since) const {
     std::vector<BrokerOrder> out;
-    for (auto it = orders.rbegin(); it != orders.rend(); ++it) {  // newest first, as the broker lists
-      const auto& o = it->second.order;
+    for (auto it = placed.rbegin(); it != placed.rend(); ++it) {  // newest first, as the broker lists
+      const auto& o = (*it)->order;
       if (open_only && o.state != "confirmed") continue;
       if (since && o.updated_at < *since) continue;
       out.push_back(o);

@@ -28,6 +28,22 @@ std::string format_iso8601(Timestamp t) {
   auto day = floor<days>(t);
   year_month_day ymd{day};
   hh_mm_ss<microseconds> hms{t - day};
+  int y = static_cast<int>(ymd.year());
+  if (y >= 0 && y <= 9999) {  // every stamp the product makes; written by hand, snprintf cost more
+    auto micros = static_cast<long>(hms.subseconds().count());
+    std::string out = "0000-00-00T00:00:00.000000Z";
+    auto put = [&out](std::size_t at, long value, int width) {
+      for (int i = width - 1; i >= 0; --i, value /= 10) out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+    };
+    put(0, y, 4);
+    put(5, static_cast<unsigned>(ymd.month()), 2);
+    put(8, static_cast<unsigned>(ymd.day()), 2);
+    put(11, hms.hours().count(), 2);
+    put(14, hms.minutes().count(), 2);
+    put(17, hms.seconds().count(), 2);
+    put(20, micros, 6);
+    return out;
+  }
   char buf[40];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06ldZ", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),

@@ -14,6 +14,8 @@
 #include <boost/log/utility/setup/file.hpp>
 #include <boost/core/null_deleter.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -34,6 +36,7 @@ struct State {
   std::mutex mu;
   std::string session_id;
   std::vector<boost::shared_ptr<Sink>> files;
+  std::vector<Level> file_mins;  ///< each file sink's lowest level, in `files` order
   boost::shared_ptr<Sink> console;
   bool console_enabled = true;
   Level console_min = Level::warning;
@@ -44,6 +47,16 @@ State& state() {
 }
 
 BOOST_LOG_ATTRIBUTE_KEYWORD(severity, "Severity", Level)
+
+// The lowest level any sink takes (one past error: none), kept beside the sinks under State::mu.
+constexpr int kNoSink = static_cast<int>(Level::error) + 1;
+std::atomic<int> lowest_taken{static_cast<int>(Level::warning)};  // the console's default
+
+void update_lowest_locked(const State& s) {
+  int lowest = s.console_enabled ? static_cast<int>(s.console_min) : kNoSink;
+  for (Level l : s.file_mins) lowest = std::min(lowest, static_cast<int>(l));
+  lowest_taken.store(lowest, std::memory_order_relaxed);
+}
 
 const char* name(Level l) {
   switch (l) {
@@ -87,6 +100,8 @@ bool add_json_file(const std::string& path, Level min) {
   bl::core::get()->add_sink(sink);
   std::lock_guard lock(state().mu);
   state().files.push_back(sink);
+  state().file_mins.push_back(min);
+  update_lowest_locked(state());
   return true;
 }
 
@@ -95,6 +110,7 @@ void set_console(bool enabled, Level min) {
   state().console_enabled = enabled;
   state().console_min = min;
   ensure_console_locked(state());
+  update_lowest_locked(state());
 }
 
 void set_session_id(std::string id) {
@@ -132,6 +148,12 @@ void reset_files() {
     sink->flush();
   }
   state().files.clear();
+  state().file_mins.clear();
+  update_lowest_locked(state());
+}
+
+bool enabled(Level level) noexcept {
+  return static_cast<int>(level) >= lowest_taken.load(std::memory_order_relaxed);
 }
 
 void write(Level level, std::string_view event, json::object fields) {
@@ -142,6 +164,7 @@ void write(Level level, std::string_view event, json::object fields) {
   });
   // Asked first: a record no sink takes (an info line with only the console at warning, as in a
   // bot without a log file) costs no timestamp, no copy of its fields and no serialization.
+  if (!enabled(level)) return;
   auto& lg = logger();
   bl::record rec = lg.open_record(bl::keywords::severity = level);
   if (!rec) return;

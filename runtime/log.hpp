@@ -28,6 +28,11 @@ std::string new_session_id();
 /// Removes every sink added by add_json_file (tests, and CLI runs that change folders).
 void reset_files();
 
+/// Whether a record at `level` reaches any sink now (one atomic load). A caller on a hot path
+/// asks first so that a line nobody takes costs no field object: the order path logs every
+/// order at info, and a bot without a log file takes only warnings.
+bool enabled(Level level) noexcept;
+
 /// Writes one record. `fields` may hold anything; secret-named keys are masked.
 void write(Level level, std::string_view event, boost::json::object fields = {});
 inline void info(std::string_view event, boost::json::object fields = {}) { write(Level::info, event, std::move(fields)); }

@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <set>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace oms::gateway;
 
@@ -23,6 +26,29 @@ TEST_CASE("ref_ids and device tokens do not repeat") {
   for (int i = 0; i < 1000; ++i) seen.insert(new_device_token());
   CHECK(seen.size() == 2000);
   CHECK(is_uuid(new_device_token()));
+}
+
+TEST_CASE("issue 15: ref_ids come from a per-thread pool, and a forked child never repeats its parent's next ones") {
+  new_ref_id();  // the pool holds unused ids now
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    std::string id = new_ref_id();
+    auto written = ::write(pipe_fds[1], id.data(), id.size());
+    ::_exit(written == static_cast<ssize_t>(id.size()) ? 0 : 1);
+  }
+  std::string parents = new_ref_id();
+  std::string childs(36, '\0');
+  auto got = ::read(pipe_fds[0], childs.data(), childs.size());
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
+  REQUIRE(got == 36);
+  CHECK(is_uuid(childs));
+  CHECK(childs != parents);
 }
 
 TEST_CASE("UUID formatting sets the version and variant bits over any bytes") {

@@ -59,3 +59,21 @@ TEST_CASE("finding 13: a process that sets no session id still stamps one, the s
   CHECK(oms::log::new_session_id() != oms::log::new_session_id());  // 32 random bits each
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("issue 15: log::enabled says whether any sink takes a level, so a hot path builds no fields for a line "
+          "nobody takes") {
+  auto dir = std::filesystem::temp_directory_path() / ("oms-log-enabled-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  oms::log::reset_files();
+  oms::log::set_console(true);  // the default: warnings and errors on stderr
+  CHECK_FALSE(oms::log::enabled(oms::log::Level::info));
+  CHECK(oms::log::enabled(oms::log::Level::warning));
+  oms::log::set_console(false);
+  CHECK_FALSE(oms::log::enabled(oms::log::Level::error));  // no sink at all
+  REQUIRE(oms::log::add_json_file((dir / "oms.jsonl").string(), oms::log::Level::info));
+  CHECK(oms::log::enabled(oms::log::Level::info));
+  CHECK_FALSE(oms::log::enabled(oms::log::Level::debug));
+  oms::log::reset_files();
+  CHECK_FALSE(oms::log::enabled(oms::log::Level::info));
+  std::filesystem::remove_all(dir);
+}

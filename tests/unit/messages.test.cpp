@@ -128,6 +128,11 @@ TEST_CASE("ISO-8601 timestamps parse the broker's shapes and print microseconds"
   CHECK(parse_iso8601("2026-11-24T18:05:15+00:00").value() == parse_iso8601("2026-11-24T18:05:15Z").value());
   CHECK(parse_iso8601("2026-11-24T13:05:15-05:00").value() == parse_iso8601("2026-11-24T18:05:15Z").value());
   CHECK(format_iso8601(parse_iso8601("2026-11-24T18:05:15.1Z").value()) == "2026-11-24T18:05:15.100000Z");
+  for (std::string_view edge : {"0000-01-01T00:00:00.000000Z", "0042-03-04T05:06:07.000008Z",
+                                "9999-12-31T23:59:59.999999Z", "2026-01-05T00:00:00.000000Z"}) {
+    CAPTURE(edge);
+    CHECK(format_iso8601(parse_iso8601(edge).value()) == edge);  // every field zero-padded to its width
+  }
   for (std::string_view bad : {"", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "yesterday",
                                "2026-11-24T18:05:15", "2026-11-24T18:05:15.Z", "2026-11-24T25:00:00Z"}) {
     CAPTURE(bad);
