@@ -8,6 +8,12 @@
 
 namespace oms::actors {
 
+namespace {
+// How long an envelope waits for a waited-for record to carry it to the disk before it is synced
+// on its own: far below any poll, long enough for a bot's next order to come.
+constexpr std::chrono::milliseconds kDeferredSync{5};
+}  // namespace
+
 Journal::Journal(runtime::Runtime& rt, const std::string& path, std::string name)
     : Actor(rt, std::move(name)), path_(path) {
   std::vector<boost::json::object> records;
@@ -43,7 +49,23 @@ void Journal::stage(JournalRecord record, runtime::ReplyTo<JournalAck> reply) {
   for (auto& [k, v] : record.data) obj[k] = std::move(v);
   runtime::mask_secrets(line);  // a secret must never become durable
   std::string text = journal::JournalFile::line_of(obj);
-  if (batch_.stage(Staged{std::move(obj), std::move(text), std::move(reply)})) schedule_flush();
+  bool deferrable = !reply && record.kind == "envelope";
+  Staged staged{std::move(obj), std::move(text), std::move(reply)};
+  if (!deferrable) {
+    if (batch_.stage(std::move(staged))) schedule_flush();
+    return;
+  }
+  batch_.stage_deferrable(std::move(staged));
+  if (batch_.arm_deferral()) arm_deferral_timer();
+}
+
+void Journal::arm_deferral_timer() {
+  if (!deferral_timer_) deferral_timer_.emplace(strand());
+  deferral_timer_->expires_after(kDeferredSync);
+  // Fires on cancellation too: a record staged must still reach the disk.
+  deferral_timer_->async_wait([self = shared_from_this()](const boost::system::error_code&) {
+    if (self->batch_.deferral_fired()) self->flush();
+  });
 }
 
 // Posted behind the records already queued on this strand: they join the batch first.
@@ -55,6 +77,7 @@ void Journal::flush() {
   auto batch = batch_.begin();
   if (batch.empty()) {  // taken already by take_startup_records' flush
     if (batch_.end()) schedule_flush();
+    else if (batch_.arm_deferral()) arm_deferral_timer();
     return;
   }
   buffer_.clear();
@@ -101,6 +124,7 @@ void Journal::complete(boost::system::error_code ec) {
     s.reply.send(JournalAck{true, {}}, name());
   }
   if (batch_.end()) schedule_flush();
+  else if (batch_.arm_deferral()) arm_deferral_timer();
 }
 
 // Records staged and not yet flushed when the last handle goes (the io_context gone with a flush

@@ -9,7 +9,10 @@
 /// on the strand and form the next batch, so concurrent intents share one fdatasync and a record
 /// waits for at most one sync in flight. An acknowledgement still means the record is on disk.
 /// The write and its fdatasync run on the runtime's blocking-I/O thread (Runtime::blocking_pool)
-/// when it has one, so the actors' threads never wait on the disk.
+/// when it has one, so the actors' threads never wait on the disk. An envelope, which nobody waits
+/// for and recovery can find again by its ref_id, starts no sync of its own: it joins the next
+/// batch, or one kDeferredSync later when no other record comes (journal_batch.hpp), so an order's
+/// intent never waits behind a sync made for the previous order's envelope.
 ///
 /// Crash point for the reliability tests: OMS_JOURNAL_CRASH_BEFORE_SYNC=N kills the process with
 /// SIGKILL after the N-th batch is written and before its fdatasync (off unless set).
@@ -18,6 +21,8 @@
 #include "actors/journal_file.hpp"
 #include "messages/journal.hpp"
 #include "runtime/actor.hpp"
+
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <functional>
@@ -62,6 +67,8 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   };
   void stage(JournalRecord record, runtime::ReplyTo<JournalAck> reply);
   void schedule_flush();
+  /// Starts the timer that flushes deferrable records no waited-for record came to carry.
+  void arm_deferral_timer();
   void flush();
   /// The batch's write and fdatasync (on the runtime's blocking-I/O thread when it has one).
   boost::system::error_code write_and_sync(bool crash_point);
@@ -77,6 +84,7 @@ class Journal final : public runtime::Actor<Journal, runtime::Ask<JournalRecord,
   journal::GroupCommit<Staged> batch_;
   std::vector<Staged> writing_;  ///< the batch being written and synced
   std::string buffer_;        ///< a batch's lines, reused across flushes
+  std::optional<boost::asio::steady_timer> deferral_timer_;  ///< real time, on this strand
   std::size_t crash_before_sync_ = 0;  ///< OMS_JOURNAL_CRASH_BEFORE_SYNC (0: off)
   std::chrono::milliseconds slow_sync_{0};  ///< OMS_JOURNAL_SLOW_SYNC_MS (0: off)
 };

@@ -8,6 +8,16 @@
 ///   if (batch.stage(x)) schedule a flush;           // none was scheduled or in flight
 ///   flush: auto items = batch.begin(); write(items); sync; ack(items);
 ///          if (batch.end()) schedule a flush;       // records staged meanwhile
+///
+/// A deferrable record (one nobody waits for and recovery can do without for a moment: the
+/// envelope, found again by its ref_id) never starts a flush of its own at once: it joins the
+/// next batch a waited-for record starts, or, if none comes, the flush a deferral timer starts:
+///
+///   batch.stage_deferrable(x); if (batch.arm_deferral()) start the deferral timer;
+///   after end() returned false: if (batch.arm_deferral()) start the deferral timer;
+///   timer: if (batch.deferral_fired()) flush;
+///
+/// So a bot's next intent never waits behind a sync made only for the previous order's envelope.
 #include <cstddef>
 #include <utility>
 #include <vector>
@@ -21,7 +31,24 @@ class GroupCommit {
   /// scheduled or in flight); false when the scheduled or running one will take care of it.
   bool stage(T item) {
     staged_.push_back(std::move(item));
+    ++waited_for_;
     if (scheduled_ || in_flight_) return false;
+    scheduled_ = true;
+    return true;
+  }
+  /// Adds a deferrable record: it starts no flush by itself (see arm_deferral).
+  void stage_deferrable(T item) { staged_.push_back(std::move(item)); }
+  /// True when the caller must start the deferral timer: records are staged, no flush is
+  /// scheduled or in flight to take them, and no timer is armed.
+  bool arm_deferral() {
+    if (staged_.empty() || scheduled_ || in_flight_ || deferral_armed_) return false;
+    deferral_armed_ = true;
+    return true;
+  }
+  /// The deferral timer fired. True when the caller must flush now (the state is then "scheduled").
+  bool deferral_fired() {
+    deferral_armed_ = false;
+    if (staged_.empty() || scheduled_ || in_flight_) return false;
     scheduled_ = true;
     return true;
   }
@@ -31,14 +58,16 @@ class GroupCommit {
     in_flight_ = true;
     std::vector<T> batch;
     batch.swap(staged_);
+    waited_for_ = 0;
     ++batches_;
     return batch;
   }
-  /// The flush's sync finished. True when records were staged meanwhile: the caller schedules
-  /// the next flush (the state is then "scheduled").
+  /// The flush's sync finished. True when records someone waits for were staged meanwhile: the
+  /// caller schedules the next flush (the state is then "scheduled"). Deferrable ones alone wait
+  /// for arm_deferral's timer.
   bool end() {
     in_flight_ = false;
-    if (staged_.empty()) return false;
+    if (waited_for_ == 0) return false;
     scheduled_ = true;
     return true;
   }
@@ -51,8 +80,10 @@ class GroupCommit {
 
  private:
   std::vector<T> staged_;
+  std::size_t waited_for_ = 0;  ///< staged records that were not deferrable
   bool scheduled_ = false;
   bool in_flight_ = false;
+  bool deferral_armed_ = false;
   std::size_t batches_ = 0;
 };
 

@@ -157,9 +157,9 @@ json::object submission_figure(const BenchOptions& options) {
     SimAdmin admin(sim.port());
     prepare_broker(admin, per_stream);
     auto owner = our_owner(options, sim, rtt, per_stream);
-    auto repeated = run_ours(*owner, admin, per_stream, [](int, int i) {
-      return std::pair<std::string, long>(kRepeated,
-                                          kRepeatedCents - 2 * (i + 1));  // distinct limits: no duplicate guard hit
+    auto repeated = run_ours(*owner, admin, per_stream, [](int s, int i) {
+      // A limit of its own per order across every stream: the one owner's duplicate guard is not hit.
+      return std::pair<std::string, long>(kRepeated, kRepeatedCents - 2 * (i * kStreams + s + 1));
     });
     say("submission  RTT " + std::to_string(rtt) + " ms  " + line("ours (repeated symbol)", repeated));
     auto distinct = run_ours(*owner, admin, per_stream, [](int s, int i) {

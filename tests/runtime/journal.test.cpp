@@ -149,3 +149,36 @@ TEST_CASE("issue 15: a runtime that stops while a journal batch syncs on the blo
   CHECK(journal::JournalFile::read_all(path).size() == 1);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("issue 15: an envelope starts no sync of its own: the next intent carries it to the disk, and one no record "
+          "follows is synced a moment later") {
+  auto dir = std::filesystem::temp_directory_path() / ("oms-journal-deferred-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto path = (dir / "orders.jsonl").string();
+  asio::io_context ctx;
+  Runtime rt(ctx, {std::make_shared<VirtualClock>(), nullptr});
+  auto journal = std::make_shared<actors::Journal>(rt, path);
+  REQUIRE(journal->healthy());
+  post(journal, JournalRecord{"envelope", {{"ref_id", "r1"}}});
+  ctx.poll();  // everything ready runs: the envelope is staged, no flush starts for it
+  CHECK(journal->syncs() == 0);
+  bool acked = false;
+  asio::co_spawn(ctx, [&]() -> awaitable<void> {
+    JournalRecord intent{"intent", {{"ref_id", "r2"}}};
+    auto r = co_await ask<JournalAck>(journal, std::move(intent), std::chrono::seconds(1));
+    acked = r && r->durable;
+  }, asio::detached);
+  ctx.restart();
+  ctx.run();
+  CHECK(acked);
+  CHECK(journal->syncs() == 1);  // the intent's batch carried the envelope: one fdatasync, not two
+  auto records = journal::JournalFile::read_all(path);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].at("ref_id").as_string() == "r1");  // arrival order kept
+  post(journal, JournalRecord{"envelope", {{"ref_id", "r2"}}});
+  ctx.restart();
+  ctx.run();  // nothing else comes: the deferral timer flushes it
+  CHECK(journal->syncs() == 2);
+  CHECK(journal::JournalFile::read_all(path).size() == 3);
+  std::filesystem::remove_all(dir);
+}

@@ -58,3 +58,34 @@ TEST_CASE("group commit: a flush that finds nothing staged (taken by an earlier 
   CHECK_FALSE(batch.end());
   CHECK(batch.stage(2));
 }
+
+TEST_CASE("issue 15: group commit: a deferrable record starts no flush; the next waited-for record's batch takes it") {
+  GroupCommit<std::string> batch;
+  batch.stage_deferrable("envelope-1");
+  CHECK_FALSE(batch.scheduled());
+  CHECK(batch.arm_deferral());        // nothing will take it: the caller starts the deferral timer
+  CHECK_FALSE(batch.arm_deferral());  // armed once
+  CHECK(batch.stage("intent-2"));     // a waited-for record schedules the flush at once
+  CHECK(batch.begin() == std::vector<std::string>{"envelope-1", "intent-2"});
+  CHECK_FALSE(batch.end());
+  CHECK_FALSE(batch.deferral_fired());  // the timer finds nothing left
+  CHECK(batch.batches() == 1);
+}
+
+TEST_CASE("issue 15: group commit: deferrable records staged during a sync wait for the timer, waited-for ones do not") {
+  GroupCommit<int> batch;
+  REQUIRE(batch.stage(1));
+  batch.begin();
+  batch.stage_deferrable(2);  // the envelope of the order whose intent is being synced
+  CHECK_FALSE(batch.end());   // no flush at once for it alone
+  CHECK(batch.arm_deferral());
+  CHECK(batch.deferral_fired());  // no waited-for record came: the timer's flush takes it
+  CHECK(batch.begin() == std::vector<int>{2});
+  batch.stage_deferrable(3);
+  CHECK_FALSE(batch.arm_deferral());  // a flush is in flight: its end decides
+  CHECK_FALSE(batch.stage(4));        // waited-for, during the sync: the next batch
+  CHECK(batch.end());                 // a waited-for record is staged: flush at once, the deferrable one with it
+  CHECK(batch.begin() == std::vector<int>{3, 4});
+  CHECK_FALSE(batch.end());
+  CHECK_FALSE(batch.arm_deferral());  // idle, nothing staged
+}
