@@ -192,6 +192,9 @@ TEST_CASE("FR-004: each submitted order is recorded in an OrderEnvelope and pers
   CHECK(e.submitted_at >= before);
   CHECK(e.raw.at("id") == broker.at("id"));  // the raw payload snapshot
 
+  // The envelope is journalled behind the result (it rides with the next batch, or the journal's
+  // deferral timer flushes it a moment later): wait for it, as a reader of the file would.
+  REQUIRE(live.run_until([&] { return last_of_kind(live.journal(), "envelope").has_value(); }));
   auto record = last_of_kind(live.journal(), "envelope");
   REQUIRE(record.has_value());
   CHECK(record->at("order_id").as_string() == e.order_id);
