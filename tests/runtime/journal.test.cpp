@@ -15,6 +15,25 @@
 using namespace oms;
 using namespace oms::runtime;
 
+namespace {
+std::filesystem::path fresh_dir(const std::string& prefix) {
+  auto dir = std::filesystem::temp_directory_path() / (prefix + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+// A journal in a fresh temporary folder (removed after), on an embedded runtime with a VirtualClock.
+struct JournalOnDisk {
+  explicit JournalOnDisk(const std::string& prefix) : dir(fresh_dir(prefix)) { REQUIRE(journal->healthy()); }
+  ~JournalOnDisk() { std::filesystem::remove_all(dir); }
+  std::filesystem::path dir;
+  std::string path = (dir / "orders.jsonl").string();
+  asio::io_context ctx;
+  Runtime rt{ctx, {std::make_shared<VirtualClock>(), nullptr}};
+  std::shared_ptr<actors::Journal> journal = std::make_shared<actors::Journal>(rt, path);
+};
+}  // namespace
+
 TEST_CASE("the journal actor acknowledges a record only once it is on disk, masking secrets") {
   auto dir = std::filesystem::temp_directory_path() / ("oms-journal-actor-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
@@ -64,13 +83,10 @@ TEST_CASE("a journal that cannot open refuses every record with the reason") {
 }
 
 TEST_CASE("group commit: concurrent intents share one fdatasync, each acknowledged once it is on disk") {
-  auto dir = std::filesystem::temp_directory_path() / ("oms-journal-batch-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  auto path = (dir / "orders.jsonl").string();
-  asio::io_context ctx;
-  Runtime rt(ctx, {std::make_shared<VirtualClock>(), nullptr});
-  auto journal = std::make_shared<actors::Journal>(rt, path);
-  REQUIRE(journal->healthy());
+  JournalOnDisk on_disk("oms-journal-batch-");
+  auto& ctx = on_disk.ctx;
+  const auto& path = on_disk.path;
+  auto& journal = on_disk.journal;
   constexpr int kIntents = 16;
   int acked = 0;
   std::size_t seen_on_disk = 0;
@@ -95,7 +111,6 @@ TEST_CASE("group commit: concurrent intents share one fdatasync, each acknowledg
   REQUIRE(records.size() == kIntents + 1);
   CHECK(records[0].at("ref_id").as_string() == "r0");  // arrival order kept
   CHECK(records[kIntents - 1].at("ref_id").as_string() == "r" + std::to_string(kIntents - 1));
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("issue 15: the journal's write and fdatasync run off the actors' threads: a runtime on one thread keeps serving while the disk is slow") {
@@ -152,13 +167,10 @@ TEST_CASE("issue 15: a runtime that stops while a journal batch syncs on the blo
 
 TEST_CASE("issue 15: an envelope starts no sync of its own: the next intent carries it to the disk, and one no record "
           "follows is synced a moment later") {
-  auto dir = std::filesystem::temp_directory_path() / ("oms-journal-deferred-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  auto path = (dir / "orders.jsonl").string();
-  asio::io_context ctx;
-  Runtime rt(ctx, {std::make_shared<VirtualClock>(), nullptr});
-  auto journal = std::make_shared<actors::Journal>(rt, path);
-  REQUIRE(journal->healthy());
+  JournalOnDisk on_disk("oms-journal-deferred-");
+  auto& ctx = on_disk.ctx;
+  const auto& path = on_disk.path;
+  auto& journal = on_disk.journal;
   post(journal, JournalRecord{"envelope", {{"ref_id", "r1"}}});
   ctx.poll();  // everything ready runs: the envelope is staged, no flush starts for it
   CHECK(journal->syncs() == 0);
@@ -180,5 +192,4 @@ TEST_CASE("issue 15: an envelope starts no sync of its own: the next intent carr
   ctx.run();  // nothing else comes: the deferral timer flushes it
   CHECK(journal->syncs() == 2);
   CHECK(journal::JournalFile::read_all(path).size() == 3);
-  std::filesystem::remove_all(dir);
 }
