@@ -6,11 +6,14 @@
 #include "runtime/runtime.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/system/errc.hpp>
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -50,22 +53,93 @@ class ActorBase {
 };
 
 namespace detail {
-/// Where one reply goes: the asker's channel (none during replay, where replies are only traced).
+/// Where one reply goes: a one-shot slot. The first of the reply, the ask's alarm and the
+/// runtime's stop settles it; later ones are dropped. Any thread may settle it (the replier's
+/// strand, the alarm's, Runtime::stop's); the asker's coroutine always resumes on its own
+/// executor. A replayed request has nobody waiting: its reply is only traced and kept here.
+///
+/// Why not a concurrent_channel: an order makes about five asks, and a channel per ask (its
+/// service look-up, mutex, queued op and a shared_ptr per value) was a visible part of the CPU
+/// per order. One settle-or-wait under a small lock does the same job.
 template <class R>
-struct ReplySlot final : StopListener {
-  using channel = asio::experimental::concurrent_channel<void(error_code, std::shared_ptr<R>)>;
-  ReplySlot(Runtime& rt, std::string asker, std::optional<asio::any_io_executor> ex)
-      : runtime(rt), asker(std::move(asker)) {
-    if (ex) chan.emplace(*ex, 1);
+class ReplySlot final : public StopListener, public std::enable_shared_from_this<ReplySlot<R>> {
+ public:
+  using Outcome = boost::system::result<R>;
+  ReplySlot(Runtime& rt, std::string asker) : runtime(rt), asker(std::move(asker)) {}
+
+  /// The first call wins; it resumes the waiter, if one is waiting, on the waiter's executor.
+  void settle(Outcome outcome) {
+    std::unique_ptr<Waiter> waiting;
+    {
+      std::lock_guard lock(mu_);
+      if (settled_) return;
+      settled_ = true;
+      if (!waiter_) {
+        outcome_.emplace(std::move(outcome));
+        return;
+      }
+      waiting = std::move(waiter_);
+    }
+    waiting->resume(std::move(outcome));
   }
-  /// The asker stops waiting (concurrent_channel::close is thread-safe).
-  void on_runtime_stop() override {
-    if (chan) chan->close();
+  void on_runtime_stop() override { settle(errc(boost::system::errc::operation_canceled)); }
+
+  /// Completes with the outcome once settled. The caller keeps the slot alive (a shared_ptr)
+  /// until it completes. No work guard: the ask's alarm is outstanding work for the whole wait.
+  template <class Token>
+  auto async_wait(Token&& token) {
+    return asio::async_initiate<Token, void(Outcome)>(
+        [this](auto handler) {
+          auto cancel = asio::get_associated_cancellation_slot(handler);
+          if (cancel.is_connected()) {
+            // Idempotent and holding the slot weakly, so it is left installed after completion:
+            // a later emit finds the slot settled (or gone) and does nothing.
+            cancel.assign([weak = this->weak_from_this()](asio::cancellation_type_t) {
+              if (auto self = weak.lock()) self->settle(errc(boost::system::errc::operation_canceled));
+            });
+          }
+          auto waiter = std::make_unique<WaiterFor<decltype(handler)>>(std::move(handler), runtime);
+          std::unique_lock lock(mu_);
+          if (!outcome_) {
+            waiter_ = std::move(waiter);
+            return;
+          }
+          Outcome ready = std::move(*outcome_);
+          outcome_.reset();
+          lock.unlock();
+          waiter->resume(std::move(ready));
+        },
+        token);
   }
+
   Runtime& runtime;
-  std::string asker;
-  std::optional<channel> chan;
-  std::atomic<bool> timed_out{false};  ///< the channel was closed by the ask's alarm
+  const std::string asker;
+
+ private:
+  static Outcome errc(boost::system::errc::errc_t e) { return boost::system::errc::make_error_code(e); }
+
+  // The waiting handler, type-erased here rather than with Boost 1.81's any_completion_handler,
+  // whose converting constructor recurses on itself when moved.
+  struct Waiter {
+    virtual ~Waiter() = default;
+    virtual void resume(Outcome outcome) = 0;
+  };
+  template <class Handler>
+  struct WaiterFor final : Waiter {
+    WaiterFor(Handler h, Runtime& rt)
+        : handler(std::move(h)), ex(asio::get_associated_executor(handler, rt.context().get_executor())) {}
+    // Posted, never inline: settle may run on the replier's strand, and the asker must not.
+    void resume(Outcome outcome) override {
+      asio::post(ex, [h = std::move(handler), o = std::move(outcome)]() mutable { std::move(h)(std::move(o)); });
+    }
+    Handler handler;
+    asio::associated_executor_t<Handler, asio::io_context::executor_type> ex;
+  };
+
+  std::mutex mu_;
+  bool settled_ = false;
+  std::optional<Outcome> outcome_;  ///< settled before anyone waited
+  std::unique_ptr<Waiter> waiter_;
 };
 }  // namespace detail
 
@@ -79,7 +153,7 @@ class ReplyTo {
   void send(R value, std::string_view from) const {
     if (!slot_) return;
     slot_->runtime.trace(from, slot_->asker, value);
-    if (slot_->chan) slot_->chan->try_send(error_code{}, std::make_shared<R>(std::move(value)));
+    slot_->settle(std::move(value));
   }
   explicit operator bool() const noexcept { return slot_ != nullptr; }
 
@@ -163,8 +237,7 @@ class Actor : public ActorBase, public std::enable_shared_from_this<Derived> {
     if constexpr (is_ask<M>) {
       auto body = from_json<typename M::body_type>(payload);
       if (!body) return false;
-      auto slot = std::make_shared<detail::ReplySlot<typename M::reply_type>>(runtime(), std::string(from),
-                                                                              std::nullopt);
+      auto slot = std::make_shared<detail::ReplySlot<typename M::reply_type>>(runtime(), std::string(from));
       return enqueue(M{std::move(*body), ReplyTo<typename M::reply_type>(slot)}, from);
     } else {
       auto message = from_json<M>(payload);
@@ -183,19 +256,14 @@ namespace detail {
 template <class R>
 awaitable<boost::system::result<R>> await_reply(std::shared_ptr<ReplySlot<R>> slot, bool sent,
                                                 Duration timeout) {
-  using boost::system::errc::make_error_code;
-  if (!sent) co_return make_error_code(boost::system::errc::operation_canceled);
-  // The timeout closes the channel (thread-safe); so does the runtime stopping.
+  if (!sent) co_return boost::system::errc::make_error_code(boost::system::errc::operation_canceled);
   auto ex = co_await asio::this_coro::executor;
   auto alarm = slot->runtime.clock().alarm(ex, timeout, [slot] {
-    slot->timed_out = true;
-    slot->chan->close();
+    slot->settle(boost::system::errc::make_error_code(boost::system::errc::timed_out));
   });
-  auto [ec, value] = co_await slot->chan->async_receive(as_tuple_awaitable);
+  auto outcome = co_await slot->async_wait(asio::use_awaitable);
   alarm->cancel();
-  if (ec)
-    co_return make_error_code(slot->timed_out ? boost::system::errc::timed_out : boost::system::errc::operation_canceled);
-  co_return std::move(*value);
+  co_return outcome;
 }
 }  // namespace detail
 
@@ -210,9 +278,7 @@ template <class R, class A, class B, class Body = std::remove_cvref_t<B>>
 awaitable<boost::system::result<R>> ask(const std::shared_ptr<A>& to, B&& body, Duration timeout,
                                         std::string_view from = kExternal) {
   Runtime& rt = to->runtime();
-  // concurrent_channel is thread-safe; the awaiting coroutine resumes on its own executor.
-  auto slot = std::make_shared<detail::ReplySlot<R>>(rt, std::string(from),
-                                                     asio::any_io_executor(rt.context().get_executor()));
+  auto slot = std::make_shared<detail::ReplySlot<R>>(rt, std::string(from));
   rt.on_stop(slot);
   bool sent = to->enqueue(Ask<Body, R>{Body(std::forward<B>(body)), ReplyTo<R>(slot)}, from);
   return detail::await_reply<R>(std::move(slot), sent, timeout);

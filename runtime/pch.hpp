@@ -3,5 +3,4 @@
 #include "runtime/asio.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/json.hpp>

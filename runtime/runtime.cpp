@@ -39,11 +39,18 @@ void Runtime::start(unsigned threads) {
 
 void Runtime::stop() {
   if (stopping_.exchange(true)) return;
-  std::vector<Task> tasks;
+  std::vector<std::shared_ptr<detail::Task>> tasks;
+  {
+    // A task is linked while stopping_ was false under this lock, so none is missed.
+    std::lock_guard lock(tasks_->mu);
+    tasks.reserve(tasks_->count);
+    for (auto* t = tasks_->head; t; t = t->next) {
+      if (auto alive = t->weak_from_this().lock()) tasks.push_back(std::move(alive));  // not mid-destruction
+    }
+  }
   std::vector<std::weak_ptr<StopListener>> listeners;
   {
     std::lock_guard lock(mu_);
-    for (auto& [id, task] : tasks_) tasks.push_back(task);
     listeners.swap(stop_listeners_);
   }
   // Pending asks end now with operation_canceled rather than at their timeout: a bot awaiting
@@ -53,7 +60,7 @@ void Runtime::stop() {
   }
   // A cancellation signal must be emitted on the executor its operation runs on.
   for (auto& task : tasks) {
-    asio::post(task.executor, [signal = task.signal] { signal->emit(asio::cancellation_type::terminal); });
+    asio::post(task->executor, [task] { task->signal.emit(asio::cancellation_type::terminal); });
   }
   work_.reset();
 }
@@ -67,32 +74,27 @@ void Runtime::join() {
 }
 
 void Runtime::spawn(const asio::any_io_executor& ex, awaitable<void> task, std::string what) {
-  auto signal = std::make_shared<asio::cancellation_signal>();
-  std::uint64_t id;
+  auto entry = std::make_shared<detail::Task>(tasks_, ex, std::move(what));
   {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(tasks_->mu);
     if (stopping_) {
-      BOOST_LOG_TRIVIAL(warning) << "runtime stopping; task not started: " << what;
+      BOOST_LOG_TRIVIAL(warning) << "runtime stopping; task not started: " << entry->what;
       return;
     }
-    id = next_task_++;
-    tasks_.emplace(id, Task{ex, signal});
+    tasks_->link_locked(*entry);
   }
-  asio::co_spawn(ex, std::move(task),
-                 asio::bind_cancellation_slot(signal->slot(), [this, id, what = std::move(what),
-                                                               signal](std::exception_ptr e) {
-                   if (e) {
-                     try {
-                       std::rethrow_exception(e);
-                     } catch (const std::exception& ex) {
-                       BOOST_LOG_TRIVIAL(error) << "task '" << what << "' failed: " << ex.what();
-                     } catch (...) {
-                       BOOST_LOG_TRIVIAL(error) << "task '" << what << "' failed";
-                     }
-                   }
-                   std::lock_guard lock(mu_);
-                   tasks_.erase(id);
-                 }));
+  auto slot = entry->signal.slot();
+  // The handler owns the entry: it unlinks when the task ends (or when the handler is dropped).
+  asio::co_spawn(ex, std::move(task), asio::bind_cancellation_slot(slot, [entry = std::move(entry)](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      BOOST_LOG_TRIVIAL(error) << "task '" << entry->what << "' failed: " << ex.what();
+    } catch (...) {
+      BOOST_LOG_TRIVIAL(error) << "task '" << entry->what << "' failed";
+    }
+  }));
 }
 
 void Runtime::on_stop(std::weak_ptr<StopListener> listener) {
@@ -111,8 +113,8 @@ void Runtime::on_stop(std::weak_ptr<StopListener> listener) {
 }
 
 std::size_t Runtime::running_tasks() const {
-  std::lock_guard lock(mu_);
-  return tasks_.size();
+  std::lock_guard lock(tasks_->mu);
+  return tasks_->count;
 }
 
 bool Runtime::accepting(std::string_view from) const {
@@ -126,6 +128,35 @@ ActorBase* Runtime::find_actor(std::string_view name) const {
 }
 
 }  // namespace oms::runtime
+
+namespace oms::runtime::detail {
+
+Task::Task(std::shared_ptr<TaskList> l, asio::any_io_executor ex, std::string w)
+    : list(std::move(l)), executor(std::move(ex)), what(std::move(w)) {}
+
+Task::~Task() {
+  std::lock_guard lock(list->mu);
+  if (linked) list->unlink_locked(*this);
+}
+
+void TaskList::link_locked(Task& task) {
+  task.next = head;
+  if (head) head->prev = &task;
+  head = &task;
+  task.linked = true;
+  ++count;
+}
+
+void TaskList::unlink_locked(Task& task) {
+  if (task.prev) task.prev->next = task.next;
+  else head = task.next;
+  if (task.next) task.next->prev = task.prev;
+  task.prev = task.next = nullptr;
+  task.linked = false;
+  --count;
+}
+
+}  // namespace oms::runtime::detail
 
 namespace oms::runtime {
 

@@ -32,6 +32,31 @@ struct ActorRegistry {
   std::mutex mu;
   std::map<std::string, ActorBase*, std::less<>> actors;
 };
+
+/// A spawned task's entry: one allocation, linked into its runtime's list while it lives (an
+/// order spawns one; a std::map node and a separate signal were a visible part of its CPU).
+/// The list is shared, like the registry, so an entry freed after its runtime unlinks safely.
+struct TaskList;
+struct Task : std::enable_shared_from_this<Task> {
+  Task(std::shared_ptr<TaskList> list, asio::any_io_executor ex, std::string what);
+  ~Task();
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+  std::shared_ptr<TaskList> list;
+  asio::any_io_executor executor;
+  asio::cancellation_signal signal;
+  std::string what;
+  Task* prev = nullptr;  // guarded by list->mu
+  Task* next = nullptr;  // guarded by list->mu
+  bool linked = false;   // guarded by list->mu
+};
+struct TaskList {
+  std::mutex mu;
+  Task* head = nullptr;  ///< newest first
+  std::size_t count = 0;
+  void link_locked(Task& task);
+  void unlink_locked(Task& task);
+};
 }  // namespace detail
 
 /// What a runtime is built with; empty members get defaults (real clock, no trace).
@@ -117,10 +142,6 @@ class Runtime {
     if constexpr (requires { m.body; }) return oms::to_json(m.body);
     else return oms::to_json(m);
   }
-  struct Task {
-    asio::any_io_executor executor;
-    std::shared_ptr<asio::cancellation_signal> signal;
-  };
 
   std::unique_ptr<asio::io_context> owned_;
   asio::io_context& ctx_;
@@ -132,8 +153,7 @@ class Runtime {
   std::atomic<bool> stopping_{false};
 
   mutable std::mutex mu_;
-  std::uint64_t next_task_ = 0;
-  std::map<std::uint64_t, Task> tasks_;
+  std::shared_ptr<detail::TaskList> tasks_ = std::make_shared<detail::TaskList>();
   std::vector<std::weak_ptr<StopListener>> stop_listeners_;
   std::size_t prune_at_ = 64;  // listeners count that triggers dropping the expired ones
   std::shared_ptr<detail::ActorRegistry> registry_ = std::make_shared<detail::ActorRegistry>();

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace oms::runtime {
 namespace json = boost::json;
@@ -13,10 +12,15 @@ bool is_secret_key(std::string_view key) {
   static constexpr std::array<std::string_view, 11> secrets = {
       "password",   "username",   "access_token", "refresh_token", "device_token", "mfa_code",
       "mfa_secret", "authorization", "token",     "client_secret", "secret"};
-  std::string lower(key);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return std::find(secrets.begin(), secrets.end(), lower) != secrets.end();
+  // Compared in place, ignoring case: every log line and journal record passes each of its keys
+  // through here, so no lower-cased copy is made.
+  auto same = [key](std::string_view secret) {
+    return key.size() == secret.size() &&
+           std::equal(key.begin(), key.end(), secret.begin(), [](char a, char b) {
+             return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+           });
+  };
+  return std::any_of(secrets.begin(), secrets.end(), same);
 }
 
 void mask_secrets(json::value& v) {

@@ -1,6 +1,7 @@
 #include "test_actors.hpp"
 
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <doctest/doctest.h>
 
 #include <future>
@@ -207,4 +208,70 @@ TEST_CASE("stop ends a pending ask at once with operation_canceled instead of at
   REQUIRE(result.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
   CHECK(result.get() == boost::system::errc::operation_canceled);
   rt.join();
+}
+
+TEST_CASE("an ask that loses a race is cancelled at once, and its timeout's sleep with it") {
+  asio::io_context ctx;
+  auto clock = std::make_shared<VirtualClock>();
+  Runtime rt(ctx, {clock, nullptr});
+  struct Mute final : Actor<Mute, Ask<Number, Number>> {
+    using Actor::Actor;
+    friend struct runtime::ActorAccess;
+    void on(Ask<Number, Number>) {}  // never answers
+  };
+  auto mute = std::make_shared<Mute>(rt, "mute");
+  std::optional<std::size_t> winner;
+  asio::co_spawn(ctx, [&]() -> awaitable<void> {
+    using namespace asio::experimental::awaitable_operators;
+    auto asked = ask<Number>(mute, Number{1}, std::chrono::seconds(60));
+    auto slept = clock->sleep_for(std::chrono::seconds(1));
+    auto raced = co_await (std::move(asked) || std::move(slept));
+    winner = raced.index();
+  }, asio::detached);
+  auto drain = [&] { ctx.restart(); ctx.poll(); };
+  drain();
+  clock->advance(std::chrono::seconds(1), drain);
+  // The race ends with the sleep, not 59 s later with the ask's own timeout.
+  REQUIRE(winner.has_value());
+  CHECK(*winner == 1);
+  CHECK(clock->sleepers() == 0);
+}
+
+TEST_CASE("a reply sent from another strand resumes the asker on its own strand") {
+  Runtime rt;
+  auto rec = std::make_shared<Recorder>(rt, "recorder");
+  auto doubler = std::make_shared<Doubler>(rt, "doubler", rec);
+  auto asker = asio::make_strand(rt.context());
+  std::promise<std::pair<int, int>> done;  // (replies that resumed on the asker's strand, total)
+  auto result = done.get_future();
+  asio::co_spawn(asker, [&]() -> awaitable<void> {
+    int on_strand = 0;
+    for (int i = 0; i < 200; ++i) {
+      auto r = co_await ask<Number>(doubler, Number{i}, std::chrono::seconds(30));
+      on_strand += r && r->value == 2 * i && asker.running_in_this_thread();
+    }
+    done.set_value({on_strand, 200});
+  }, asio::detached);
+  rt.start(2);
+  REQUIRE(result.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+  auto [on_strand, total] = result.get();
+  CHECK(on_strand == total);
+  rt.stop();
+  rt.join();
+}
+
+TEST_CASE("a task still queued in the bot's io_context when the embedded runtime goes is freed safely") {
+  // The bot's io_context outlives the runtime and is never run again: its queued handlers (the
+  // ticker's sleeping task, the stop's cancellation) are destroyed with it, after the runtime.
+  asio::io_context bot_ctx;
+  auto clock = std::make_shared<VirtualClock>();
+  {
+    Runtime rt(bot_ctx, {clock, nullptr});
+    auto rec = std::make_shared<Recorder>(rt, "recorder");
+    auto ticker = std::make_shared<Ticker>(rt, "ticker", rec);
+    post(ticker, Start{3});
+    bot_ctx.poll();
+    CHECK(rt.running_tasks() == 1);
+  }
+  CHECK(clock->sleepers() == 1);  // the task is still there, owned by the io_context alone
 }
