@@ -242,19 +242,27 @@ std::size_t LedgerState::pending() const noexcept {
   return n;
 }
 
+std::vector<const LedgerState::Entries::value_type*> LedgerState::by_key() const {
+  std::vector<const Entries::value_type*> out;
+  out.reserve(entries_.size());
+  for (const auto& kv : entries_) out.push_back(&kv);
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  return out;
+}
+
 std::vector<std::string> LedgerState::pending_order_ids() const {
   std::vector<std::string> out;
-  for (const auto& [key, list] : entries_)
-    for (const auto& e : list)
+  for (const auto* kv : by_key())
+    for (const auto& e : kv->second)
       if (e.envelope) out.push_back(e.envelope->order_id);
   return out;
 }
 
 std::vector<UnresolvedIntent> LedgerState::unresolved_intents() const {
   std::vector<UnresolvedIntent> out;
-  for (const auto& [key, list] : entries_)
-    for (const auto& e : list)
-      if (e.stage == Stage::unresolved) out.push_back(UnresolvedIntent{e.ref_id, key, e.quantity, e.since});
+  for (const auto* kv : by_key())
+    for (const auto& e : kv->second)
+      if (e.stage == Stage::unresolved) out.push_back(UnresolvedIntent{e.ref_id, kv->first, e.quantity, e.since});
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.since < b.since; });
   return out;
 }
@@ -267,11 +275,12 @@ std::optional<Stage> LedgerState::stage_of(const std::string& ref_id) const {
 std::vector<PendingKey> LedgerState::clear() {
   std::vector<PendingKey> out;
   for (auto it = entries_.begin(); it != entries_.end();) {
-    auto next = std::next(it);
+    auto next = std::next(it);  // erasing one element of an unordered_map leaves the others valid
     PendingKey key = it->first;
     if (erase_from(it, [](const Entry& e) { return e.stage != Stage::unresolved; })) out.push_back(std::move(key));
     it = next;
   }
+  std::sort(out.begin(), out.end());
   return out;
 }
 

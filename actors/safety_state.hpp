@@ -134,7 +134,17 @@ class LedgerState {
     Timestamp since{};                      ///< unresolved: since when
     bool confirmed = false;                 ///< sending, past confirm_send: the broker may create it any moment
   };
-  using Entries = std::map<PendingKey, std::vector<Entry>>;
+  struct KeyHash {
+    std::size_t operator()(const PendingKey& k) const noexcept {
+      std::size_t h = std::hash<std::string>{}(k.symbol);
+      h ^= std::hash<std::int64_t>{}(k.limit_price.units()) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+      return h ^ static_cast<std::size_t>(k.side);
+    }
+  };
+  // Hashed: with thousands of open orders a tree's string compares were a visible part of each
+  // submission. Listings that reach other actors are sorted by key (by_key), as the tree was.
+  using Entries = std::unordered_map<PendingKey, std::vector<Entry>, KeyHash>;
+  std::vector<const Entries::value_type*> by_key() const;
 
   Entry* find(const std::string& ref_id);
   const Entry* find(const std::string& ref_id) const;

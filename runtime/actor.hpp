@@ -130,7 +130,7 @@ class ReplySlot final : public StopListener, public std::enable_shared_from_this
         : handler(std::move(h)), ex(asio::get_associated_executor(handler, rt.context().get_executor())) {}
     // Posted, never inline: settle may run on the replier's strand, and the asker must not.
     void resume(Outcome outcome) override {
-      asio::post(ex, [h = std::move(handler), o = std::move(outcome)]() mutable { std::move(h)(std::move(o)); });
+      asio::defer(ex, [h = std::move(handler), o = std::move(outcome)]() mutable { std::move(h)(std::move(o)); });
     }
     Handler handler;
     asio::associated_executor_t<Handler, asio::io_context::executor_type> ex;
@@ -202,7 +202,7 @@ class Actor : public ActorBase, public std::enable_shared_from_this<Derived> {
     if (!runtime().accepting(from)) return false;
     runtime().trace(from, name(), message);
     ++depth_;
-    asio::post(strand(), [self = this->shared_from_this(), m = std::move(message)]() mutable {
+    asio::defer(strand(), [self = this->shared_from_this(), m = std::move(message)]() mutable {
       --self->depth_;
       ActorAccess::deliver(*self, std::move(m));
     });

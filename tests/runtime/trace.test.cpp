@@ -205,3 +205,16 @@ TEST_CASE("replay refuses a type the actor does not accept or a payload that doe
   CHECK_FALSE(sys.recorder->post_json("Note", json::parse(R"({"seq":1,"text":"t"})"), "external", true));  // not a request
   CHECK(sys.recorder->post_json("Note", json::parse(R"({"seq":1,"text":"t"})"), "external", false));
 }
+
+TEST_CASE("every secret name is recognised in any case, and only those names") {
+  for (std::string_view name : {"password", "username", "access_token", "refresh_token", "device_token", "mfa_code",
+                                "mfa_secret", "authorization", "token", "client_secret", "secret"}) {
+    std::string upper(name);
+    for (auto& c : upper) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    CHECK_MESSAGE(is_secret_key(name), name);
+    CHECK_MESSAGE(is_secret_key(upper), upper);
+  }
+  for (std::string_view other : {"symbol", "quantity", "ref_id", "tokens", "secrets", "mfa_cod", "", "order_id",
+                                 "refresh_tokens", "access-token"})
+    CHECK_FALSE_MESSAGE(is_secret_key(other), other);
+}

@@ -373,3 +373,25 @@ TEST_CASE("issue 15: with thousands of open orders every entry is still found by
   CHECK(ledger.stage_of("r0") == std::nullopt);
   CHECK(ledger.stage_of("r1") == Stage::unresolved);
 }
+
+TEST_CASE("pending orders are listed in key order (symbol, side, price), whatever order they came in") {
+  LedgerState ledger;
+  std::vector<std::pair<PendingKey, std::string>> placed{{key("TSLA", Side::buy, "10.00"), "o1"},
+                                                         {key("AAPL", Side::sell, "3.00"), "o2"},
+                                                         {key("MSFT", Side::buy, "7.00"), "o3"},
+                                                         {key("AAPL", Side::buy, "5.00"), "o4"},
+                                                         {key("TSLA", Side::buy, "2.00"), "o5"}};
+  int n = 0;
+  for (const auto& [k, id] : placed) {
+    std::string ref = "ref-" + std::to_string(n++);
+    REQUIRE(ledger.admit(k, q(), ref).admission == Admission::proceed);
+    auto e = envelope(id, ref);
+    e.symbol = k.symbol;
+    e.limit_price = k.limit_price;
+    ledger.submitted(k, e);
+  }
+  CHECK(ledger.pending_order_ids() == std::vector<std::string>{"o4", "o2", "o3", "o5", "o1"});
+  auto cleared = ledger.clear();
+  REQUIRE(cleared.size() == 5);
+  CHECK(std::is_sorted(cleared.begin(), cleared.end()));
+}
