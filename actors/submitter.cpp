@@ -267,9 +267,8 @@ awaitable<std::optional<SubmissionResult>> Submitter::check_collar(std::string s
   auto now = runtime().clock().now();
   auto cached = quotes_.find(symbol);
   if (cached == quotes_.end() || now - cached->second.fetched_at > kQuoteFreshness) {
-    std::vector<std::string> symbols{symbol};
-    auto fetched = co_await gateway_->quotes(std::move(symbols));
-    auto quote = fetched ? collar_quote(*fetched, side, now) : std::nullopt;
+    auto [fetched, asked_at] = co_await fetch_quote(symbol);
+    auto quote = fetched ? collar_quote(*fetched, side, asked_at) : std::nullopt;
     if (!quote) {
       std::string reason = fetched ? "no price in the quote" : fetched.error().to_string();
       // Paper mode's market is built from the references themselves: a symbol it has no price for
@@ -318,12 +317,32 @@ std::optional<Submitter::CachedQuote> Submitter::collar_quote(const std::vector<
 // next order past kQuoteFreshness fetches (and refuses without a quote) as before.
 awaitable<void> Submitter::refresh_quote(std::string symbol, Side side) {
   auto self = shared_from_this();
-  auto asked_at = runtime().clock().now();  // the quote's age counts from the request
-  std::vector<std::string> symbols{symbol};
-  auto fetched = co_await gateway_->quotes(std::move(symbols));
+  auto [fetched, asked_at] = co_await fetch_quote(symbol);
   refreshing_.erase(symbol);
   if (!fetched) co_return;
   if (auto quote = collar_quote(*fetched, side, asked_at)) quotes_.insert_or_assign(symbol, *quote);
+}
+
+// The symbol's quote from the broker, sharing the request already in flight for it, if any.
+awaitable<Submitter::FetchedQuotes> Submitter::fetch_quote(std::string symbol) {
+  auto self = shared_from_this();
+  if (auto joined = fetching_.find(symbol); joined != fetching_.end()) {
+    auto fetch = joined->second;
+    co_await fetch->done.async_wait(runtime::as_tuple_awaitable);
+    if (fetch->result) co_return FetchedQuotes{*fetch->result, fetch->started};
+    // Woken without an answer: this order's task was cancelled (the runtime is stopping).
+    co_return FetchedQuotes{gateway::BrokerError{gateway::FailureClass::permanent, gateway::ErrorKind::cancelled, 0,
+                                                 "the operation was cancelled", 0},
+                            fetch->started};
+  }
+  auto fetch = std::make_shared<QuoteFetch>(strand(), runtime().clock().now());
+  fetching_.emplace(symbol, fetch);
+  std::vector<std::string> symbols{symbol};
+  auto fetched = co_await gateway_->quotes(std::move(symbols));
+  fetching_.erase(symbol);
+  fetch->result = fetched;
+  fetch->done.cancel();
+  co_return FetchedQuotes{std::move(fetched), fetch->started};
 }
 
 awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, PendingKey key, QuoteSnapshot quote,

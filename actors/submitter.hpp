@@ -14,6 +14,8 @@
 #include "messages/submission.hpp"
 #include "runtime/actor.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <map>
 #include <set>
 #include <variant>
@@ -67,6 +69,23 @@ class Submitter final : public runtime::Actor<Submitter, runtime::Ask<OrderReque
                                                  Timestamp fetched_at);
   runtime::awaitable<void> refresh_quote(std::string symbol, Side side);
 
+  using QuotesResult = gateway::BrokerResult<std::vector<std::optional<gateway::Quote>>>;
+  /// One quote request in flight per symbol: orders that need the same symbol's quote at once
+  /// (a bot's strategies, a burst after the quote went stale) wait for it instead of each
+  /// sending their own, so each of them takes one RTT for the quote, not a queue of them.
+  struct QuoteFetch {
+    explicit QuoteFetch(const runtime::strand_type& strand, Timestamp started)
+        : done(strand, boost::asio::steady_timer::time_point::max()), started(started) {}
+    boost::asio::steady_timer done;  ///< cancelled when the answer is in: the waiters' wake-up
+    Timestamp started;               ///< the answer's age counts from here
+    std::optional<QuotesResult> result;
+  };
+  struct FetchedQuotes {
+    QuotesResult result;
+    Timestamp asked_at;
+  };
+  runtime::awaitable<FetchedQuotes> fetch_quote(std::string symbol);
+
   config::OrderManagementConfig config_;
   std::shared_ptr<SafetyLedger> ledger_;
   std::shared_ptr<Journal> journal_;
@@ -74,6 +93,7 @@ class Submitter final : public runtime::Actor<Submitter, runtime::Ask<OrderReque
   std::shared_ptr<Settler> settler_;
   std::map<std::string, CachedQuote> quotes_;  // symbol → latest price, for the collar
   std::set<std::string> refreshing_;           // symbols whose quote is being refreshed ahead
+  std::map<std::string, std::shared_ptr<QuoteFetch>> fetching_;  // symbol → its request in flight
 };
 
 }  // namespace oms::actors

@@ -251,6 +251,30 @@ TEST_CASE("issue 15: an order that uses a quote about to go stale refreshes it b
   CHECK(route_count(sim, "POST /orders/") == 3);
 }
 
+TEST_CASE("issue 15: orders in one symbol that need its quote at once share one quote request") {
+  auto options = simtest::frozen_options();
+  options.latency_ms = 30;  // the first quote is still in flight when the others ask for theirs
+  simtest::SimFixture sim(options);
+  Stack stack(sim);
+  constexpr int kOrders = 5;
+  std::vector<std::optional<SubmissionResult>> results(kOrders);
+  for (int i = 0; i < kOrders; ++i) {
+    boost::asio::co_spawn(stack.ctx, [&, i]() -> awaitable<void> {
+      auto request = limit_buy("TSLA", "1", "249." + std::to_string(10 + i));  // distinct keys: no duplicate guard
+      auto reply = co_await oms::runtime::ask<SubmissionResult>(stack.submitter, std::move(request), 30s);
+      if (reply) results[static_cast<std::size_t>(i)] = *reply;
+    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+  }
+  stack.ctx.restart();
+  auto done = [&] { return std::all_of(results.begin(), results.end(), [](const auto& r) { return r.has_value(); }); };
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!done() && std::chrono::steady_clock::now() < deadline) stack.ctx.run_for(5ms);
+  REQUIRE(done());
+  for (const auto& r : results) CHECK_MESSAGE(r->envelope.has_value(), (r->error ? r->error->to_string() : ""));
+  CHECK(route_count(sim, "GET /quotes/") == 1);
+  CHECK(route_count(sim, "POST /orders/") == kOrders);
+}
+
 TEST_CASE("a collar quote refused for want of a session is login_required with the `oms login` guidance, not "
           "\"no quote to check against\"; nothing is sent") {
   simtest::SimFixture sim;
