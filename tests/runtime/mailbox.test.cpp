@@ -83,32 +83,19 @@ TEST_CASE("ask returns the reply") {
 }
 
 TEST_CASE("ask times out on the runtime's clock when no reply comes") {
-  asio::io_context ctx;
-  auto clock = std::make_shared<VirtualClock>();
-  Runtime rt(ctx, {clock, nullptr});
-  auto rec = std::make_shared<Recorder>(rt, "recorder");
-  auto silent = std::make_shared<Doubler>(rt, "silent", rec);
-  // A request type the actor accepts but answers never: Ask<Note,Number> is not in its inbox, so
-  // use a doubler whose reply is swallowed by a dead slot — simplest: ask a Recorder-less actor.
+  VirtualRuntime v;
+  auto mute = std::make_shared<Mute>(*v.rt, "mute");
   std::optional<boost::system::error_code> error;
-  struct Mute final : Actor<Mute, Ask<Number, Number>> {
-    using Actor::Actor;
-    friend struct runtime::ActorAccess;
-    void on(Ask<Number, Number>) {}  // drops the reply address: the asker must time out
-  };
-  auto mute = std::make_shared<Mute>(rt, "mute");
-  asio::co_spawn(ctx, [&]() -> awaitable<void> {
+  asio::co_spawn(v.ctx, [&]() -> awaitable<void> {
     auto r = co_await ask<Number>(mute, Number{1}, std::chrono::seconds(5));
     if (!r) error = r.error();
   }, asio::detached);
-  auto drain = [&] { ctx.restart(); ctx.poll(); };
-  clock->advance(std::chrono::milliseconds(4999), drain);
+  v.advance(std::chrono::milliseconds(4999));
   CHECK_FALSE(error.has_value());
-  clock->advance(std::chrono::milliseconds(1), drain);
+  v.advance(std::chrono::milliseconds(1));
   REQUIRE(error.has_value());
   CHECK(*error == boost::system::errc::timed_out);
-  CHECK(clock->sleepers() == 0);
-  (void)silent;
+  CHECK(v.clock->sleepers() == 0);
 }
 
 TEST_CASE("a reply that beats the timeout cancels the timeout's sleep") {
@@ -211,30 +198,23 @@ TEST_CASE("stop ends a pending ask at once with operation_canceled instead of at
 }
 
 TEST_CASE("an ask that loses a race is cancelled at once, and its timeout's sleep with it") {
-  asio::io_context ctx;
-  auto clock = std::make_shared<VirtualClock>();
-  Runtime rt(ctx, {clock, nullptr});
-  struct Mute final : Actor<Mute, Ask<Number, Number>> {
-    using Actor::Actor;
-    friend struct runtime::ActorAccess;
-    void on(Ask<Number, Number>) {}  // never answers
-  };
-  auto mute = std::make_shared<Mute>(rt, "mute");
+  VirtualRuntime v;
+  auto mute = std::make_shared<Mute>(*v.rt, "mute");
   std::optional<std::size_t> winner;
-  asio::co_spawn(ctx, [&]() -> awaitable<void> {
+  asio::co_spawn(v.ctx, [&]() -> awaitable<void> {
     using namespace asio::experimental::awaitable_operators;
     auto asked = ask<Number>(mute, Number{1}, std::chrono::seconds(60));
-    auto slept = clock->sleep_for(std::chrono::seconds(1));
+    auto slept = v.clock->sleep_for(std::chrono::seconds(1));
     auto raced = co_await (std::move(asked) || std::move(slept));
     winner = raced.index();
   }, asio::detached);
-  auto drain = [&] { ctx.restart(); ctx.poll(); };
-  drain();
-  clock->advance(std::chrono::seconds(1), drain);
+  v.drain();
+  v.advance(std::chrono::seconds(1));
   // The race ends with the sleep, not 59 s later with the ask's own timeout.
   REQUIRE(winner.has_value());
   CHECK(*winner == 1);
-  CHECK(clock->sleepers() == 0);
+  CHECK(mute->asked == 1);
+  CHECK(v.clock->sleepers() == 0);
 }
 
 TEST_CASE("a reply sent from another strand resumes the asker on its own strand") {
@@ -263,15 +243,12 @@ TEST_CASE("a reply sent from another strand resumes the asker on its own strand"
 TEST_CASE("a task still queued in the bot's io_context when the embedded runtime goes is freed safely") {
   // The bot's io_context outlives the runtime and is never run again: its queued handlers (the
   // ticker's sleeping task, the stop's cancellation) are destroyed with it, after the runtime.
-  asio::io_context bot_ctx;
-  auto clock = std::make_shared<VirtualClock>();
-  {
-    Runtime rt(bot_ctx, {clock, nullptr});
-    auto rec = std::make_shared<Recorder>(rt, "recorder");
-    auto ticker = std::make_shared<Ticker>(rt, "ticker", rec);
-    post(ticker, Start{3});
-    bot_ctx.poll();
-    CHECK(rt.running_tasks() == 1);
-  }
-  CHECK(clock->sleepers() == 1);  // the task is still there, owned by the io_context alone
+  VirtualRuntime v;
+  auto rec = std::make_shared<Recorder>(*v.rt, "recorder");
+  post(std::make_shared<Ticker>(*v.rt, "ticker", rec), Start{3});
+  v.drain();
+  CHECK(v.rt->running_tasks() == 1);
+  rec.reset();
+  v.rt.reset();
+  CHECK(v.clock->sleepers() == 1);  // the task is still there, owned by the io_context alone
 }

@@ -5,6 +5,7 @@
 #include <boost/describe/class.hpp>
 
 #include <atomic>
+#include <optional>
 #include <vector>
 
 namespace oms::test {
@@ -62,6 +63,31 @@ class Doubler final : public Actor<Doubler, Ask<Number, Number>, Note> {
   void on(Note) {}  // accepted and ignored: never replies (for timeout tests)
   std::shared_ptr<Recorder> recorder_;
   std::int64_t factor_;
+};
+
+/// An embedded runtime on a VirtualClock, the set-up most runtime tests share. `rt` can be reset
+/// to end the runtime before the io_context.
+struct VirtualRuntime {
+  std::shared_ptr<VirtualClock> clock = std::make_shared<VirtualClock>();  // outlives ctx's handlers
+  asio::io_context ctx;
+  std::optional<Runtime> rt{std::in_place, ctx, RuntimeOptions{clock, nullptr}};
+  /// Runs what is ready now (after each wake of a clock advance).
+  void drain() {
+    ctx.restart();
+    ctx.poll();
+  }
+  void advance(Duration d) { clock->advance(d, [this] { drain(); }); }
+};
+
+/// Takes requests and never answers: its asker must time out, be cancelled or be stopped.
+class Mute final : public Actor<Mute, Ask<Number, Number>> {
+ public:
+  using Actor::Actor;
+  std::atomic<int> asked{0};
+
+ private:
+  friend struct runtime::ActorAccess;
+  void on(Ask<Number, Number>) { ++asked; }  // drops the reply address
 };
 
 /// Takes one message type both ways, as the Journal does with JournalRecord: a request answered
