@@ -128,7 +128,8 @@ class ReplySlot final : public StopListener, public std::enable_shared_from_this
   struct WaiterFor final : Waiter {
     WaiterFor(Handler h, Runtime& rt)
         : handler(std::move(h)), ex(asio::get_associated_executor(handler, rt.context().get_executor())) {}
-    // Posted, never inline: settle may run on the replier's strand, and the asker must not.
+    // Queued, never inline: settle may run on the replier's strand, and the asker must not.
+    // Deferred (see Actor::enqueue), so a reply from a runtime thread wakes no other thread.
     void resume(Outcome outcome) override {
       asio::defer(ex, [h = std::move(handler), o = std::move(outcome)]() mutable { std::move(h)(std::move(o)); });
     }
@@ -202,6 +203,9 @@ class Actor : public ActorBase, public std::enable_shared_from_this<Derived> {
     if (!runtime().accepting(from)) return false;
     runtime().trace(from, name(), message);
     ++depth_;
+    // Deferred, not posted: from a runtime thread it is queued as a continuation of the running
+    // handler and wakes no other thread, so an order's hops stay on one thread (from outside
+    // the runtime, defer is a plain post).
     asio::defer(strand(), [self = this->shared_from_this(), m = std::move(message)]() mutable {
       --self->depth_;
       ActorAccess::deliver(*self, std::move(m));

@@ -68,8 +68,9 @@ class Doubler final : public Actor<Doubler, Ask<Number, Number>, Note> {
 /// An embedded runtime on a VirtualClock, the set-up most runtime tests share. `rt` can be reset
 /// to end the runtime before the io_context.
 struct VirtualRuntime {
-  std::shared_ptr<VirtualClock> clock = std::make_shared<VirtualClock>();  // outlives ctx's handlers
   asio::io_context ctx;
+  // Declared after ctx, so destroyed before it: the clock's sleepers hold timers of ctx.
+  std::shared_ptr<VirtualClock> clock = std::make_shared<VirtualClock>();
   std::optional<Runtime> rt{std::in_place, ctx, RuntimeOptions{clock, nullptr}};
   /// Runs what is ready now (after each wake of a clock advance).
   void drain() {
