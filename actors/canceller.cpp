@@ -23,8 +23,9 @@ constexpr auto kListingMargin = std::chrono::minutes(5);
 // Between attempts of a cancel or a listing that failed transiently (the gateway has retried).
 constexpr milliseconds kRetryBackoff = 250ms;
 // Added to the broker's cancel delay (confirm_backoff) before the first confirmation listing:
-// the broker's clock and its cancel queue are not ours to time exactly.
-constexpr milliseconds kCancelDelaySlack = 10ms;
+// covers a cancel that reaches the broker a little later than the listing behind it. Kept small:
+// at a low RTT it is most of the kill switch's time beyond the broker's own delay.
+constexpr milliseconds kCancelDelaySlack = 3ms;
 // While only the listing of open orders can give the confirmation work, how often to look: it
 // launches the cancels of what it finds the moment it answers.
 constexpr milliseconds kDiscoveryPoll = 5ms;
@@ -90,9 +91,17 @@ struct Canceller::Run {
   bool discovering = true;    // the broker's open orders are being listed (retried)
   bool listed = false;        // the broker's open orders were listed
   std::string listing_error;  // why they could not be
-  /// When the broker most likely accepted the last accepted cancel (the middle of its round
-  /// trip): its cancel delay runs from there.
-  std::optional<Timestamp> last_accepted;
+  /// When the latest accepted cancel went out. The broker's cancel delay runs from its arrival; a
+  /// listing sent that delay after it arrives that delay after the cancel did (one way takes about
+  /// as long for both), whatever the RTT: at a long RTT, right after the cancel's answer. A cancel
+  /// may wait for the rate limiter or a retry before it goes out, so its sending is taken as its
+  /// answer less the quickest answer of the run.
+  std::optional<Timestamp> last_accepted_answer;
+  Timestamp::duration quickest_answer = Timestamp::duration::max();
+  std::optional<Timestamp> last_accepted_sent() const {
+    if (!last_accepted_answer) return std::nullopt;
+    return *last_accepted_answer - quickest_answer;
+  }
   std::string confirm_error;  // why the confirmation listing failed
   std::vector<OrderStatus> seen;
 };
@@ -176,8 +185,9 @@ awaitable<void> Canceller::cancel_one(std::shared_ptr<Run> run, std::string orde
     if (*answer) {
       order.sent = Run::Sent::accepted;
       order.detail.clear();
-      auto accepted = issued + (runtime().clock().now() - issued) / 2;
-      run->last_accepted = run->last_accepted ? std::max(*run->last_accepted, accepted) : accepted;
+      auto answered = runtime().clock().now();
+      run->quickest_answer = std::min(run->quickest_answer, answered - issued);
+      run->last_accepted_answer = std::max(run->last_accepted_answer.value_or(answered), answered);
       break;
     }
     const gateway::BrokerError& e = answer->error();
@@ -320,8 +330,8 @@ awaitable<void> Canceller::confirm(std::shared_ptr<Run> run) {
     }
     // A listing sent before the broker's cancel delay has passed shows the orders still open and
     // costs a round trip and a backoff more: the first one waits until it has.
-    if (listings == 0 && run->last_accepted) {
-      auto ready = *run->last_accepted + options_.confirm_backoff + kCancelDelaySlack;
+    if (auto sent = run->last_accepted_sent(); listings == 0 && sent) {
+      auto ready = *sent + options_.confirm_backoff + kCancelDelaySlack;
       auto now = runtime().clock().now();
       if (ready > now && !co_await pause(run, std::chrono::ceil<milliseconds>(ready - now))) co_return;
     }

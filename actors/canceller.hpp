@@ -29,7 +29,7 @@ struct CancellerOptions {
   /// A broker wait (429) longer than this is never slept: the order is reported with the wait.
   std::chrono::milliseconds max_broker_wait{60000};
   /// About the broker's own cancel delay: the first confirmation listing goes out that long after
-  /// the broker accepted the last cancel (the middle of its round trip); a listing that still
+  /// the last accepted cancel was sent (or at its answer, if that comes later); a listing that still
   /// shows orders open is repeated after this wait, doubled each time up to `confirm_backoff_max`.
   std::chrono::milliseconds confirm_backoff{50};
   std::chrono::milliseconds confirm_backoff_max{1000};

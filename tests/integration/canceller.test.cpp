@@ -372,3 +372,38 @@ TEST_CASE("issue 15: an order only the broker's listing shows is confirmed by on
   int listings = order_listings(sim);
   CHECK(listings == 2);
 }
+
+TEST_CASE("issue 15: at an RTT longer than the broker's cancel delay, the confirmation listing goes out with the "
+          "cancel's answer, not half an RTT later") {
+  auto options = simtest::frozen_options();
+  options.latency_ms = 300;       // each answer is held this long after the request was handled
+  options.cancel_delay_ms = 250;  // an accepted cancel is cancelled this long after it arrived
+  simtest::SimFixture sim(options);
+  Stack stack(sim);
+  oms::actors::CancellerOptions canceller_options;
+  canceller_options.confirm_backoff = std::chrono::milliseconds(250);
+  stack.canceller->set_options(canceller_options);
+  auto placed = stack.submit(limit_buy("TSLA", "1", "250.30"));
+  REQUIRE(placed.envelope.has_value());
+  sim.admin("/_sim/requests/reset", "{}");
+  auto report = stack.cancel_all();
+  auto results = by_order(report);
+  REQUIRE(results.count(placed.envelope->order_id) == 1);
+  CHECK(results[placed.envelope->order_id].outcome == CancelOutcome::cancelled);
+  std::optional<Timestamp> cancel_at, confirm_at;
+  const auto requests = sim.admin_get("/_sim/requests");
+  for (const auto& v : requests.at("log").as_array()) {
+    const auto& r = v.as_object();
+    auto at = parse_iso8601(r.at("at").as_string()).value();
+    if (r.at("path").as_string().ends_with("/cancel/")) cancel_at = at;
+    if (r.at("method").as_string() == "GET" && r.at("path").as_string() == "/orders/") confirm_at = at;
+  }
+  REQUIRE(cancel_at.has_value());
+  REQUIRE(confirm_at.has_value());
+  auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(*confirm_at - *cancel_at);
+  // The cancel's answer comes 300 ms after it arrived and its delay has passed by then, so the
+  // listing is sent at once: it arrives one RTT after the cancel, and it confirms.
+  CHECK(gap >= std::chrono::milliseconds(250));
+  CHECK(gap < std::chrono::milliseconds(370));  // the old rule waited until 410 ms (the middle + delay + slack)
+  CHECK(order_listings(sim) == 2);
+}
