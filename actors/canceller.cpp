@@ -25,7 +25,7 @@ constexpr milliseconds kRetryBackoff = 250ms;
 // Added to the broker's cancel delay (confirm_backoff) before the first confirmation listing:
 // covers a cancel that reaches the broker a little later than the listing behind it. Kept small:
 // at a low RTT it is most of the kill switch's time beyond the broker's own delay.
-constexpr milliseconds kCancelDelaySlack = 3ms;
+constexpr milliseconds kCancelDelaySlack = 2ms;
 // While only the listing of open orders can give the confirmation work, how often to look: it
 // launches the cancels of what it finds the moment it answers.
 constexpr milliseconds kDiscoveryPoll = 5ms;

@@ -57,6 +57,7 @@ void Broker::reset(Timestamp now) {
   account_.updated_at = now;
   orders_.clear();
   order_index_.clear();
+  cancels_pending_.clear();
   ref_ids_.clear();
   faults_.clear();
   configure_throttle();
@@ -91,6 +92,7 @@ void Broker::record(const SimRequest& request, const std::string& path, unsigned
 
 SimReply Broker::handle(const SimRequest& request, Timestamp now) {
   auto [path, query] = split_target(request.target);
+  settle_cancels(now);
   if (starts_with(path, "/_sim/")) {
     Reply reply = dispatch_admin(request, path, now);
     record(request, path, reply.status, "", now);
@@ -220,6 +222,14 @@ void Broker::advance(Timestamp now) {
     if (order.open() && order.expires_at && now >= *order.expires_at) close(order, OrderState::cancelled, now);
   }
   verification_.expire(now);
+}
+
+void Broker::settle_cancels(Timestamp now) {
+  std::erase_if(cancels_pending_, [&](std::size_t i) {
+    Order& order = orders_[i];
+    if (order.open() && now >= *order.cancel_at) close(order, OrderState::cancelled, now);
+    return !order.open();
+  });
 }
 
 Order* Broker::find_order_mut(std::string_view id) {

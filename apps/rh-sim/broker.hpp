@@ -54,6 +54,9 @@ class Broker {
   SimReply handle(const SimRequest& request, oms::Timestamp now);
   /// Runs whatever is due at `now`: confirmations, accepted cancels, price steps, fills.
   void advance(oms::Timestamp now);
+  /// Accepted cancels whose delay has passed take effect: every request sees them from the moment
+  /// they are due, not from the next tick (a reader polling for the cancel must not wait a tick).
+  void settle_cancels(oms::Timestamp now);
   /// How often the shell should call advance().
   std::chrono::milliseconds tick_interval() const;
 
@@ -156,6 +159,7 @@ class Broker {
   Account account_;
   std::vector<Order> orders_;
   std::map<std::string, std::size_t, std::less<>> order_index_;
+  std::vector<std::size_t> cancels_pending_;  ///< orders_ indexes with an accepted cancel, maybe closed since
   std::set<std::string, std::less<>> ref_ids_;
   std::vector<Fault> faults_;
   std::map<std::string, oms::Timestamp, std::less<>> access_tokens_;   ///< token → expiry

@@ -256,6 +256,7 @@ SimReply Broker::cancel_order(std::string_view id, Timestamp now) {
   if (!order->cancel_at) {
     order->cancel_at = now + std::chrono::milliseconds(options_.cancel_delay_ms);
     order->updated_at = now;
+    cancels_pending_.push_back(order_index_.find(id)->second);
   }
   return json_reply(200, json::object{});
 }

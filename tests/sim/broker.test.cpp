@@ -134,6 +134,18 @@ TEST_CASE("an accepted cancel answers an empty object and takes effect after the
   CHECK(again.body == R"({"detail":"Not found."})");
 }
 
+TEST_CASE("issue 15: an accepted cancel is seen cancelled by the first request once its delay has passed, not at the "
+          "next tick") {
+  Harness h;
+  h.login();
+  std::string id = h.place("buy", "200.00", "5");
+  CHECK(h.call("POST", "/orders/" + id + "/cancel/").status == 200);
+  h.now += 49ms;
+  CHECK(s(h.get(id), "state") != "cancelled");
+  h.now += 1ms;  // the 50 ms delay has passed; no tick has run (advance is never called here)
+  CHECK(s(h.get(id), "state") == "cancelled");
+}
+
 TEST_CASE("a fill that lands before the cancel delay wins over the cancel") {
   Harness h;
   h.login();
