@@ -52,6 +52,10 @@ BOOST_LOG_ATTRIBUTE_KEYWORD(severity, "Severity", Level)
 constexpr int kNoSink = static_cast<int>(Level::error) + 1;
 std::atomic<int> lowest_taken{static_cast<int>(Level::warning)};  // the console's default
 
+// Bumped whenever the session id changes: each thread keeps a copy of the id and takes the lock
+// only when the id has changed, not on every line.
+std::atomic<std::uint64_t> session_generation{0};
+
 void update_lowest_locked(const State& s) {
   int lowest = s.console_enabled ? static_cast<int>(s.console_min) : kNoSink;
   for (Level l : s.file_mins) lowest = std::min(lowest, static_cast<int>(l));
@@ -116,6 +120,7 @@ void set_console(bool enabled, Level min) {
 void set_session_id(std::string id) {
   std::lock_guard lock(state().mu);
   state().session_id = std::move(id);
+  session_generation.fetch_add(1, std::memory_order_release);
 }
 
 std::string session_id() {
@@ -156,6 +161,58 @@ bool enabled(Level level) noexcept {
   return static_cast<int>(level) >= lowest_taken.load(std::memory_order_relaxed);
 }
 
+namespace {
+
+const std::string& current_session_id() {
+  thread_local std::uint64_t seen = ~std::uint64_t{0};
+  thread_local std::string cached;
+  auto generation = session_generation.load(std::memory_order_acquire);
+  if (generation != seen) {
+    cached = ensure_session_id();
+    seen = generation;
+  }
+  return cached;
+}
+
+bool names_a_header_key(const json::object& fields) {
+  for (std::string_view key : {"ts", "level", "event", "session_id"})
+    if (fields.contains(key)) return true;
+  return false;
+}
+
+// {"ts":…,"level":…,"event":…,"session_id":…, then the fields}. The line is written as text:
+// building one JSON object for the header and copying the fields into it cost more than the
+// serialization. A field that names a header key replaces it, as the fields always have.
+std::string line_of(Level level, std::string_view event, json::object fields) {
+  auto ts = format_iso8601(std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now()));
+  if (names_a_header_key(fields)) {
+    json::value record = json::object{{"ts", ts}, {"level", name(level)}, {"event", event},
+                                      {"session_id", current_session_id()}};
+    for (auto& [k, v] : fields) record.as_object()[k] = std::move(v);
+    runtime::mask_secrets(record);
+    return json::serialize(record);
+  }
+  json::value masked(std::move(fields));  // moves the storage, copies nothing
+  runtime::mask_secrets(masked);
+  const json::object& shown = masked.get_object();
+  std::string line;
+  line.reserve(160 + 32 * shown.size());
+  line += R"({"ts":")";
+  line += ts;
+  line += R"(","level":")";
+  line += name(level);
+  line += R"(","event":)";
+  line += json::serialize(event);
+  line += R"(,"session_id":)";
+  line += json::serialize(current_session_id());
+  if (shown.empty()) return line += '}';
+  line += ',';
+  line += std::string_view(json::serialize(shown)).substr(1);  // without its opening brace
+  return line;
+}
+
+}  // namespace
+
 void write(Level level, std::string_view event, json::object fields) {
   static std::once_flag console_once;
   std::call_once(console_once, [] {
@@ -168,16 +225,8 @@ void write(Level level, std::string_view event, json::object fields) {
   auto& lg = logger();
   bl::record rec = lg.open_record(bl::keywords::severity = level);
   if (!rec) return;
-  json::value record = json::object{};
-  auto& obj = record.as_object();
-  obj["ts"] = format_iso8601(std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now()));
-  obj["level"] = name(level);
-  obj["event"] = event;
-  obj["session_id"] = ensure_session_id();
-  for (auto& [k, v] : fields) obj[k] = std::move(v);
-  runtime::mask_secrets(record);
   bl::record_ostream stream(rec);
-  stream << json::serialize(record);
+  stream << line_of(level, event, std::move(fields));
   stream.flush();
   lg.push_record(boost::move(rec));
 }

@@ -77,3 +77,38 @@ TEST_CASE("issue 15: log::enabled says whether any sink takes a level, so a hot 
   CHECK_FALSE(oms::log::enabled(oms::log::Level::info));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("issue 15: a line written as text is still one JSON object: escaped event, fields after the header, a "
+          "field naming a header key replaces it, a new session id is seen by the next line") {
+  auto dir = std::filesystem::temp_directory_path() / ("oms-log-text-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto path = (dir / "oms.jsonl").string();
+  auto previous = oms::log::session_id();
+  oms::log::set_console(false);
+  REQUIRE(oms::log::add_json_file(path, oms::log::Level::info));
+  oms::log::set_session_id("s-one");
+  oms::log::info("odd \"event\"\n");
+  oms::log::info("with.fields", {{"token", "t-secret"}, {"n", 3}, {"list", boost::json::array{1, "two"}}});
+  oms::log::set_session_id("s-two");
+  oms::log::info("replaced", {{"level", "custom"}, {"refresh_token", "r-secret"}});
+  oms::log::reset_files();
+  oms::log::set_session_id(previous);
+
+  std::ifstream in(path);
+  std::vector<boost::json::value> lines;
+  for (std::string line; std::getline(in, line);) {
+    CHECK(line.find("secret") == std::string::npos);
+    lines.push_back(boost::json::parse(line));
+  }
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].at("event").as_string() == "odd \"event\"\n");
+  CHECK(lines[0].as_object().size() == 4);  // ts, level, event, session_id
+  CHECK(lines[1].at("session_id").as_string() == "s-one");
+  CHECK(lines[1].at("n").as_int64() == 3);
+  CHECK(lines[1].at("list").as_array().size() == 2);
+  CHECK(lines[1].at("token").as_string() == "***");
+  CHECK(lines[2].at("session_id").as_string() == "s-two");
+  CHECK(lines[2].at("level").as_string() == "custom");
+  CHECK(lines[2].at("event").as_string() == "replaced");
+  std::filesystem::remove_all(dir);
+}
