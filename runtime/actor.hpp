@@ -62,7 +62,9 @@ namespace detail {
 /// service look-up, mutex, queued op and a shared_ptr per value) was a visible part of the CPU
 /// per order. One settle-or-wait under a small lock does the same job.
 template <class R>
-class ReplySlot final : public StopListener, public std::enable_shared_from_this<ReplySlot<R>> {
+class ReplySlot final : public StopListener,
+                        public Expiring,
+                        public std::enable_shared_from_this<ReplySlot<R>> {
  public:
   using Outcome = boost::system::result<R>;
   ReplySlot(Runtime& rt, std::string asker) : runtime(rt), asker(std::move(asker)) {}
@@ -83,9 +85,11 @@ class ReplySlot final : public StopListener, public std::enable_shared_from_this
     waiting->resume(std::move(outcome));
   }
   void on_runtime_stop() override { settle(errc(boost::system::errc::operation_canceled)); }
+  void on_deadline() override { settle(errc(boost::system::errc::timed_out)); }
 
   /// Completes with the outcome once settled. The caller keeps the slot alive (a shared_ptr)
-  /// until it completes. No work guard: the ask's alarm is outstanding work for the whole wait.
+  /// until it completes. No work guard: the ask's timer (its alarm, or the runtime's deadline
+  /// timer while any ask waits) is outstanding work for the whole wait.
   template <class Token>
   auto async_wait(Token&& token) {
     return asio::async_initiate<Token, void(Outcome)>(
@@ -261,10 +265,12 @@ template <class R>
 awaitable<boost::system::result<R>> await_reply(std::shared_ptr<ReplySlot<R>> slot, bool sent,
                                                 Duration timeout) {
   if (!sent) co_return boost::system::errc::make_error_code(boost::system::errc::operation_canceled);
+  if (const auto& deadlines = slot->runtime.ask_deadlines()) {
+    AskDeadlines::Waiting waiting(deadlines, timeout, slot);
+    co_return co_await slot->async_wait(asio::use_awaitable);
+  }
   auto ex = co_await asio::this_coro::executor;
-  auto alarm = slot->runtime.clock().alarm(ex, timeout, [slot] {
-    slot->settle(boost::system::errc::make_error_code(boost::system::errc::timed_out));
-  });
+  auto alarm = slot->runtime.clock().alarm(ex, timeout, [slot] { slot->on_deadline(); });
   auto outcome = co_await slot->async_wait(asio::use_awaitable);
   alarm->cancel();
   co_return outcome;

@@ -10,16 +10,25 @@
 
 namespace oms::runtime {
 
+namespace {
+std::shared_ptr<detail::AskDeadlines> deadlines_for(const Clock& clock, asio::io_context& ctx) {
+  if (!dynamic_cast<const RealClock*>(&clock)) return nullptr;
+  return std::make_shared<detail::AskDeadlines>(ctx);
+}
+}  // namespace
+
 Runtime::Runtime(asio::io_context& ctx, RuntimeOptions options)
     : ctx_(ctx),
       clock_(options.clock ? std::move(options.clock) : std::make_shared<RealClock>()),
-      trace_(std::move(options.trace)) {}
+      trace_(std::move(options.trace)),
+      deadlines_(deadlines_for(*clock_, ctx_)) {}
 
 Runtime::Runtime(RuntimeOptions options)
     : owned_(std::make_unique<asio::io_context>()),
       ctx_(*owned_),
       clock_(options.clock ? std::move(options.clock) : std::make_shared<RealClock>()),
-      trace_(std::move(options.trace)) {}
+      trace_(std::move(options.trace)),
+      deadlines_(deadlines_for(*clock_, ctx_)) {}
 
 Runtime::~Runtime() {
   stop();
@@ -58,6 +67,7 @@ void Runtime::stop() {
   for (auto& weak : listeners) {
     if (auto listener = weak.lock()) listener->on_runtime_stop();
   }
+  if (deadlines_) deadlines_->stop();  // its timer must not hold the io_context
   // A cancellation signal must be emitted on the executor its operation runs on.
   for (auto& task : tasks) {
     asio::post(task->executor, [task] { task->signal.emit(asio::cancellation_type::terminal); });

@@ -2,6 +2,7 @@
 /// The runtime: one io_context, the actors on it, their spawned tasks, the clock and the trace.
 /// A bot either lends its own io_context (no thread of ours) or lets the runtime run N threads.
 #include "messages/codec.hpp"
+#include "runtime/ask_deadlines.hpp"
 #include "runtime/asio.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/trace.hpp"
@@ -94,6 +95,9 @@ class Runtime {
 
   asio::io_context& context() noexcept { return ctx_; }
   Clock& clock() noexcept { return *clock_; }
+  /// The asks' shared deadline timer on the real clock; null on another clock (each ask then
+  /// arms its own alarm, which a virtual clock steps exactly).
+  const std::shared_ptr<detail::AskDeadlines>& ask_deadlines() const noexcept { return deadlines_; }
 
   /// Runs the owned io_context on `threads` threads until stop(). Not for the embedded form.
   void start(unsigned threads);
@@ -150,6 +154,7 @@ class Runtime {
   std::unique_ptr<asio::thread_pool> blocking_;
   std::shared_ptr<Clock> clock_;
   std::shared_ptr<TraceSink> trace_;
+  std::shared_ptr<detail::AskDeadlines> deadlines_;
   std::atomic<bool> stopping_{false};
 
   mutable std::mutex mu_;

@@ -252,3 +252,51 @@ TEST_CASE("a task still queued in the bot's io_context when the embedded runtime
   v.rt.reset();
   CHECK(v.clock->sleepers() == 1);  // the task is still there, owned by the io_context alone
 }
+
+TEST_CASE("issue 15: on the real clock asks share one deadline timer, and each still times out at its own timeout, "
+          "a shorter one added later first") {
+  asio::io_context ctx;
+  Runtime rt(ctx);
+  REQUIRE(rt.ask_deadlines() != nullptr);
+  auto mute = std::make_shared<Mute>(rt, "mute");
+  std::vector<std::string> ended;
+  auto wait = [&](std::chrono::milliseconds timeout, std::string name) -> awaitable<void> {
+    auto r = co_await ask<Number>(mute, Number{1}, timeout);
+    if (!r && r.error() == boost::system::errc::timed_out) ended.push_back(name);
+  };
+  asio::co_spawn(ctx, wait(std::chrono::milliseconds(400), "long"), asio::detached);
+  asio::co_spawn(ctx, wait(std::chrono::milliseconds(100), "short"), asio::detached);
+  auto t0 = std::chrono::steady_clock::now();
+  ctx.run();
+  CHECK(ended == std::vector<std::string>{"short", "long"});
+  CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(400));
+}
+
+TEST_CASE("issue 15: answered asks leave nothing holding an embedded io_context: run() returns, not at their "
+          "60 s timeout, and a later unanswered ask still times out") {
+  asio::io_context ctx;
+  Runtime rt(ctx);
+  auto rec = std::make_shared<Recorder>(rt, "recorder");
+  auto doubler = std::make_shared<Doubler>(rt, "doubler", rec);
+  auto mute = std::make_shared<Mute>(rt, "mute");
+  int answered = 0;
+  asio::co_spawn(ctx, [&]() -> awaitable<void> {
+    for (int i = 0; i < 100; ++i) {
+      auto r = co_await ask<Number>(doubler, Number{i}, std::chrono::seconds(60));
+      answered += r && r->value == 2 * i;
+    }
+  }, asio::detached);
+  auto t0 = std::chrono::steady_clock::now();
+  ctx.run();
+  CHECK(answered == 100);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30));
+  std::optional<boost::system::error_code> error;
+  asio::co_spawn(ctx, [&]() -> awaitable<void> {
+    auto r = co_await ask<Number>(mute, Number{1}, std::chrono::milliseconds(50));
+    if (!r) error = r.error();
+  }, asio::detached);
+  ctx.restart();
+  ctx.run();
+  REQUIRE(error.has_value());
+  CHECK(*error == boost::system::errc::timed_out);
+}
