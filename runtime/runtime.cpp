@@ -33,6 +33,9 @@ Runtime::Runtime(RuntimeOptions options)
 Runtime::~Runtime() {
   stop();
   join();
+  // The deadline timer belongs to the io_context: released first (an ask's frame still queued
+  // there may hold it until the io_context destroys the frame, while its services still exist).
+  deadlines_.reset();
   // Handlers still queued hold actors; destroy them while the runtime's members are alive.
   owned_.reset();
 }
