@@ -331,9 +331,7 @@ awaitable<Submitter::FetchedQuotes> Submitter::fetch_quote(std::string symbol) {
     co_await fetch->done.async_wait(runtime::as_tuple_awaitable);
     if (fetch->result) co_return FetchedQuotes{*fetch->result, fetch->started};
     // Woken without an answer: this order's task was cancelled (the runtime is stopping).
-    co_return FetchedQuotes{gateway::BrokerError{gateway::FailureClass::permanent, gateway::ErrorKind::cancelled, 0,
-                                                 "the operation was cancelled", 0},
-                            fetch->started};
+    co_return FetchedQuotes{gateway::cancelled_error(), fetch->started};
   }
   auto fetch = std::make_shared<QuoteFetch>(strand(), runtime().clock().now());
   fetching_.emplace(symbol, fetch);

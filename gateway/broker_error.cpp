@@ -24,6 +24,10 @@ std::string_view to_string(ErrorKind kind) noexcept {
   return "unknown";
 }
 
+BrokerError cancelled_error() {
+  return BrokerError{FailureClass::permanent, ErrorKind::cancelled, 0, "the operation was cancelled", 0};
+}
+
 std::string BrokerError::to_string() const {
   std::string out(gateway::to_string(kind));
   if (http_status) out += " (HTTP " + std::to_string(http_status) + ")";

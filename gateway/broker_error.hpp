@@ -45,6 +45,9 @@ struct BrokerError {
 };
 [[noreturn]] void throw_exception_from_error(const BrokerError& e, const boost::source_location& loc);
 
+/// The error of an operation cut short by the caller or shutdown.
+BrokerError cancelled_error();
+
 template <class T>
 using BrokerResult = boost::system::result<T, BrokerError>;
 

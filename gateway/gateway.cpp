@@ -39,10 +39,6 @@ Gateway::Impl::Impl(runtime::Runtime& rt, runtime::strand_type strand, GatewayOp
   load_stored_session();
 }
 
-BrokerError cancelled_error() {
-  return BrokerError{FailureClass::permanent, ErrorKind::cancelled, 0, "the operation was cancelled", 0};
-}
-
 namespace {
 
 BrokerError protocol_error(const FieldError& e, int status) {

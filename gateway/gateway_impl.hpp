@@ -123,7 +123,4 @@ struct Gateway::Impl : std::enable_shared_from_this<Gateway::Impl> {
   bool closed = false;
 };
 
-/// The error of an operation cut short by the caller or shutdown.
-BrokerError cancelled_error();
-
 }  // namespace oms::gateway
