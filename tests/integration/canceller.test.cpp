@@ -306,6 +306,17 @@ std::string placed_elsewhere(simtest::SimFixture& sim) {
   return placed.envelope->order_id;
 }
 
+// One TSLA order placed, rh-sim's request log reset, then the kill switch: it cancels the order.
+void kill_one_order(simtest::SimFixture& sim, Stack& stack) {
+  auto placed = stack.submit(limit_buy("TSLA", "1", "250.30"));
+  REQUIRE(placed.envelope.has_value());
+  sim.admin("/_sim/requests/reset", "{}");
+  auto report = stack.cancel_all();
+  auto results = by_order(report);
+  REQUIRE(results.count(placed.envelope->order_id) == 1);
+  CHECK(results[placed.envelope->order_id].outcome == CancelOutcome::cancelled);
+}
+
 // GET /orders/ requests rh-sim saw since its request log was last reset.
 int order_listings(simtest::SimFixture& sim) {
   int listings = 0;
@@ -347,13 +358,7 @@ TEST_CASE("issue 15: the kill switch's first confirmation listing waits for the 
           "confirms") {
   simtest::SimFixture sim;  // rh-sim turns an accepted cancel into `cancelled` 50 ms later
   Stack stack(sim);
-  auto placed = stack.submit(limit_buy("TSLA", "1", "250.30"));
-  REQUIRE(placed.envelope.has_value());
-  sim.admin("/_sim/requests/reset", "{}");
-  auto report = stack.cancel_all();
-  auto results = by_order(report);
-  REQUIRE(results.count(placed.envelope->order_id) == 1);
-  CHECK(results[placed.envelope->order_id].outcome == CancelOutcome::cancelled);
+  kill_one_order(sim, stack);
   int listings = order_listings(sim);
   CHECK(listings == 2);  // the discovery beside the cancel, then one confirmation (not one too early and another)
 }
@@ -383,13 +388,7 @@ TEST_CASE("issue 15: at an RTT longer than the broker's cancel delay, the confir
   oms::actors::CancellerOptions canceller_options;
   canceller_options.confirm_backoff = std::chrono::milliseconds(250);
   stack.canceller->set_options(canceller_options);
-  auto placed = stack.submit(limit_buy("TSLA", "1", "250.30"));
-  REQUIRE(placed.envelope.has_value());
-  sim.admin("/_sim/requests/reset", "{}");
-  auto report = stack.cancel_all();
-  auto results = by_order(report);
-  REQUIRE(results.count(placed.envelope->order_id) == 1);
-  CHECK(results[placed.envelope->order_id].outcome == CancelOutcome::cancelled);
+  kill_one_order(sim, stack);
   std::optional<Timestamp> cancel_at, confirm_at;
   const auto requests = sim.admin_get("/_sim/requests");
   for (const auto& v : requests.at("log").as_array()) {
