@@ -247,7 +247,7 @@ using State = PaperBroker::State;
 // Each operation runs on the broker's strand (state is touched nowhere else) and holds the
 // state alive while it does. An operation never waits, so there is nothing to cancel: one hop to
 // the strand and one back to the caller, not a coroutine spawned per call (run_on), which was
-// about a fifth of a paper order's CPU. Both hops are deferred: from a runtime thread they stay
+// about a tenth of a paper order's CPU. Both hops are deferred: from a runtime thread they stay
 // on it (see Actor::enqueue); from elsewhere they are posted.
 template <class F>
 auto on_strand(const runtime::strand_type& strand, std::shared_ptr<State> state, F op) {
