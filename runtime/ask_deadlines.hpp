@@ -39,7 +39,7 @@ class AskDeadlines : public std::enable_shared_from_this<AskDeadlines> {
 
   /// One ask waiting: `who` is told `timeout` from now, unless it is gone by then.
   void add(clock::duration timeout, std::weak_ptr<Expiring> who);
-  /// The ask added last by this waiter has ended (however it ended).
+  /// One ask added earlier has ended (however it ended): when none waits, the timer is cancelled.
   void done();
   /// No more deadlines: the runtime is stopping and settles every pending ask itself.
   void stop();

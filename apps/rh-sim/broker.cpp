@@ -217,10 +217,10 @@ void Broker::advance(Timestamp now) {
     }
     if (auto_fill_ && (order.state == OrderState::confirmed || order.state == OrderState::partially_filled))
       auto_fill(order, now);
-    if (order.open() && order.cancel_at && now >= *order.cancel_at) close(order, OrderState::cancelled, now);
     // Day orders do not outlive the session (pyrh #65).
     if (order.open() && order.expires_at && now >= *order.expires_at) close(order, OrderState::cancelled, now);
   }
+  settle_cancels(now);  // after this tick's fills: a fill that lands first wins over the cancel
   verification_.expire(now);
 }
 
