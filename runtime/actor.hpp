@@ -85,6 +85,7 @@ class ReplySlot final : public StopListener,
     waiting->resume(std::move(outcome));
   }
   void on_runtime_stop() override { settle(errc(boost::system::errc::operation_canceled)); }
+  void on_runtime_stopped() override { on_runtime_stop(); }
   void on_deadline() override { settle(errc(boost::system::errc::timed_out)); }
 
   /// Completes with the outcome once settled. The caller keeps the slot alive (a shared_ptr)
@@ -289,7 +290,8 @@ awaitable<boost::system::result<R>> ask(const std::shared_ptr<A>& to, B&& body, 
                                         std::string_view from = kExternal) {
   Runtime& rt = to->runtime();
   auto slot = std::make_shared<detail::ReplySlot<R>>(rt, std::string(from));
-  rt.on_stop(slot);
+  // On the real clock the shared deadline timer tracks the wait and ends it at stop.
+  if (!rt.ask_deadlines()) rt.on_stop(slot);
   bool sent = to->enqueue(Ask<Body, R>{Body(std::forward<B>(body)), ReplyTo<R>(slot)}, from);
   return detail::await_reply<R>(std::move(slot), sent, timeout);
 }

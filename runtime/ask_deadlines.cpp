@@ -7,9 +7,13 @@ namespace oms::runtime::detail {
 
 void AskDeadlines::add(clock::duration timeout, std::weak_ptr<Expiring> who) {
   auto at = clock::now() + timeout;
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   ++waiting_;
-  if (stopped_) return;
+  if (stopped_) {
+    lock.unlock();
+    if (auto alive = who.lock()) alive->on_runtime_stopped();  // asked after stop: ends at once
+    return;
+  }
   Queue& q = queues_[timeout];
   while (!q.entries.empty() && q.entries.front().who.expired()) q.entries.pop_front();
   if (q.entries.size() >= q.prune_at) {
@@ -31,11 +35,18 @@ void AskDeadlines::done() {
 }
 
 void AskDeadlines::stop() {
-  std::lock_guard lock(mu_);
-  stopped_ = true;
-  queues_.clear();
-  timer_.cancel();
-  armed_.reset();
+  std::vector<std::shared_ptr<Expiring>> pending;
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    for (auto& [timeout, q] : queues_)
+      for (auto& e : q.entries)
+        if (auto alive = e.who.lock()) pending.push_back(std::move(alive));
+    queues_.clear();
+    timer_.cancel();
+    armed_.reset();
+  }
+  for (auto& who : pending) who->on_runtime_stopped();  // outside the lock: it resumes the asker
 }
 
 void AskDeadlines::arm_locked(clock::time_point at) {

@@ -10,6 +10,10 @@
 /// work only while some ask waits, so an embedded io_context's run() still returns when the
 /// runtime is idle.
 ///
+/// The same entries end the pending asks when the runtime stops (operation_canceled): an ask on
+/// the real clock is tracked here only, not also in the runtime's stop listeners (a second lock
+/// and registry entry per ask).
+///
 /// The virtual clock keeps one alarm per ask: tests step time to each ask's exact deadline.
 #include "runtime/asio.hpp"
 
@@ -30,6 +34,9 @@ class Expiring {
   virtual ~Expiring() = default;
   /// At most once, from a thread running the io_context. Must be thread-safe.
   virtual void on_deadline() = 0;
+  /// The runtime is stopping: ends the wait now (from the thread calling Runtime::stop, or the
+  /// one adding the entry after it). Thread-safe; a wait already ended ignores it.
+  virtual void on_runtime_stopped() = 0;
 };
 
 class AskDeadlines : public std::enable_shared_from_this<AskDeadlines> {
@@ -37,11 +44,13 @@ class AskDeadlines : public std::enable_shared_from_this<AskDeadlines> {
   using clock = std::chrono::steady_clock;
   explicit AskDeadlines(asio::io_context& ctx) : timer_(ctx) {}
 
-  /// One ask waiting: `who` is told `timeout` from now, unless it is gone by then.
+  /// One ask waiting: `who` is told `timeout` from now, unless it is gone by then; told at once
+  /// that the runtime stopped when it already has.
   void add(clock::duration timeout, std::weak_ptr<Expiring> who);
   /// One ask added earlier has ended (however it ended): when none waits, the timer is cancelled.
   void done();
-  /// No more deadlines: the runtime is stopping and settles every pending ask itself.
+  /// No more deadlines: the runtime is stopping; every pending ask is ended (on_runtime_stopped),
+  /// and so is any added later.
   void stop();
 
   /// Marks an ask's wait; done() when the wait ends, or when its coroutine is destroyed.

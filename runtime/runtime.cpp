@@ -70,7 +70,9 @@ void Runtime::stop() {
   for (auto& weak : listeners) {
     if (auto listener = weak.lock()) listener->on_runtime_stop();
   }
-  if (deadlines_) deadlines_->stop();  // its timer must not hold the io_context
+  // The asks on the real clock are tracked by the deadline timer, which ends them the same way;
+  // its timer must not hold the io_context either.
+  if (deadlines_) deadlines_->stop();
   // A cancellation signal must be emitted on the executor its operation runs on.
   for (auto& task : tasks) {
     asio::post(task->executor, [task] { task->signal.emit(asio::cancellation_type::terminal); });

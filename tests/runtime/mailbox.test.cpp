@@ -197,6 +197,27 @@ TEST_CASE("stop ends a pending ask at once with operation_canceled instead of at
   rt.join();
 }
 
+TEST_CASE("issue 15: an actor's ask made after stop ends at once with operation_canceled, on the real clock") {
+  // Asks on the real clock are ended at stop by the shared deadline timer alone; one that starts
+  // waiting after stop (actor-to-actor traffic still drains) must end too, not hang.
+  asio::io_context ctx;
+  Runtime rt(ctx);
+  REQUIRE(rt.ask_deadlines() != nullptr);
+  auto mute = std::make_shared<Mute>(rt, "mute");
+  rt.stop();
+  std::optional<boost::system::error_code> outcome;
+  asio::co_spawn(ctx, [&]() -> awaitable<void> {
+    auto r = co_await ask<Number>(mute, Number{1}, std::chrono::seconds(60), "draining-actor");
+    outcome = r ? boost::system::error_code{} : r.error();
+  }, asio::detached);
+  auto t0 = std::chrono::steady_clock::now();
+  ctx.run();
+  REQUIRE(outcome.has_value());
+  CHECK(*outcome == boost::system::errc::operation_canceled);
+  CHECK(mute->asked == 1);  // delivered: the stop refused external mail only
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30));
+}
+
 TEST_CASE("an ask that loses a race is cancelled at once, and its timeout's sleep with it") {
   VirtualRuntime v;
   auto mute = std::make_shared<Mute>(*v.rt, "mute");
