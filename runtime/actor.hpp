@@ -85,7 +85,6 @@ class ReplySlot final : public StopListener,
     waiting->resume(std::move(outcome));
   }
   void on_runtime_stop() override { settle(errc(boost::system::errc::operation_canceled)); }
-  void on_runtime_stopped() override { on_runtime_stop(); }
   void on_deadline() override { settle(errc(boost::system::errc::timed_out)); }
 
   /// Completes with the outcome once settled. The caller keeps the slot alive (a shared_ptr)

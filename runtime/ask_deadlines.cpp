@@ -11,7 +11,7 @@ void AskDeadlines::add(clock::duration timeout, std::weak_ptr<Expiring> who) {
   ++waiting_;
   if (stopped_) {
     lock.unlock();
-    if (auto alive = who.lock()) alive->on_runtime_stopped();  // asked after stop: ends at once
+    if (auto alive = who.lock()) alive->on_runtime_stop();  // asked after stop: ends at once
     return;
   }
   Queue& q = queues_[timeout];
@@ -46,7 +46,7 @@ void AskDeadlines::stop() {
     timer_.cancel();
     armed_.reset();
   }
-  for (auto& who : pending) who->on_runtime_stopped();  // outside the lock: it resumes the asker
+  for (auto& who : pending) who->on_runtime_stop();  // outside the lock: it resumes the asker
 }
 
 void AskDeadlines::arm_locked(clock::time_point at) {

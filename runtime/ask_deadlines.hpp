@@ -36,7 +36,7 @@ class Expiring {
   virtual void on_deadline() = 0;
   /// The runtime is stopping: ends the wait now (from the thread calling Runtime::stop, or the
   /// one adding the entry after it). Thread-safe; a wait already ended ignores it.
-  virtual void on_runtime_stopped() = 0;
+  virtual void on_runtime_stop() = 0;
 };
 
 class AskDeadlines : public std::enable_shared_from_this<AskDeadlines> {
@@ -49,7 +49,7 @@ class AskDeadlines : public std::enable_shared_from_this<AskDeadlines> {
   void add(clock::duration timeout, std::weak_ptr<Expiring> who);
   /// One ask added earlier has ended (however it ended): when none waits, the timer is cancelled.
   void done();
-  /// No more deadlines: the runtime is stopping; every pending ask is ended (on_runtime_stopped),
+  /// No more deadlines: the runtime is stopping; every pending ask is ended (on_runtime_stop),
   /// and so is any added later.
   void stop();
 
