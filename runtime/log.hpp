@@ -10,7 +10,10 @@ namespace oms::log {
 
 enum class Level { debug, info, warning, error };
 
-/// Adds a sink that appends JSON lines to `path` (directories created), flushed per record.
+/// Adds a sink that appends JSON lines to `path` (directories created). Warnings and errors are
+/// flushed as they are written; info and debug lines within 5 ms (one write() per burst, not per
+/// line), and at reset_files() and at exit. A kill -9 can lose those last few milliseconds of
+/// info lines: the journal, not the log, is the record of orders.
 /// Returns false when the file cannot be opened.
 bool add_json_file(const std::string& path, Level min = Level::info);
 /// Human-readable warnings and errors on stderr (on by default; off for --json CLIs).
@@ -25,6 +28,9 @@ std::string session_id();
 std::string ensure_session_id();
 /// A fresh id of that form (does not set it).
 std::string new_session_id();
+/// Writes the lines still buffered to their files now: for a reader in this process (the demo
+/// checks its own log) that cannot wait for the flush.
+void flush();
 /// Removes every sink added by add_json_file (tests, and CLI runs that change folders).
 void reset_files();
 

@@ -1,6 +1,7 @@
 // The demo's view of both sides: the order manager's answers and, through rh-sim's admin API,
 // what the broker actually received.
 #include "apps/oms/demo_scenarios.hpp"
+#include "runtime/log.hpp"
 
 #include <boost/json.hpp>
 
@@ -84,6 +85,7 @@ int Demo::open_broker_orders() {
 }
 
 bool Demo::log_has(const std::string& event, const std::string& needle) const {
+  log::flush();  // info lines wait in the sink's buffer for a few milliseconds
   std::ifstream log(run_dir / "oms.log");
   std::string line;
   std::string quoted_event = "\"" + event + "\"";

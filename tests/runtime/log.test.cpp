@@ -3,9 +3,12 @@
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <unistd.h>
+#include <vector>
 
 TEST_CASE("log records are JSON lines with the session id and masked secrets") {
   auto dir = std::filesystem::temp_directory_path() / ("oms-log-" + std::to_string(::getpid()));
@@ -110,5 +113,44 @@ TEST_CASE("issue 15: a line written as text is still one JSON object: escaped ev
   CHECK(lines[2].at("session_id").as_string() == "s-two");
   CHECK(lines[2].at("level").as_string() == "custom");
   CHECK(lines[2].at("event").as_string() == "replaced");
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+std::size_t lines_in(const std::string& path) {
+  std::ifstream in(path);
+  std::size_t n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("issue 15: info lines reach the file within milliseconds without a flush by the caller, every line of a "
+          "burst from several threads; a warning is in the file as soon as it is written") {
+  auto dir = std::filesystem::temp_directory_path() / ("oms-log-flush-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto path = (dir / "oms.jsonl").string();
+  oms::log::set_console(false);
+  REQUIRE(oms::log::add_json_file(path, oms::log::Level::info));
+
+  constexpr std::size_t kThreads = 4, kEach = 500;
+  std::vector<std::thread> writers;
+  for (std::size_t t = 0; t < kThreads; ++t)
+    writers.emplace_back([t] {
+      for (std::size_t i = 0; i < kEach; ++i)
+        oms::log::info("burst.line", {{"thread", t}, {"i", i}});
+    });
+  for (auto& w : writers) w.join();
+  // Not reset_files(): the buffered lines must reach the file on their own, the last one included.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (lines_in(path) < kThreads * kEach && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  CHECK(lines_in(path) == kThreads * kEach);
+
+  oms::log::warn("at.once");
+  CHECK(lines_in(path) == kThreads * kEach + 1);  // no wait: flushed by the write itself
+  oms::log::reset_files();
   std::filesystem::remove_all(dir);
 }
