@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +27,8 @@
 #include <random>
 #include <thread>
 #include <vector>
+
+#include <pthread.h>
 
 namespace oms::log {
 namespace bl = boost::log;
@@ -70,12 +73,13 @@ class Flusher {
     if (due_.exchange(true, std::memory_order_acq_rel)) return;
     std::lock_guard lock(mu_);
     if (stopping_) return;
-    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    if (!thread_.joinable()) thread_ = without_signals([this] { run(); });
     wake_.notify_one();
   }
 
  private:
   void run() {
+    ::pthread_setname_np(::pthread_self(), "oms-log-flush");  // as ps and perf show it
     std::unique_lock lock(mu_);
     for (;;) {
       wake_.wait(lock, [&] { return stopping_ || due_.load(std::memory_order_acquire); });
@@ -88,6 +92,20 @@ class Flusher {
       flush_files();
       lock.lock();
     }
+  }
+
+  // A thread of ours must never take a process signal: it is created with every signal blocked
+  // (a thread inherits its creator's mask). Otherwise a SIGTERM sent while the main thread holds
+  // it blocked until it listens (`oms serve`, `oms sync`), or while a bot waits for it with
+  // sigwait, is delivered here, where its default action kills the process.
+  template <class F>
+  static std::thread without_signals(F body) {
+    sigset_t all, before;
+    ::sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &before);
+    std::thread started(std::move(body));
+    ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+    return started;
   }
 
   std::mutex mu_;

@@ -3,6 +3,7 @@
 // commands from another process are carried out by it — the kill switch above all.
 #include "cli_fixture.hpp"
 #include "control/client.hpp"
+#include "tests/eventually.hpp"
 #include "tests/reliability/broker_view.hpp"
 
 #include <atomic>
@@ -59,16 +60,7 @@ void check_halted_and_cancelled(CliFixture& f, std::size_t min_orders) {
   CHECK(reltest::duplicate_orders(orders) == 0);
 }
 
-/// Polls `done` until it holds or a generous deadline passes (nothing here is timed).
-template <class Pred>
-bool eventually(Pred done, std::chrono::seconds deadline = 30s) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+using testsupport::eventually;
 
 /// A bot in another language, played by a thread: places orders through the socket without pause
 /// (each at its own limit) until stopped, and counts what the owner answered.

@@ -3,6 +3,7 @@
 // fixture), the console's URL read from its stdout, and a webhook receiver on loopback.
 #include "tests/cli/cli_fixture.hpp"
 #include "simclient/http_client.hpp"
+#include "tests/eventually.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -19,15 +20,10 @@
 namespace consoletest {
 using namespace std::chrono_literals;
 
-/// Waits for `done` with a generous deadline (never a sleep as synchronisation).
+/// testsupport::eventually, polling every 20 ms: a poll here may run a script in the browser.
 template <class Pred>
 bool eventually(Pred done, std::chrono::milliseconds deadline = 30s) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);  // polling a condition, not waiting for time to pass
-  }
-  return done();
+  return testsupport::eventually(std::move(done), deadline, 20ms);
 }
 
 /// Takes alerts as a webhook would: each POST's JSON body is kept; `hang` never answers.

@@ -3,6 +3,7 @@
 // requests handled concurrently, subscriptions, shutdown, and the client's deadlines.
 #include "control/client.hpp"
 #include "control/server.hpp"
+#include "tests/eventually.hpp"
 
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -164,16 +165,7 @@ class Raw {
   std::string buf_;
 };
 
-/// Polls `done` until it holds or a generous deadline passes.
-template <class Pred>
-bool eventually(Pred done, std::chrono::seconds deadline = 10s) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
+using testsupport::eventually;
 
 std::string error_code(const boost::json::object& reply) {
   return std::string(reply.at("error").at("code").as_string());
