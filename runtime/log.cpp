@@ -41,8 +41,6 @@ namespace {
 // order at info; a write() per line was a twentieth of its CPU (perf, throughput figure).
 constexpr auto kFlushDelay = std::chrono::milliseconds(5);
 
-void flush_files();
-
 // A log file with a buffer that holds a burst (a few hundred lines) between two flushes; the
 // stream's own is 8 KiB, a write() per 25 lines.
 struct LogFile {
@@ -89,7 +87,7 @@ class Flusher {
       // `due_` false and asks again, so none is left behind.
       due_.store(false, std::memory_order_seq_cst);
       lock.unlock();
-      flush_files();
+      flush();
       lock.lock();
     }
   }
@@ -134,7 +132,9 @@ State& state() {
   return s;
 }
 
-void flush_files() {
+}  // namespace
+
+void flush() {
   std::vector<boost::shared_ptr<Sink>> files;
   {
     std::lock_guard lock(state().mu);
@@ -142,6 +142,8 @@ void flush_files() {
   }
   for (auto& sink : files) sink->flush();
 }
+
+namespace {
 
 BOOST_LOG_ATTRIBUTE_KEYWORD(severity, "Severity", Level)
 
@@ -245,8 +247,6 @@ std::string ensure_session_id() {
   return state().session_id;
 }
 
-void flush() { flush_files(); }
-
 void reset_files() {
   std::lock_guard lock(state().mu);
   for (auto& sink : state().files) {
@@ -331,7 +331,7 @@ void write(Level level, std::string_view event, json::object fields) {
   stream.flush();
   lg.push_record(boost::move(rec));
   if (level >= Level::warning)
-    flush_files();
+    flush();
   else
     state().flusher.dirty();
 }
