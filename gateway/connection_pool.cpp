@@ -113,7 +113,7 @@ awaitable<TransportResult> round_trip(Stream& stream, beast::tcp_stream& tcp, be
 
 ConnectionPool::ConnectionPool(runtime::strand_type strand, Endpoint endpoint, PoolOptions options)
     : strand_(std::move(strand)), endpoint_(std::move(endpoint)), options_(std::move(options)),
-      tls_(ssl::context::tls_client) {
+      tls_(ssl::context::tls_client), surplus_timer_(strand_) {
   tls_.set_verify_mode(ssl::verify_peer);
   tls_.set_default_verify_paths();
   if (!options_.ca_file.empty()) tls_.load_verify_file(options_.ca_file);  // a bad path is a config bug
@@ -140,6 +140,7 @@ awaitable<TransportResult> ConnectionPool::send(HttpRequest request, Lane lane) 
 
 void ConnectionPool::close() {
   closed_ = true;
+  surplus_timer_.cancel();
   open_ -= idle_.size();
   idle_.clear();
   while (!waiters_.empty()) wake_one();
@@ -205,15 +206,37 @@ awaitable<TransportResult> ConnectionPool::exchange(Connection& c, const HttpReq
 }
 
 void ConnectionPool::release(ConnectionPtr c, bool reusable) {
-  // Grown for a burst: beyond `size`, a connection nobody waits for is closed, not kept.
-  bool surplus = open_ > options_.size && waiters_.empty() && idle_.size() >= options_.size;
-  if (closed_ || !reusable || surplus) {
+  if (closed_ || !reusable) {
     --open_;
   } else {
     c->idle_since = Clock::now();
-    idle_.push_front(std::move(c));
+    idle_.push_front(std::move(c));  // the most recently used is reused first; the oldest lingers out
   }
+  close_lingering_surplus();
   wake_one();
+}
+
+// Beyond `size`, the idle connections that have lingered long enough are closed, oldest first.
+void ConnectionPool::close_lingering_surplus() {
+  auto now = Clock::now();
+  while (open_ > options_.size && !idle_.empty() && now - idle_.back()->idle_since >= options_.surplus_linger) {
+    idle_.pop_back();
+    --open_;
+  }
+  watch_surplus();
+}
+
+// One timer for the whole pool, due when the oldest idle surplus connection has lingered.
+void ConnectionPool::watch_surplus() {
+  if (surplus_watched_ || closed_ || open_ <= options_.size || idle_.empty()) return;
+  surplus_watched_ = true;
+  surplus_timer_.expires_at(idle_.back()->idle_since + options_.surplus_linger);
+  surplus_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->surplus_watched_ = false;
+    if (!ec) self->close_lingering_surplus();
+  });
 }
 
 void ConnectionPool::wake_one() {

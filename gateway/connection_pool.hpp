@@ -8,6 +8,7 @@
 #include "runtime/asio.hpp"
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <deque>
@@ -28,13 +29,17 @@ struct Endpoint {
 
 /// Pool sizing and deadlines. The pool keeps `size` connections between bursts and grows to the
 /// work — one connection per request waiting — up to `max` (a cancel-all sends every cancel at
-/// once); connections beyond `size` are closed when they fall idle with nothing waiting.
+/// once); a connection beyond `size` is closed once it has been idle for `surplus_linger`. The
+/// linger is what keeps a steady load above `size` (16 strategies placing at once) on warm
+/// connections: closing a surplus connection the moment it fell idle made the next request of the
+/// same load open a new one (a TCP and a TLS handshake, up to 3 RTT) about every second request.
 struct PoolOptions {
   std::size_t size = 4;
   std::size_t max = 32;
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds request_timeout{10000};
   std::chrono::milliseconds idle_timeout{20000};  ///< older idle connections are closed, not reused
+  std::chrono::milliseconds surplus_linger{5000};  ///< how long a connection beyond `size` may stay idle
   std::string ca_file;                            ///< extra trust anchor (the simulator's certificate)
   std::size_t body_limit = 8 * 1024 * 1024;
 };
@@ -69,6 +74,8 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
   runtime::awaitable<TransportResult> exchange(Connection& c, const HttpRequest& request);
   void release(ConnectionPtr c, bool reusable);
   void wake_one();
+  void close_lingering_surplus();
+  void watch_surplus();
 
   runtime::strand_type strand_;
   Endpoint endpoint_;
@@ -76,6 +83,8 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
   boost::asio::ssl::context tls_;
   std::deque<ConnectionPtr> idle_;
   std::deque<std::shared_ptr<Waiter>> waiters_;  // ordered by lane, then arrival
+  boost::asio::steady_timer surplus_timer_;      // due when the oldest idle surplus connection has lingered
+  bool surplus_watched_ = false;
   std::size_t open_ = 0;
   std::size_t opened_ = 0;
   bool closed_ = false;

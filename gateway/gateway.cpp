@@ -436,6 +436,7 @@ awaitable<std::optional<std::string>> Gateway::Impl::symbol_of(std::string instr
 awaitable<GatewayStats> Gateway::Impl::get_stats() {
   GatewayStats out = stats;
   out.connections_opened = pool->connections_opened();
+  out.connections_open = pool->open_connections();
   co_return out;
 }
 

@@ -96,6 +96,7 @@ struct GatewayStats {
   std::size_t logins = 0;
   std::size_t refreshes = 0;
   std::size_t connections_opened = 0;  ///< TCP/TLS connections the pool opened (reuse keeps it low)
+  std::size_t connections_open = 0;    ///< connections open now, in use or idle
 };
 
 class Gateway final : public runtime::Actor<Gateway>, public Broker {

@@ -281,6 +281,38 @@ TEST_CASE("several requests are in flight at once across the pool") {
   });
 }
 
+TEST_CASE("connections the pool grew for a burst stay warm for the next one, and close once they have lingered") {
+  simtest::SimFixture sim;
+  Harness h(sim, [](GatewayOptions& o) {
+    o.pool.size = 2;
+    o.pool.max = 8;
+    o.pool.surplus_linger = 400ms;
+  });
+  h.run([&]() -> awaitable<void> {
+    REQUIRE((co_await h.gw->account()).has_value());
+    using namespace boost::asio::experimental::awaitable_operators;
+    auto burst = [&]() -> awaitable<void> {
+      h.fault("GET", "/orders/", "delay", 6, R"(,"delay_ms":100)");
+      co_await (h.gw->list_orders(std::nullopt) && h.gw->list_orders(std::nullopt) &&
+                h.gw->list_orders(std::nullopt) && h.gw->list_orders(std::nullopt) &&
+                h.gw->list_orders(std::nullopt) && h.gw->list_orders(std::nullopt));
+    };
+    co_await burst();
+    CHECK((co_await h.gw->stats()).connections_opened == 6);
+    CHECK((co_await h.gw->stats()).connections_open == 6);
+    // The same load again at once: it runs on the connections the first burst opened. (Closing
+    // the surplus the moment it fell idle opened four more here.)
+    co_await burst();
+    CHECK((co_await h.gw->stats()).connections_opened == 6);
+    // Idle past the linger, the pool is back to its size without another request.
+    boost::asio::steady_timer wait(co_await boost::asio::this_coro::executor, 1s);
+    co_await wait.async_wait(boost::asio::use_awaitable);
+    CHECK((co_await h.gw->stats()).connections_open == 2);
+    REQUIRE((co_await h.gw->account()).has_value());
+    CHECK((co_await h.gw->stats()).connections_opened == 6);
+  });
+}
+
 TEST_CASE("TLS: the simulator's certificate is verified, and an untrusted one is refused without retries") {
   auto opts = simtest::frozen_options();
   opts.tls = true;
