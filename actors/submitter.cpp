@@ -412,7 +412,7 @@ awaitable<SubmissionResult> Submitter::place(OrderRequest request, Price limit, 
   }
   OrderEnvelope envelope{placed->order.id, ref_id, request.symbol, request.side, request.quantity, limit,
                          request.reference_price, runtime().clock().now(), gateway_->mode(), request.strategy,
-                         placed->order.raw};
+                         std::move(placed->order.raw)};
   auto envelope_json = to_json(envelope).as_object();
   // Read by `oms report` (HEART: task success and happiness).
   envelope_json["latency_ms"] = latency_ms;

@@ -1,9 +1,10 @@
 #include "gateway/ids.hpp"
 
 #include <openssl/rand.h>
-#include <unistd.h>
+#include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include <stdexcept>
 
@@ -23,6 +24,19 @@ bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+// Forks of this process so far, counted in the child by an atfork handler. Comparing it costs
+// nothing, where getpid() is a system call per id (glibc caches no pid), a visible part of a
+// paper order's CPU on a virtual machine.
+std::atomic<unsigned> forks{0};
+
+unsigned forks_so_far() {
+  static const bool counting = [] {
+    return ::pthread_atfork(nullptr, nullptr, [] { forks.fetch_add(1, std::memory_order_relaxed); }) == 0;
+  }();
+  if (!counting) throw std::runtime_error("pthread_atfork failed: a forked child could repeat ref_ids");
+  return forks.load(std::memory_order_relaxed);
+}
+
 // ref_ids are made once per order: RAND_bytes per id cost more than the rest of the id (OpenSSL
 // 3 looks its generator up on every call). The same generator fills a per-thread pool for 64 ids
 // at a time; a forked child (same pool, same bytes) refills before it hands out one.
@@ -30,14 +44,15 @@ std::array<std::uint8_t, 16> pooled_random_16() {
   struct Pool {
     std::array<std::uint8_t, 1024> bytes{};
     std::size_t next = 1024;
-    pid_t pid = 0;
+    unsigned forks = 0;
   };
   thread_local Pool pool;
-  if (pool.next == pool.bytes.size() || pool.pid != ::getpid()) {
+  unsigned forks_now = forks_so_far();
+  if (pool.next == pool.bytes.size() || pool.forks != forks_now) {
     if (RAND_bytes(pool.bytes.data(), static_cast<int>(pool.bytes.size())) != 1)
       throw std::runtime_error("OpenSSL RAND_bytes failed: no secure randomness available");
     pool.next = 0;
-    pool.pid = ::getpid();
+    pool.forks = forks_now;
   }
   std::array<std::uint8_t, 16> out{};
   std::copy_n(pool.bytes.begin() + static_cast<std::ptrdiff_t>(pool.next), out.size(), out.begin());
