@@ -82,8 +82,11 @@ struct PaperBroker::State {
     return "paper-" + options.run_id + "-" + buf;
   }
 
-  void refresh_raw(Paper& p) {
-    auto& o = p.order;
+  // A copy of the order as the broker would answer it, with its raw payload. The payload is built
+  // here, when an order leaves the broker, not kept beside each stored order and rebuilt at every
+  // change: the stored copy was copied again into every answer.
+  static BrokerOrder snapshot(const Paper& p) {
+    BrokerOrder o = p.order;
     o.raw = boost::json::object{{"id", o.id},
                                 {"ref_id", o.ref_id.value_or("")},
                                 {"symbol", p.symbol},
@@ -96,6 +99,7 @@ struct PaperBroker::State {
                                 {"average_price", money_text(o.average_price)},
                                 {"updated_at", format_iso8601(o.updated_at)},
                                 {"mode", "paper"}};
+    return o;
   }
 
   // Fills the whole order at `price`; a buy's reserved buying power becomes spent at the fill price.
@@ -121,7 +125,6 @@ struct PaperBroker::State {
       if (auto proceeds = notional(price, o.quantity)) buying_power = or_keep(buying_power.plus(*proceeds), buying_power);
       held = or_keep(held.minus(o.quantity), held);
     }
-    refresh_raw(p);
   }
 
   void release_reservation(const BrokerOrder& o) {
@@ -176,7 +179,7 @@ struct PaperBroker::State {
   BrokerResult<PlacedOrder> place(OrderIntent intent) {
     if (closed) return refused(ErrorKind::cancelled, "the paper broker is closed", 0);
     if (auto known = by_ref.find(intent.ref_id); known != by_ref.end())
-      return ok(PlacedOrder{orders.at(known->second).order, 0, true});
+      return ok(PlacedOrder{snapshot(orders.at(known->second)), 0, true});
     bool immediate = intent.type != OrderType::limit;
     Price price = immediate && intent.reference_price ? *intent.reference_price : intent.limit_price;
     if (intent.side == Side::buy) {
@@ -202,7 +205,6 @@ struct PaperBroker::State {
     o.price = price;
     o.quantity = intent.quantity;
     o.created_at = o.updated_at = now();
-    refresh_raw(p);
     by_ref[intent.ref_id] = o.id;
     auto& stored = orders[o.id] = std::move(p);
     placed.push_back(&stored);
@@ -212,7 +214,7 @@ struct PaperBroker::State {
       rest(stored);
       if (intent.reference_price) move_market(intent.symbol, *intent.reference_price);
     }
-    return ok(PlacedOrder{stored.order, 1, false});
+    return ok(PlacedOrder{snapshot(stored), 1, false});
   }
 
   BrokerResult<void> cancel(const std::string& id) {
@@ -225,7 +227,6 @@ struct PaperBroker::State {
     o.state = "cancelled";
     o.cancel_url.reset();
     o.updated_at = now();
-    refresh_raw(it->second);
     return {};
   }
 
@@ -235,7 +236,7 @@ struct PaperBroker::State {
       const auto& o = (*it)->order;
       if (open_only && o.state != "confirmed") continue;
       if (since && o.updated_at < *since) continue;
-      out.push_back(o);
+      out.push_back(snapshot(**it));
     }
     return out;
   }
@@ -311,7 +312,7 @@ awaitable<BrokerResult<BrokerOrder>> PaperBroker::get_order(std::string order_id
   return on_strand(strand(), state_, [order_id = std::move(order_id)](State& s) -> BrokerResult<BrokerOrder> {
     auto it = s.orders.find(order_id);
     if (it == s.orders.end()) return refused(ErrorKind::not_found, "no paper order " + order_id, 404);
-    return ok(it->second.order);
+    return ok(State::snapshot(it->second));
   });
 }
 
@@ -326,7 +327,7 @@ awaitable<BrokerResult<std::vector<BrokerOrder>>> PaperBroker::list_open_orders(
 awaitable<BrokerResult<std::optional<BrokerOrder>>> PaperBroker::find_by_ref_id(std::string ref_id, Timestamp) {
   return on_strand(strand(), state_, [ref_id = std::move(ref_id)](State& s) {
     std::optional<BrokerOrder> found;
-    if (auto it = s.by_ref.find(ref_id); it != s.by_ref.end()) found = s.orders.at(it->second).order;
+    if (auto it = s.by_ref.find(ref_id); it != s.by_ref.end()) found = State::snapshot(s.orders.at(it->second));
     return ok(std::move(found));
   });
 }
