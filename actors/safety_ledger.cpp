@@ -43,10 +43,14 @@ void SafetyLedger::answer(std::map<std::string, std::vector<runtime::ReplyTo<Res
 }
 
 void SafetyLedger::on(SubmissionSucceeded m) {
-  state_.submitted(m.key, m.envelope);
+  // The joiners' answer holds a copy of the envelope: made only when someone joined.
+  std::string ref_id = m.envelope.ref_id;
+  std::optional<Reservation> joined;
+  if (joiners_.contains(ref_id)) joined = Reservation{Admission::duplicate, m.envelope, {}, false, ref_id, false};
+  state_.submitted(m.key, std::move(m.envelope));
   state_.broker_succeeded();
   answer_settled_waiters();
-  answer(joiners_, m.envelope.ref_id, Reservation{Admission::duplicate, m.envelope, {}, false, m.envelope.ref_id, false});
+  if (joined) answer(joiners_, ref_id, *joined);
 }
 
 void SafetyLedger::count_failure(bool insufficient_funds, const std::string& detail) {

@@ -133,17 +133,20 @@ std::size_t LedgerState::in_flight() const {
   return n;
 }
 
-void LedgerState::submitted(const PendingKey& key, const OrderEnvelope& envelope) {
+void LedgerState::submitted(const PendingKey& key, OrderEnvelope envelope) {
   if (finished_before(envelope.order_id)) {  // the poller saw it finish first
     erase_ref(envelope.ref_id);
     return;
   }
   Entry* e = find(envelope.ref_id);
   if (!e) {
-    add(key, Entry{envelope.ref_id, envelope.quantity, Stage::placed, envelope, false, {}});
+    std::string ref_id = envelope.ref_id;
+    Quantity quantity = envelope.quantity;
+    add(key, Entry{std::move(ref_id), quantity, Stage::placed, std::move(envelope), false, {}});
     return;
   }
-  placed(key_of_ref_.at(envelope.ref_id), *e, envelope);
+  const PendingKey& held = key_of_ref_.at(envelope.ref_id);  // before the envelope moves
+  placed(held, *e, std::move(envelope));
 }
 
 void LedgerState::abandoned(const PendingKey& key, const std::string& ref_id) {
@@ -312,11 +315,11 @@ LedgerState::Entry& LedgerState::add(const PendingKey& key, Entry e) {
   return entries_[key].emplace_back(std::move(e));
 }
 
-void LedgerState::placed(const PendingKey& key, Entry& e, const OrderEnvelope& envelope) {
+void LedgerState::placed(const PendingKey& key, Entry& e, OrderEnvelope envelope) {
   e.stage = Stage::placed;
-  e.envelope = envelope;
+  e.envelope = std::move(envelope);
   e.settling = false;
-  if (!envelope.order_id.empty()) key_of_order_.insert_or_assign(envelope.order_id, key);
+  if (!e.envelope->order_id.empty()) key_of_order_.insert_or_assign(e.envelope->order_id, key);
 }
 
 // Erases the entries of `it`'s key that match, drops them from the indexes (unless another entry

@@ -67,7 +67,7 @@ class LedgerState {
 
   /// The reserved order reached the broker (found by its envelope's ref_id): later identical
   /// requests get this envelope.
-  void submitted(const PendingKey& key, const OrderEnvelope& envelope);
+  void submitted(const PendingKey& key, OrderEnvelope envelope);
   /// The reserved order never reached the broker, or the broker refused it: forget it. The
   /// breaker is the caller's business (broker_failed), and a failure without a broker decision
   /// (transient exhaustion, a network timeout) leaves it untouched (seed scenario 5). A placed or
@@ -151,7 +151,7 @@ class LedgerState {
   void erase_ref(const std::string& ref_id);
   // Every entry goes in and out through these, which keep the two indexes below true.
   Entry& add(const PendingKey& key, Entry e);
-  void placed(const PendingKey& key, Entry& e, const OrderEnvelope& envelope);
+  void placed(const PendingKey& key, Entry& e, OrderEnvelope envelope);
   template <class Pred>
   bool erase_from(Entries::iterator it, Pred pred);
   bool finished_before(const std::string& order_id) const { return finished_unmatched_.contains(order_id); }
