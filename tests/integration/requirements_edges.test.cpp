@@ -64,10 +64,12 @@ TEST_CASE("edge: an order that fills while cancel-all runs is reported filled wi
   CHECK(report.open_orders_remaining == 0);
   CHECK(cancel_posts(sim) == 1);  // exactly one cancel request, no redundant retry
 
-  bool journalled_filled = false;
-  for (const auto& rec : live.journal())
-    journalled_filled |= rec.at("kind") == "cancel_result" && rec.at("outcome") == "filled";
-  CHECK(journalled_filled);
+  auto filled_result = [](const std::vector<boost::json::object>& written) {
+    for (const auto& rec : written)
+      if (rec.at("kind") == "cancel_result" && rec.at("outcome") == "filled") return true;
+    return false;
+  };
+  CHECK(filled_result(live.journal_once(filled_result)));
   // Finished: after a resume the same request is a new order, not a duplicate of the filled one.
   live.om.resume_submissions("test");
   auto again = live.buy("TSLA", "5", "250.30");

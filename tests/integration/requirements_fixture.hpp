@@ -75,6 +75,14 @@ struct Live {
     return done();
   }
   std::vector<boost::json::object> journal() { return journal::JournalFile::read_all(journal_path); }
+  /// The journal once `holds` is true of it (at most ~20 s of running the io_context). A record
+  /// posted without waiting for its acknowledgement (a cancel result) reaches the file only when
+  /// the io_context runs again after the call that produced it returned.
+  std::vector<boost::json::object> journal_once(
+      const std::function<bool(const std::vector<boost::json::object>&)>& holds) {
+    run_until([&] { return holds(journal()); });
+    return journal();
+  }
 
   simtest::SimFixture& sim;
   TempDir dir;
