@@ -42,14 +42,30 @@ void Journal::stage(JournalRecord record, runtime::ReplyTo<JournalAck> reply) {
     reply.send(JournalAck{false, open_error_}, name());
     return;
   }
-  boost::json::value line = boost::json::object{};
-  auto& obj = line.get_object();
-  obj.reserve(record.data.size() + 2);  // one table, not a rehash as the keys go in
-  obj.emplace("ts", format_iso8601(runtime().clock().now()));
+  // The line is written as text around the record's own serialization, and the record's object
+  // becomes the staged one (ts and kind added last): building a second object, with a new key
+  // for every field, cost more than the serialization. The journal's ts and kind win, as always.
+  auto ts = format_iso8601(runtime().clock().now());
+  record.data.erase("ts");
+  record.data.erase("kind");
+  boost::json::value masked(std::move(record.data));  // moves the storage, copies nothing
+  runtime::mask_secrets(masked);                       // a secret must never become durable
+  auto& obj = masked.get_object();
+  std::string text;
+  text.reserve(64 + 48 * obj.size());
+  text += R"({"ts":")";
+  text += ts;
+  text += R"(","kind":)";
+  text += boost::json::serialize(std::string_view(record.kind));
+  if (!obj.empty()) {
+    text += ',';
+    text += std::string_view(boost::json::serialize(obj)).substr(1);  // without its opening brace
+  } else {
+    text += '}';
+  }
+  text += '\n';
+  obj.emplace("ts", std::move(ts));
   obj.emplace("kind", record.kind);
-  for (auto& [k, v] : record.data) obj.emplace(k, std::move(v));
-  runtime::mask_secrets(line);  // a secret must never become durable
-  std::string text = journal::JournalFile::line_of(obj);
   bool deferrable = !reply && record.kind == "envelope";
   Staged staged{std::move(obj), std::move(text), std::move(reply)};
   if (!deferrable) {

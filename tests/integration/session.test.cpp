@@ -379,10 +379,10 @@ TEST_CASE("8 orders in a burst, then the broker's throttle: the 9th waits the st
 
 namespace {
 
-// Real sockets, virtual time: lets the I/O run, then jumps the clock; until `done` or a generous
-// deadline of loop turns (a hang fails, nothing is timed).
+// Real sockets, virtual time: lets the I/O run until `done` or a generous deadline of loop turns
+// (a hang fails, nothing is timed); the tests jump the clock themselves between the runs.
 template <class Done>
-bool run_virtual(Harness& h, oms::runtime::VirtualClock& clock, Done done) {
+bool run_virtual(Harness& h, Done done) {
   for (int i = 0; i < 2000 && !done(); ++i) {
     h.ctx.restart();
     h.ctx.run_for(std::chrono::milliseconds(5));
@@ -405,10 +405,10 @@ TEST_CASE("a polling owner's keeper refreshes the session ahead of expiry, on th
   bool logged_in = false;
   boost::asio::co_spawn(h.ctx, [&]() -> awaitable<void> { logged_in = (co_await h.gw->login()).has_value(); },
                         [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
-  REQUIRE(run_virtual(h, *clock, [&] { return logged_in; }));
+  REQUIRE(run_virtual(h, [&] { return logged_in; }));
   auto first = load_session(home.token_path()).value();
   h.gw->keep_session_alive();
-  REQUIRE(run_virtual(h, *clock, [&] { return clock->sleepers() == 1; }));  // the keeper sleeps until it is due
+  REQUIRE(run_virtual(h, [&] { return clock->sleepers() == 1; }));  // the keeper sleeps until it is due
   auto drain = [&] {
     h.ctx.restart();
     h.ctx.poll();
@@ -416,7 +416,7 @@ TEST_CASE("a polling owner's keeper refreshes the session ahead of expiry, on th
   clock->advance(21h, drain);
   CHECK(load_session(home.token_path()).value().access_token == first.access_token);  // not yet: due at 22 h
   clock->advance(1h, drain);
-  REQUIRE(run_virtual(h, *clock, [&] { return load_session(home.token_path()).value().refreshed_at.has_value(); }));
+  REQUIRE(run_virtual(h, [&] { return load_session(home.token_path()).value().refreshed_at.has_value(); }));
   auto rotated = load_session(home.token_path()).value();
   CHECK(rotated.access_token != first.access_token);
   CHECK(rotated.expires_at > first.expires_at);
@@ -441,7 +441,7 @@ TEST_CASE("session.expiring is logged 24 h and 1 h before a session that cannot 
       o.credentials = Credentials{};
     }, clock);
     h.gw->keep_session_alive();
-    REQUIRE(run_virtual(h, *clock, [&] { return clock->sleepers() == 1; }));
+    REQUIRE(run_virtual(h, [&] { return clock->sleepers() == 1; }));
     auto drain = [&] {
       h.ctx.restart();
       h.ctx.poll();

@@ -10,6 +10,8 @@
 #include <future>
 #include <thread>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <unistd.h>
 
 using namespace oms;
@@ -192,4 +194,33 @@ TEST_CASE("issue 15: an envelope starts no sync of its own: the next intent carr
   ctx.run();  // nothing else comes: the deferral timer flushes it
   CHECK(journal->syncs() == 2);
   CHECK(journal::JournalFile::read_all(path).size() == 3);
+}
+
+TEST_CASE("issue 15: a record's own ts or kind never doubles the journal's, and a durable observer sees what the file holds") {
+  JournalOnDisk j("oms-journal-keys-");
+  std::vector<boost::json::object> seen;
+  j.journal->on_durable([&](const boost::json::object& r) { seen.push_back(r); });
+  post(j.journal, JournalRecord{"state_change", {{"kind", "forged"}, {"ts", "then"}, {"order_id", "o1"}, {"password", "hunter2"}}});
+  post(j.journal, JournalRecord{"halted", {}});
+  j.ctx.run();
+  std::ifstream in(j.path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto count = [&](std::string_view what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  CHECK(count(R"("kind":)") == 2);  // one per line: the record's own was dropped
+  CHECK(count(R"("ts":)") == 2);
+  CHECK(text.find("hunter2") == std::string::npos);
+  auto records = journal::JournalFile::read_all(j.path);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].at("kind").as_string() == "state_change");
+  CHECK(records[0].at("ts").as_string() == "2026-01-05T14:30:00.000000Z");
+  CHECK(records[0].at("order_id").as_string() == "o1");
+  CHECK(records[0].at("password").as_string() == "***");
+  CHECK(records[1] == boost::json::object{{"ts", "2026-01-05T14:30:00.000000Z"}, {"kind", "halted"}});
+  REQUIRE(seen.size() == 2);  // the same records, key for key
+  CHECK(seen[0] == records[0]);
+  CHECK(seen[1] == records[1]);
 }
