@@ -30,6 +30,14 @@ constexpr milliseconds kCancelDelaySlack = 2ms;
 // launches the cancels of what it finds the moment it answers.
 constexpr milliseconds kDiscoveryPoll = 5ms;
 constexpr milliseconds kRetryBackoffMax = 2s;
+// After a first confirmation listing that still showed accepted cancels open, the next look comes
+// this share of the broker's cancel delay later (at least kLateCancelRetryMin): the first went
+// out just after that delay, so an order it missed is almost always one whose cancel took effect
+// a moment later (it reached the broker late, or the delay varied), not a broker slower by a whole
+// delay. Waiting the full backoff for it made the kill switch ~1 cancel delay slower; one still
+// open after this look is a slow broker, and the backoff follows its delay from there.
+constexpr int kLateCancelRetryDivisor = 10;
+constexpr milliseconds kLateCancelRetryMin = 5ms;
 
 std::string seconds_text(milliseconds d) {
   return std::to_string(std::chrono::ceil<std::chrono::seconds>(d).count()) + " s";
@@ -364,8 +372,10 @@ awaitable<void> Canceller::confirm(std::shared_ptr<Run> run) {
       return kv.second.confirmed || kv.second.sent == Run::Sent::failed;
     });
     if (settled && *listed && !run->discovering && run->tasks == 0) co_return;
-    if (!co_await pause(run, wait)) co_return;
-    wait = std::min(wait * 2, options_.confirm_backoff_max);
+    bool first_look_missed = listings == 1 && *listed && run->last_accepted_sent();
+    auto late_cancel = std::max(kLateCancelRetryMin, options_.confirm_backoff / kLateCancelRetryDivisor);
+    if (!co_await pause(run, first_look_missed ? late_cancel : wait)) co_return;
+    if (!first_look_missed) wait = std::min(wait * 2, options_.confirm_backoff_max);
   }
 }
 

@@ -29,8 +29,9 @@ struct CancellerOptions {
   /// A broker wait (429) longer than this is never slept: the order is reported with the wait.
   std::chrono::milliseconds max_broker_wait{60000};
   /// About the broker's own cancel delay: the first confirmation listing goes out that long after
-  /// the last accepted cancel was sent (or at its answer, if that comes later); a listing that still
-  /// shows orders open is repeated after this wait, doubled each time up to `confirm_backoff_max`.
+  /// the last accepted cancel was sent (or at its answer, if that comes later). If it still shows
+  /// orders open, the next look comes a tenth of this later (at least 5 ms: a cancel that took
+  /// effect a moment late), then after this wait, doubled each time up to `confirm_backoff_max`.
   std::chrono::milliseconds confirm_backoff{50};
   std::chrono::milliseconds confirm_backoff_max{1000};
   /// The broker's budget that paces the cancels (rate_limit.window_requests per window_s). A run

@@ -406,3 +406,29 @@ TEST_CASE("issue 15: at an RTT longer than the broker's cancel delay, the confir
   CHECK(gap < std::chrono::milliseconds(370));  // the old rule waited until 410 ms (the middle + delay + slack)
   CHECK(order_listings(sim) == 2);
 }
+
+TEST_CASE("issue 15: a cancel that takes effect a moment after the first confirmation listing is confirmed by a "
+          "quick second look, not a whole backoff later") {
+  auto options = simtest::frozen_options();
+  options.cancel_delay_ms = 320;  // 18 ms beyond the first listing (confirm_backoff 300 + 2 ms slack)
+  simtest::SimFixture sim(options);
+  Stack stack(sim);
+  oms::actors::CancellerOptions canceller_options;
+  canceller_options.confirm_backoff = std::chrono::milliseconds(300);
+  stack.canceller->set_options(canceller_options);
+  kill_one_order(sim, stack);
+  std::optional<Timestamp> cancel_at, confirmed_at;
+  const auto requests = sim.admin_get("/_sim/requests");
+  for (const auto& v : requests.at("log").as_array()) {
+    const auto& r = v.as_object();
+    auto at = parse_iso8601(r.at("at").as_string()).value();
+    if (r.at("path").as_string().ends_with("/cancel/")) cancel_at = at;
+    if (r.at("method").as_string() == "GET" && r.at("path").as_string() == "/orders/") confirmed_at = at;  // the last
+  }
+  REQUIRE(cancel_at.has_value());
+  REQUIRE(confirmed_at.has_value());
+  auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(*confirmed_at - *cancel_at);
+  CHECK(gap >= std::chrono::milliseconds(320));  // the listing that confirmed came after the broker's delay
+  CHECK(gap < std::chrono::milliseconds(450));   // a tenth of the delay after the first look; the backoff waited until ~600
+  CHECK(order_listings(sim) <= 3);               // at most the discovery, the early look and the quick one
+}
