@@ -326,6 +326,27 @@ int order_listings(simtest::SimFixture& sim) {
   return listings;
 }
 
+// Kills one order with the canceller's confirm_backoff set; returns the time from rh-sim's handling
+// of the cancel to the last GET /orders/ (the listing that confirmed it).
+std::chrono::milliseconds cancel_to_confirming_listing(simtest::SimFixture& sim, std::chrono::milliseconds backoff) {
+  Stack stack(sim);
+  oms::actors::CancellerOptions canceller_options;
+  canceller_options.confirm_backoff = backoff;
+  stack.canceller->set_options(canceller_options);
+  kill_one_order(sim, stack);
+  std::optional<Timestamp> cancel_at, listing_at;
+  const auto requests = sim.admin_get("/_sim/requests");
+  for (const auto& v : requests.at("log").as_array()) {
+    const auto& r = v.as_object();
+    auto at = parse_iso8601(r.at("at").as_string()).value();
+    if (r.at("path").as_string().ends_with("/cancel/")) cancel_at = at;
+    if (r.at("method").as_string() == "GET" && r.at("path").as_string() == "/orders/") listing_at = at;
+  }
+  REQUIRE(cancel_at.has_value());
+  REQUIRE(listing_at.has_value());
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*listing_at - *cancel_at);
+}
+
 }  // namespace
 
 TEST_CASE("issue 15: the kill switch looks up the symbol of an order it did not place beside the cancels, not after "
@@ -384,22 +405,7 @@ TEST_CASE("issue 15: at an RTT longer than the broker's cancel delay, the confir
   options.latency_ms = 300;       // each answer is held this long after the request was handled
   options.cancel_delay_ms = 250;  // an accepted cancel is cancelled this long after it arrived
   simtest::SimFixture sim(options);
-  Stack stack(sim);
-  oms::actors::CancellerOptions canceller_options;
-  canceller_options.confirm_backoff = std::chrono::milliseconds(250);
-  stack.canceller->set_options(canceller_options);
-  kill_one_order(sim, stack);
-  std::optional<Timestamp> cancel_at, confirm_at;
-  const auto requests = sim.admin_get("/_sim/requests");
-  for (const auto& v : requests.at("log").as_array()) {
-    const auto& r = v.as_object();
-    auto at = parse_iso8601(r.at("at").as_string()).value();
-    if (r.at("path").as_string().ends_with("/cancel/")) cancel_at = at;
-    if (r.at("method").as_string() == "GET" && r.at("path").as_string() == "/orders/") confirm_at = at;
-  }
-  REQUIRE(cancel_at.has_value());
-  REQUIRE(confirm_at.has_value());
-  auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(*confirm_at - *cancel_at);
+  auto gap = cancel_to_confirming_listing(sim, std::chrono::milliseconds(250));
   // The cancel's answer comes 300 ms after it arrived and its delay has passed by then, so the
   // listing is sent at once: it arrives one RTT after the cancel, and it confirms.
   CHECK(gap >= std::chrono::milliseconds(250));
@@ -412,22 +418,7 @@ TEST_CASE("issue 15: a cancel that takes effect a moment after the first confirm
   auto options = simtest::frozen_options();
   options.cancel_delay_ms = 320;  // 18 ms beyond the first listing (confirm_backoff 300 + 2 ms slack)
   simtest::SimFixture sim(options);
-  Stack stack(sim);
-  oms::actors::CancellerOptions canceller_options;
-  canceller_options.confirm_backoff = std::chrono::milliseconds(300);
-  stack.canceller->set_options(canceller_options);
-  kill_one_order(sim, stack);
-  std::optional<Timestamp> cancel_at, confirmed_at;
-  const auto requests = sim.admin_get("/_sim/requests");
-  for (const auto& v : requests.at("log").as_array()) {
-    const auto& r = v.as_object();
-    auto at = parse_iso8601(r.at("at").as_string()).value();
-    if (r.at("path").as_string().ends_with("/cancel/")) cancel_at = at;
-    if (r.at("method").as_string() == "GET" && r.at("path").as_string() == "/orders/") confirmed_at = at;  // the last
-  }
-  REQUIRE(cancel_at.has_value());
-  REQUIRE(confirmed_at.has_value());
-  auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(*confirmed_at - *cancel_at);
+  auto gap = cancel_to_confirming_listing(sim, std::chrono::milliseconds(300));
   CHECK(gap >= std::chrono::milliseconds(320));  // the listing that confirmed came after the broker's delay
   CHECK(gap < std::chrono::milliseconds(450));   // a tenth of the delay after the first look; the backoff waited until ~600
   CHECK(order_listings(sim) <= 3);               // at most the discovery, the early look and the quick one
