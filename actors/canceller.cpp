@@ -131,7 +131,9 @@ awaitable<std::optional<T>> before_deadline(runtime::Clock& clock, Timestamp dea
 }  // namespace
 
 milliseconds CancellerOptions::deadline_for(std::size_t orders) const {
-  // The cancels plus the listings beside them: discovery, a confirmation, one more of either.
+  // The cancels plus the listings beside them: discovery, a confirmation, one more (a retried
+  // discovery or the quick look after a confirmation that missed); a slower broker's backoff
+  // listings beyond these may wait for the next window.
   constexpr std::size_t kListings = 3;
   auto requests = orders + kListings;
   auto per_window = static_cast<std::size_t>(std::max(budget_requests, 1));
@@ -315,8 +317,9 @@ awaitable<void> Canceller::look_up_missing(std::shared_ptr<Run> run) {
   co_await wait_for_tasks(run);
 }
 
-// One listing of the orders updated since the run began confirms every cancel; listed again
-// with a backoff that starts at about the broker's cancel delay while some are still open.
+// One listing of the orders updated since the run began confirms every cancel; if it missed one,
+// one quick look follows (kLateCancelRetryDivisor), then a backoff that starts at about the
+// broker's cancel delay while some are still open.
 awaitable<void> Canceller::confirm(std::shared_ptr<Run> run) {
   auto self = shared_from_this();
   auto wait = options_.confirm_backoff;

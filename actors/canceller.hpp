@@ -2,8 +2,9 @@
 /// The Canceller: the kill switch (seed scenario 3, FR-006). Halts new submissions first and
 /// unconditionally (journalled), sends the cancels of every order the ledger knows at once,
 /// concurrently, while the broker's open orders are listed (retried) and whatever that adds is
-/// cancelled too; then one listing of recently updated orders confirms them all (re-listed with a
-/// backoff that follows the broker's cancel delay). Its own requests ride the cancel lane, so no
+/// cancelled too; then one listing of recently updated orders confirms them all (re-listed once a
+/// tenth of the broker's cancel delay later if it missed one, then with a backoff that follows
+/// that delay). Its own requests ride the cancel lane, so no
 /// poll's or submission's throttle holds it back. Everything is bounded by its own deadline; an
 /// order not confirmed by then is reported with why. Fills found on the way go to the
 /// StatusPoller's exactly-once path.

@@ -82,7 +82,7 @@ class JournalFile {
   /// Writes one record and its newline in one O_APPEND write, then fsyncs; durable when this
   /// returns without error.
   boost::system::error_code append(const boost::json::object& record);
-  /// Group commit, first half: complete lines (each ending in '\n', as line_of makes them), in
+  /// Group commit, first half: complete lines (each one record ending in '\n'), in
   /// one O_APPEND write. Not durable until sync() returns without error.
   boost::system::error_code write_lines(std::string_view lines);
   /// Group commit, second half: one fdatasync makes every line written so far durable.
