@@ -323,6 +323,7 @@ awaitable<void> Canceller::look_up_missing(std::shared_ptr<Run> run) {
 awaitable<void> Canceller::confirm(std::shared_ptr<Run> run) {
   auto self = shared_from_this();
   auto wait = options_.confirm_backoff;
+  const auto late_cancel = std::max(kLateCancelRetryMin, options_.confirm_backoff / kLateCancelRetryDivisor);
   std::optional<Timestamp> since = run->started_at - kListingMargin;
   int listings = 0;  // confirmation listings sent
   for (int round = 1;; ++round) {
@@ -376,7 +377,6 @@ awaitable<void> Canceller::confirm(std::shared_ptr<Run> run) {
     });
     if (settled && *listed && !run->discovering && run->tasks == 0) co_return;
     bool first_look_missed = listings == 1 && *listed && run->last_accepted_sent();
-    auto late_cancel = std::max(kLateCancelRetryMin, options_.confirm_backoff / kLateCancelRetryDivisor);
     if (!co_await pause(run, first_look_missed ? late_cancel : wait)) co_return;
     if (!first_look_missed) wait = std::min(wait * 2, options_.confirm_backoff_max);
   }

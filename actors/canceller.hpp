@@ -4,8 +4,8 @@
 /// concurrently, while the broker's open orders are listed (retried) and whatever that adds is
 /// cancelled too; then one listing of recently updated orders confirms them all (re-listed once a
 /// tenth of the broker's cancel delay later if it missed one, then with a backoff that follows
-/// that delay). Its own requests ride the cancel lane, so no
-/// poll's or submission's throttle holds it back. Everything is bounded by its own deadline; an
+/// that delay). Its own requests ride the cancel lane, so no poll's or submission's throttle
+/// holds it back. Everything is bounded by its own deadline; an
 /// order not confirmed by then is reported with why. Fills found on the way go to the
 /// StatusPoller's exactly-once path.
 #include "actors/cache_invalidator.hpp"
