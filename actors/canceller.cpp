@@ -131,10 +131,10 @@ awaitable<std::optional<T>> before_deadline(runtime::Clock& clock, Timestamp dea
 }  // namespace
 
 milliseconds CancellerOptions::deadline_for(std::size_t orders) const {
-  // The cancels plus the listings beside them: discovery, a confirmation, one more (a retried
-  // discovery or the quick look after a confirmation that missed); a slower broker's backoff
-  // listings beyond these may wait for the next window.
-  constexpr std::size_t kListings = 3;
+  // The cancels plus the listings beside them: discovery, a confirmation, the quick look after a
+  // confirmation that missed (a straggler), one more (a retried discovery or a backoff listing);
+  // a slower broker's further backoff listings may wait for the next window.
+  constexpr std::size_t kListings = 4;
   auto requests = orders + kListings;
   auto per_window = static_cast<std::size_t>(std::max(budget_requests, 1));
   if (requests <= per_window) return deadline;

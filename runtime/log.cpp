@@ -1,6 +1,7 @@
 #include "runtime/log.hpp"
 
 #include "messages/time.hpp"
+#include "runtime/thread_signals.hpp"
 #include "runtime/trace.hpp"
 
 #include <boost/json.hpp>
@@ -18,7 +19,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -92,18 +92,13 @@ class Flusher {
     }
   }
 
-  // A thread of ours must never take a process signal: it is created with every signal blocked
-  // (a thread inherits its creator's mask). Otherwise a SIGTERM sent while the main thread holds
-  // it blocked until it listens (`oms serve`, `oms sync`), or while a bot waits for it with
-  // sigwait, is delivered here, where its default action kills the process.
+  // Started with every signal blocked (runtime/thread_signals.hpp): a SIGTERM held blocked by
+  // the main thread until it listens (`oms serve`, `oms sync`, a bot's sigwait) must not be
+  // delivered here, where its default action kills the process.
   template <class F>
   static std::thread without_signals(F body) {
-    sigset_t all, before;
-    ::sigfillset(&all);
-    ::pthread_sigmask(SIG_SETMASK, &all, &before);
-    std::thread started(std::move(body));
-    ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
-    return started;
+    runtime::SignalsBlockedHere blocked;
+    return std::thread(std::move(body));
   }
 
   std::mutex mu_;

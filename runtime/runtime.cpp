@@ -1,6 +1,7 @@
 #include "runtime/runtime.hpp"
 
 #include "runtime/actor.hpp"
+#include "runtime/thread_signals.hpp"
 
 #include <algorithm>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -45,8 +46,14 @@ void Runtime::start(unsigned threads) {
   if (!threads_.empty()) throw std::logic_error("Runtime::start called twice");
   // The work guard keeps the threads alive while actors are idle; stop() releases it.
   work_.emplace(ctx_.get_executor());
+  SignalsBlockedHere blocked;  // the threads take no process signal: the embedding bot's are its own
   blocking_ = std::make_unique<asio::thread_pool>(1);
-  for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.emplace_back([this] { ctx_.run(); });
+  asio::post(*blocking_, [] { ::pthread_setname_np(::pthread_self(), "oms-blocking"); });  // as ps and perf show it
+  for (unsigned i = 0; i < std::max(1u, threads); ++i)
+    threads_.emplace_back([this] {
+      ::pthread_setname_np(::pthread_self(), "oms-runtime");
+      ctx_.run();
+    });
 }
 
 void Runtime::stop() {

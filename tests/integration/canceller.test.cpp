@@ -263,9 +263,9 @@ TEST_CASE("issue 15: the kill switch's deadline grows with the broker's budget, 
   oms::actors::CancellerOptions defaults;
   using std::chrono::seconds;
   CHECK(defaults.deadline_for(1) == seconds(30));
-  CHECK(defaults.deadline_for(17) == seconds(30));   // 17 cancels + 3 listings fit one window of 20
-  CHECK(defaults.deadline_for(18) == seconds(60));   // one more: a second window of 15 s
-  CHECK(defaults.deadline_for(100) == seconds(120)); // 103 requests: 6 windows
+  CHECK(defaults.deadline_for(16) == seconds(30));   // 16 cancels + 4 listings fit one window of 20
+  CHECK(defaults.deadline_for(17) == seconds(60));   // one more: a second window of 15 s
+  CHECK(defaults.deadline_for(100) == seconds(120)); // 104 requests: 6 windows
   CHECK(defaults.deadline_for(1000) == seconds(170));  // capped below the OrderManager's wait
 
   simtest::SimFixture sim;

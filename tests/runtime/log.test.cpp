@@ -1,5 +1,6 @@
 #include "runtime/log.hpp"
 #include "tests/eventually.hpp"
+#include "tests/thread_status.hpp"
 
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
@@ -146,19 +147,6 @@ struct InfoLog {
 };
 
 // The blocked-signal mask of this process's thread named `name` (from /proc), if there is one.
-std::optional<std::uint64_t> blocked_signals_of(const std::string& name) {
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream status(task.path() / "status");
-    std::string line, found;
-    std::optional<std::uint64_t> blocked;
-    while (std::getline(status, line)) {
-      if (line.starts_with("Name:")) found = line.substr(line.find_first_not_of(" \t", 5));
-      if (line.starts_with("SigBlk:")) blocked = std::stoull(line.substr(7), nullptr, 16);
-    }
-    if (found == name) return blocked;
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -186,9 +174,9 @@ TEST_CASE("issue 15: the log's flusher thread takes no process signal, so a SIGT
   oms::log::info("starts.the.flusher");  // from this thread, where every signal is unblocked
   // Its first flush: the thread runs, named, with the signal mask it keeps.
   REQUIRE(testsupport::eventually([&] { return lines_in(log.path) == 1; }));
-  auto blocked = blocked_signals_of("oms-log-flush");
-  REQUIRE(blocked.has_value());
+  auto blocked = testsupport::blocked_signals_of("oms-log-flush");
+  REQUIRE(blocked.size() == 1);
   // The kernel gives a process-directed signal to any thread that does not block it.
   for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE})
-    CHECK_MESSAGE((*blocked >> (sig - 1) & 1) == 1, "signal ", sig, " is not blocked in the flusher thread");
+    CHECK_MESSAGE(testsupport::blocks(blocked[0], sig), "signal ", sig, " is not blocked in the flusher thread");
 }
