@@ -10,14 +10,18 @@
 
 namespace oms::runtime {
 
-/// While alive, every signal is blocked in the calling thread, so the threads it starts meanwhile
-/// begin with all signals blocked; the caller's own mask is restored at the end of the scope.
+/// While alive, every process signal is blocked in the calling thread, so the threads it starts
+/// meanwhile begin with them blocked; the caller's own mask is restored at the end of the scope.
+/// The signals a fault raises in the thread itself (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP,
+/// SIGSYS) stay open: blocked, the kernel would kill the process without running the handler a
+/// sanitizer or a crash reporter installed for them.
 class SignalsBlockedHere {
  public:
   SignalsBlockedHere() {
-    sigset_t all;
-    ::sigfillset(&all);
-    ::pthread_sigmask(SIG_SETMASK, &all, &before_);
+    sigset_t blocked;
+    ::sigfillset(&blocked);
+    for (int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS}) ::sigdelset(&blocked, fault);
+    ::pthread_sigmask(SIG_SETMASK, &blocked, &before_);
   }
   ~SignalsBlockedHere() { ::pthread_sigmask(SIG_SETMASK, &before_, nullptr); }
   SignalsBlockedHere(const SignalsBlockedHere&) = delete;

@@ -24,6 +24,10 @@ TEST_CASE("issue 15: the runtime's threads take no process signal, so a SIGTERM 
     for (auto mask : testsupport::blocked_signals_of(name))
       for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE})
         CHECK_MESSAGE(testsupport::blocks(mask, sig), "signal ", sig, " is not blocked in a thread named ", name);
+  // A fault in one of them still reaches the handler a sanitizer or crash reporter installed.
+  for (auto mask : testsupport::blocked_signals_of("oms-runtime"))
+    for (int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL})
+      CHECK_MESSAGE(!testsupport::blocks(mask, fault), "fault signal ", fault, " is blocked in a runtime thread");
   // The starting thread's own mask is as it was.
   sigset_t now;
   ::pthread_sigmask(SIG_SETMASK, nullptr, &now);
