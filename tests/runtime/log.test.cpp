@@ -146,8 +146,6 @@ struct InfoLog {
   }
 };
 
-// The blocked-signal mask of this process's thread named `name` (from /proc), if there is one.
-
 }  // namespace
 
 TEST_CASE("issue 15: info lines reach the file within milliseconds without a flush by the caller, every line of a "
