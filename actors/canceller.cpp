@@ -67,6 +67,7 @@ struct Canceller::Run {
     std::string detail;  ///< why the cancel was not accepted (or what the broker last said)
     std::optional<OrderStatus> final_status;
     bool confirmed = false;  ///< the broker showed it finished
+    std::optional<Timestamp> accepted_at;  ///< when the broker's answer accepting its cancel came
   };
   Run(const runtime::strand_type& s, runtime::Clock& c, milliseconds within)
       : clock(c), deadline(c.now() + within), started_at(c.now()), budget(within),
@@ -99,16 +100,20 @@ struct Canceller::Run {
   bool discovering = true;    // the broker's open orders are being listed (retried)
   bool listed = false;        // the broker's open orders were listed
   std::string listing_error;  // why they could not be
-  /// When the latest accepted cancel went out. The broker's cancel delay runs from its arrival; a
-  /// listing sent that delay after it arrives that delay after the cancel did (one way takes about
-  /// as long for both), whatever the RTT: at a long RTT, right after the cancel's answer. A cancel
-  /// may wait for the rate limiter or a retry before it goes out, so its sending is taken as its
-  /// answer less the quickest answer of the run.
-  std::optional<Timestamp> last_accepted_answer;
+  /// A cancel may wait for the rate limiter or a retry before it goes out, so its sending is
+  /// taken as its answer less the quickest answer of the run.
   Timestamp::duration quickest_answer = Timestamp::duration::max();
-  std::optional<Timestamp> last_accepted_sent() const {
-    if (!last_accepted_answer) return std::nullopt;
-    return *last_accepted_answer - quickest_answer;
+  bool any_accepted = false;  ///< the broker accepted at least one cancel
+  /// When the latest accepted cancel of an order no listing has shown finished yet went out. The
+  /// broker's cancel delay runs from its arrival; a listing sent that delay after it arrives that
+  /// delay after the cancel did (one way takes about as long for both), whatever the RTT: at a
+  /// long RTT, right after the cancel's answer.
+  std::optional<Timestamp> latest_unconfirmed_sent() const {
+    std::optional<Timestamp> latest;
+    for (const auto& [id, o] : orders)
+      if (!o.confirmed && o.accepted_at && (!latest || *o.accepted_at > *latest)) latest = o.accepted_at;
+    if (!latest) return std::nullopt;
+    return *latest - quickest_answer;
   }
   std::string confirm_error;  // why the confirmation listing failed
   std::vector<OrderStatus> seen;
@@ -197,7 +202,8 @@ awaitable<void> Canceller::cancel_one(std::shared_ptr<Run> run, std::string orde
       order.detail.clear();
       auto answered = runtime().clock().now();
       run->quickest_answer = std::min(run->quickest_answer, answered - issued);
-      run->last_accepted_answer = std::max(run->last_accepted_answer.value_or(answered), answered);
+      order.accepted_at = answered;
+      run->any_accepted = true;
       break;
     }
     const gateway::BrokerError& e = answer->error();
@@ -341,11 +347,16 @@ awaitable<void> Canceller::confirm(std::shared_ptr<Run> run) {
       continue;
     }
     // A listing sent before the broker's cancel delay has passed shows the orders still open and
-    // costs a round trip and a backoff more: the first one waits until it has.
-    if (auto sent = run->last_accepted_sent(); listings == 0 && sent) {
+    // costs a round trip and a backoff more: each waits until it has for every cancel it is to
+    // confirm (the first one; and one behind the cancel of an order discovery found late, which
+    // went out after the first listing). Past that point it goes at once.
+    if (auto sent = run->latest_unconfirmed_sent()) {
       auto ready = *sent + options_.confirm_backoff + kCancelDelaySlack;
       auto now = runtime().clock().now();
-      if (ready > now && !co_await pause(run, std::chrono::ceil<milliseconds>(ready - now))) co_return;
+      // Not beyond the deadline: a listing then may still confirm the others.
+      if (ready > now && ready < run->deadline &&
+          !co_await pause(run, std::chrono::ceil<milliseconds>(ready - now)))
+        co_return;
     }
     auto op = gateway_->list_orders_for_cancel(since, false);
     auto listed = co_await before_deadline(runtime().clock(), run->deadline, std::move(op));
@@ -376,7 +387,7 @@ awaitable<void> Canceller::confirm(std::shared_ptr<Run> run) {
       return kv.second.confirmed || kv.second.sent == Run::Sent::failed;
     });
     if (settled && *listed && !run->discovering && run->tasks == 0) co_return;
-    bool first_look_missed = listings == 1 && *listed && run->last_accepted_sent();
+    bool first_look_missed = listings == 1 && *listed && run->any_accepted;
     if (!co_await pause(run, first_look_missed ? late_cancel : wait)) co_return;
     if (!first_look_missed) wait = std::min(wait * 2, options_.confirm_backoff_max);
   }
@@ -453,7 +464,7 @@ awaitable<void> Canceller::finish(std::shared_ptr<Run> run, CancelAllReport& rep
         instrument = std::string(url->get_string());
     if (!instrument.empty())
       if (auto symbol = co_await gateway_->symbol_for_instrument(std::move(instrument))) r.symbol = *symbol;
-    JournalRecord entry{"cancel_result", to_json(r).as_object()};
+    JournalRecord entry{"cancel_result", to_json_object(r)};
     post(journal_, std::move(entry), name());
     // Only settled orders leave the ledger: one whose cancel failed is still open at the broker,
     // and forgetting it would let an identical request place a second order after a resume.

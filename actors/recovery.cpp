@@ -315,11 +315,11 @@ class Recovery {
     }
     report_.halted = state->halted;
     report_.breaker_open = state->breaker_open;
-    auto summary = to_json(report_).as_object();
+    auto summary = to_json_object(report_);
     // The next start resumes polling here (see JournalReplay::resume_cursor).
     if (poll_cursor_) summary["poll_cursor"] = format_iso8601(*poll_cursor_);
     co_await journal("recovery", std::move(summary));
-    if (report_.ok()) log::info("recovery.completed", to_json(report_).as_object());
+    if (report_.ok()) log::info("recovery.completed", to_json_object(report_));
     else log::warn("recovery.ledger_from_journal", {{"open_orders", report_.pending_restored}, {"error", report_.error}});
   }
 

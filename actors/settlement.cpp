@@ -152,7 +152,7 @@ awaitable<void> Settler::settle_found(std::shared_ptr<Job> job) {
   const auto& o = *job->order;
   OrderEnvelope envelope{o.id, i.ref_id, i.key.symbol, i.key.side, i.quantity, i.key.limit_price, i.reference_price,
                          o.created_at, i.mode, i.strategy, o.raw};
-  auto data = to_json(envelope).as_object();
+  auto data = to_json_object(envelope);
   data["recovered"] = true;
   data["settled_by"] = "settlement";
   data["look_ups"] = job->fsm.look_ups();

@@ -171,7 +171,7 @@ void StatusPoller::stamp(boost::json::object& record, Timestamp broker_updated_a
 }
 
 void StatusPoller::announce(const FillEvent& fill, Timestamp broker_updated_at) {
-  JournalRecord entry{"fill", to_json(fill).as_object()};
+  JournalRecord entry{"fill", to_json_object(fill)};
   stamp(entry.data, broker_updated_at);
   post(journal_, std::move(entry), name());
   log::info("order.fill", {{"order_id", fill.order_id}, {"symbol", fill.symbol}, {"quantity", fill.quantity.to_string()},

@@ -203,7 +203,7 @@ json::object Monitor::state_json() const {
     return s;
   }
   const auto& h = *health_;
-  s = to_json(h).as_object();
+  s = to_json_object(h);
   s.erase("journal_path");
   s.erase("socket_path");
   s["breaker_reason"] = h.breaker_open ? breaker_reason_ : "";

@@ -84,7 +84,7 @@ awaitable<json::value> Dispatcher::carry_out(const Request& request, const Emit&
     case Op::cancel_all: {
       json::value id = request.id;
       std::function<void(HaltAck)> on_halted = [emit, id](HaltAck ack) {
-        emit(encode_progress(id, "halted", to_json(ack).as_object()));
+        emit(encode_progress(id, "halted", to_json_object(ack)));
       };
       auto pending = port_.cancel_all(std::get<CancelAllArgs>(request.args).requested_by, std::move(on_halted));
       co_return to_json(co_await std::move(pending));

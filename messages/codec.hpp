@@ -43,6 +43,9 @@ inline std::string join(const std::string& path, const char* name) {
 }
 }  // namespace codec_detail
 
+template <class T>
+boost::json::object to_json_object(const T& v, std::size_t extra_fields = 0);
+
 /// Encodes a described struct, enum, money, timestamp, optional, vector or plain value.
 template <class T>
 boost::json::value to_json(const T& v) {
@@ -66,11 +69,19 @@ boost::json::value to_json(const T& v) {
     for (const auto& item : v) out.push_back(to_json(item));
     return out;
   } else {
-    boost::json::object out;
-    using members = boost::describe::describe_members<T, boost::describe::mod_public>;
-    boost::mp11::mp_for_each<members>([&](auto m) { out[m.name] = to_json(v.*m.pointer); });
-    return out;
+    return to_json_object(v);
   }
+}
+
+/// A described struct's encoding as the object itself (`to_json(v).as_object()` would copy it),
+/// with room for `extra_fields` more that the caller adds.
+template <class T>
+boost::json::object to_json_object(const T& v, std::size_t extra_fields) {
+  using members = boost::describe::describe_members<T, boost::describe::mod_public>;
+  boost::json::object out;
+  out.reserve(boost::mp11::mp_size<members>::value + extra_fields);  // one table, no rehash as it fills
+  boost::mp11::mp_for_each<members>([&](auto m) { out.emplace(m.name, to_json(v.*m.pointer)); });
+  return out;
 }
 
 /// Decodes what to_json wrote. `path` prefixes field names in errors ("request.quantity").

@@ -423,3 +423,25 @@ TEST_CASE("issue 15: a cancel that takes effect a moment after the first confirm
   CHECK(gap < std::chrono::milliseconds(550));   // a tenth of the delay after the first look; the backoff waited until ~600
   CHECK(order_listings(sim) <= 3);               // at most the discovery, the early look and the quick one
 }
+
+TEST_CASE("issue 15: the listing behind the cancel of an order discovery found late waits for the broker's cancel "
+          "delay, so it is not spent on an order still open") {
+  simtest::SimFixture sim;  // rh-sim turns an accepted cancel into `cancelled` 50 ms later
+  Stack stack(sim);
+  auto known = stack.submit(limit_buy("TSLA", "1", "250.30"));
+  REQUIRE(known.envelope.has_value());
+  std::string other = placed_elsewhere(sim);  // only the broker's listing shows it
+  sim.admin("/_sim/requests/reset", "{}");
+  // The listing that finds `other` answers 200 ms late: the known order's cancel is confirmed
+  // first, and `other`'s cancel goes out after that confirmation listing.
+  sim.admin("/_sim/faults", R"({"method":"GET","path":"/orders/","kind":"delay","delay_ms":200,"count":1})");
+  auto report = stack.cancel_all();
+  auto results = by_order(report);
+  REQUIRE(results.count(known.envelope->order_id) == 1);
+  REQUIRE(results.count(other) == 1);
+  CHECK(results[known.envelope->order_id].outcome == CancelOutcome::cancelled);
+  CHECK(results[other].outcome == CancelOutcome::cancelled);
+  // The discovery, the known order's confirmation, then one for `other` once its delay has
+  // passed (a listing right behind its cancel showed it still open and cost one more).
+  CHECK(order_listings(sim) == 3);
+}
