@@ -257,12 +257,13 @@ std::string fill_md(const json::object& f) {
 
 std::string throughput_md(const json::object& f) {
   std::string out = "## 5. Throughput (paper mode)\n\n";
-  out += header({"journal", "runtime threads", "orders", "orders per second", "CPU per order"});
+  out += header({"journal", "runtime threads", "orders", "orders per second", "CPU per order", "heap allocations per order"});
   for (const auto& v : rows_of(f)) {
     const auto& r = v.as_object();
     out += row({text(r, "journal"), fixed(num(r, "threads"), 0), fixed(num(r, "orders"), 0),
                 fixed(num(r, "orders_per_s"), 0),
-                r.contains("cpu_ns_per_order") ? fixed(num(r, "cpu_ns_per_order") / 1000, 1) + " µs" : "—"});
+                r.contains("cpu_ns_per_order") ? fixed(num(r, "cpu_ns_per_order") / 1000, 1) + " µs" : "—",
+                r.contains("allocations_per_order") ? fixed(num(r, "allocations_per_order"), 0) : "—"});
   }
   std::string sync;
   if (const auto* v = f.if_contains("fdatasync"); v && v->is_object())
@@ -274,7 +275,8 @@ std::string throughput_md(const json::object& f) {
          "written together and share the next one, on the runtime's blocking-I/O thread (the actors' threads never "
          "wait on the disk), so an order waits for one fdatasync (its intent's) and the disk bounds the rate only "
          "through the batch size; CPU per order is the whole process's (all threads, user + system, that "
-         "blocking-I/O thread included) over the run; on tmpfs (`/dev/shm`, not durable — shown only to isolate the runtime's own cost) the "
+         "blocking-I/O thread included) over the run; heap allocations per order are jemalloc's count for the "
+         "row less that of the same OrderManager started and stopped with no order, over the orders; on tmpfs (`/dev/shm`, not durable — shown only to isolate the runtime's own cost) the "
          "actors are the limit." + sync + " Each row starts from an empty OrderManager; every order rests (a buy "
          "under the market) in one of 200 symbols. The PaperBroker keeps resting orders in per-symbol price books, "
          "so a market move looks only at the orders it reaches and the rate holds as orders pile up (the "
