@@ -40,8 +40,6 @@ std::string fixed(double v, int decimals) {
   return buf;
 }
 
-std::string ratio_text(double baseline, double ours) { return ours > 0 ? fixed(baseline / ours, 1) + "×" : "–"; }
-
 std::string rtt_units(const json::object& side, const char* key, int rtt) {
   return rtt > 0 ? fixed(num(side, key), 1) : "–";
 }
