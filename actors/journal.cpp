@@ -2,8 +2,6 @@
 
 #include "runtime/log.hpp"
 
-#include <boost/json/serializer.hpp>
-
 #include <csignal>
 #include <cstdlib>
 #include <thread>
@@ -14,17 +12,6 @@ namespace {
 // How long an envelope waits for a waited-for record to carry it to the disk before it is synced
 // on its own: far below any poll, long enough for a bot's next order to come.
 constexpr std::chrono::milliseconds kDeferredSync{5};
-
-// Appends `obj` serialized without its opening brace: straight into the line, not through a
-// string of its own copied once more.
-void append_members(std::string& out, const boost::json::object& obj) {
-  boost::json::serializer sr;
-  sr.reset(&obj);
-  char buf[2048];
-  auto chunk = sr.read(buf);
-  out.append(chunk.substr(1));
-  while (!sr.done()) out.append(sr.read(buf));
-}
 }  // namespace
 
 Journal::Journal(runtime::Runtime& rt, const std::string& path, std::string name)
@@ -72,7 +59,7 @@ void Journal::stage(JournalRecord record, runtime::ReplyTo<JournalAck> reply) {
   text += boost::json::serialize(std::string_view(record.kind));
   if (!obj.empty()) {
     text += ',';
-    append_members(text, obj);
+    runtime::append_members(text, obj);
   } else {
     text += '}';
   }

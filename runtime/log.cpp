@@ -303,7 +303,7 @@ std::string line_of(Level level, std::string_view event, json::object fields) {
   line += json::serialize(current_session_id());
   if (shown.empty()) return line += '}';
   line += ',';
-  line += std::string_view(json::serialize(shown)).substr(1);  // without its opening brace
+  runtime::append_members(line, shown);
   return line;
 }
 

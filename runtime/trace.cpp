@@ -26,6 +26,15 @@ bool is_secret_key(std::string_view key) {
   }
 }
 
+void append_members(std::string& out, const json::object& obj) {
+  json::serializer sr;
+  sr.reset(&obj);
+  char buf[2048];
+  auto chunk = sr.read(buf);
+  out.append(chunk.substr(1));
+  while (!sr.done()) out.append(sr.read(buf));
+}
+
 void mask_secrets(json::value& v) {
   if (auto* obj = v.if_object()) {
     for (auto& [key, value] : *obj) {

@@ -38,6 +38,9 @@ inline constexpr std::string_view kExternal = "external";
 void mask_secrets(boost::json::value& v);
 /// True when `key` names a secret (case-insensitive).
 bool is_secret_key(std::string_view key);
+/// Appends `obj` serialized without its opening brace (`"k":v,…}`), straight into `out`: the
+/// journal's and the log's lines write their own leading fields as text first.
+void append_members(std::string& out, const boost::json::object& obj);
 
 boost::json::value to_json(const TraceRecord& r);
 boost::system::result<TraceRecord> trace_record_from_json(const boost::json::value& v);
