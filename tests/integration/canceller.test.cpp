@@ -105,6 +105,15 @@ std::map<std::string, CancelResult> by_order(const CancelAllReport& report) {
   return out;
 }
 
+// The kill switch reported both orders cancelled: one this process knew, one only the broker's listing showed.
+void check_both_cancelled(const CancelAllReport& report, const std::string& known, const std::string& other) {
+  auto results = by_order(report);
+  REQUIRE(results.count(known) == 1);
+  REQUIRE(results.count(other) == 1);
+  CHECK(results[known].outcome == CancelOutcome::cancelled);
+  CHECK(results[other].outcome == CancelOutcome::cancelled);
+}
+
 }  // namespace
 
 TEST_CASE("finding 5: with GET /orders/ failing, the kill switch halts (journalled), cancels every order it knows and "
@@ -161,11 +170,7 @@ TEST_CASE("finding 5: the listing is retried in parallel with the cancels, and a
   }
   sim.admin("/_sim/faults", R"({"method":"GET","path":"/orders/","kind":"http_503","count":4})");
   auto report = stack.cancel_all();
-  auto results = by_order(report);
-  REQUIRE(results.count(known.envelope->order_id) == 1);
-  REQUIRE(results.count(other) == 1);
-  CHECK(results[known.envelope->order_id].outcome == CancelOutcome::cancelled);
-  CHECK(results[other].outcome == CancelOutcome::cancelled);
+  check_both_cancelled(report, known.envelope->order_id, other);
   CHECK(report.open_orders_remaining == 0);
 }
 
@@ -436,11 +441,7 @@ TEST_CASE("issue 15: the listing behind the cancel of an order discovery found l
   // first, and `other`'s cancel goes out after that confirmation listing.
   sim.admin("/_sim/faults", R"({"method":"GET","path":"/orders/","kind":"delay","delay_ms":200,"count":1})");
   auto report = stack.cancel_all();
-  auto results = by_order(report);
-  REQUIRE(results.count(known.envelope->order_id) == 1);
-  REQUIRE(results.count(other) == 1);
-  CHECK(results[known.envelope->order_id].outcome == CancelOutcome::cancelled);
-  CHECK(results[other].outcome == CancelOutcome::cancelled);
+  check_both_cancelled(report, known.envelope->order_id, other);
   // The discovery, the known order's confirmation, then one for `other` once its delay has
   // passed (a listing right behind its cancel showed it still open and cost one more).
   CHECK(order_listings(sim) == 3);
